@@ -1,0 +1,35 @@
+// The CLI's command table: name → usage, the permissions it needs, and how to run it.
+
+import { parseOptions, type RawOptions } from "./args.ts";
+import { runScore, SCORE_USAGE, ScoreOptionsSchema, scorePermissions } from "./score.ts";
+
+/** Deno permissions a command needs (the launcher turns them into flags). */
+export interface CommandPermissions {
+  read: string[];
+  write: string[];
+  env?: string[];
+  net?: string[];
+  run?: string[];
+  ffi?: string[];
+}
+
+/** One CLI command. */
+export interface Command {
+  summary: string;
+  usage: string;
+  permissions(options: RawOptions): CommandPermissions;
+  run(options: RawOptions): Promise<void>;
+}
+
+/** Every command, by name. */
+export const COMMANDS: Record<string, Command> = {
+  score: {
+    summary: "score generated lists against ground truth (hits, rank rewards, Recall/NDCG)",
+    usage: SCORE_USAGE,
+    permissions: scorePermissions,
+    async run(raw) {
+      const summary = await runScore(parseOptions(ScoreOptionsSchema, raw));
+      console.log(JSON.stringify(summary));
+    },
+  },
+};
