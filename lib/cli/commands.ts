@@ -1,7 +1,9 @@
 // The CLI's command table: name → usage, the permissions it needs, and how to run it.
 
 import { parseOptions, type RawOptions } from "./args.ts";
+import { DEMO_USAGE, DemoOptionsSchema, demoPermissions, resultsTable, runDemo } from "./demo.ts";
 import { runScore, SCORE_USAGE, ScoreOptionsSchema, scorePermissions } from "./score.ts";
+import { runWorld, WORLD_USAGE, WorldOptionsSchema, worldPermissions } from "./world.ts";
 
 /** Deno permissions a command needs (the launcher turns them into flags). */
 export interface CommandPermissions {
@@ -30,6 +32,25 @@ export const COMMANDS: Record<string, Command> = {
     async run(raw) {
       const summary = await runScore(parseOptions(ScoreOptionsSchema, raw));
       console.log(JSON.stringify(summary));
+    },
+  },
+  world: {
+    summary: "generate the built-in benchmark world (catalog + records split by time)",
+    usage: WORLD_USAGE,
+    permissions: worldPermissions,
+    async run(raw) {
+      console.log(JSON.stringify(await runWorld(parseOptions(WorldOptionsSchema, raw))));
+    },
+  },
+  demo: {
+    summary: "run the most complete workflow on the built-in world and print the results table",
+    usage: DEMO_USAGE,
+    permissions: demoPermissions,
+    async run(raw) {
+      const opts = parseOptions(DemoOptionsSchema, raw);
+      const rows = await runDemo(opts);
+      console.log(resultsTable(rows));
+      console.log(`\nresults: ${opts.out}/results.json, ${opts.out}/summary.md`);
     },
   },
 };
