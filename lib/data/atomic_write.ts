@@ -28,8 +28,10 @@ async function targetMode(path: string): Promise<number> {
 /**
  * Writes chunks produced by `write` to a temp file beside `path`, then renames it over `path`.
  * The callback gets a function that appends bytes. Removes the temp file if anything throws.
+ * @example
+ * await writeAtomicWith("model.safetensors", async (append) => { await append(header); await append(body); });
  */
-async function withTempFile(
+export async function writeAtomicWith(
   path: string,
   write: (append: (bytes: Uint8Array) => Promise<void>) => Promise<void>,
 ): Promise<void> {
@@ -61,7 +63,7 @@ async function withTempFile(
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  await withTempFile(path, (append) => append(bytes));
+  await writeAtomicWith(path, (append) => append(bytes));
 }
 
 /**
@@ -75,7 +77,7 @@ export async function writeJsonlAtomic(
   values: Iterable<unknown> | AsyncIterable<unknown>,
 ): Promise<void> {
   const encoder = new TextEncoder();
-  await withTempFile(path, async (append) => {
+  await writeAtomicWith(path, async (append) => {
     let buffer = "";
     let index = 0;
     for await (const value of values) {

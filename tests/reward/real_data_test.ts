@@ -73,7 +73,10 @@ Deno.test("real records scored by hand: a record with a miss pattern", () => {
   });
   const positions = [...s.hits].flatMap((h, p) => h ? [p] : []);
   const nGt = r.groundtruth_with_release_year.length;
-  const dcg = positions.filter((p) => p < 20).reduce((a, p) => a + (p === 0 ? 1 : 1 / Math.log2(p + 2)), 0);
+  const dcg = positions.filter((p) => p < 20).reduce(
+    (a, p) => a + (p === 0 ? 1 : 1 / Math.log2(p + 2)),
+    0,
+  );
   let idcg = 0;
   for (let p = 0; p < Math.min(nGt, 20); p++) idcg += p === 0 ? 1 : 1 / Math.log2(p + 2);
   // every item of this demonstration is in-catalog and unseen, so the filtered list is the list itself

@@ -1,0 +1,93 @@
+// Load/save an HF checkpoint folder (config.json + model.safetensors, or sharded via the index file).
+// Saving writes each file atomically (temp + rename), tensors streamed one at a time from tfjs.
+import * as tf from "@tensorflow/tfjs";
+import { type ModelConfig, readModelConfig, tiedEmbeddings } from "./config.ts";
+import { writeFileAtomic as atomicWriteText } from "../data/atomic_write.ts";
+import { openCheckpointTensors } from "./checkpoint_tensors.ts";
+import { type WriteDtype, writeSafetensors } from "./safetensors.ts";
+import { checkWeights, type DecoderWeights, disposeWeights, weightSpecs } from "./weights.ts";
+
+/**
+ * Read `dir/config.json` and the weights the config needs (extra tensors such as a tied lm_head or
+ * rotary inv_freq buffers are skipped). Only one tensor's bytes are in JS memory at a time.
+ *
+ * @example
+ * ```ts
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * ```
+ */
+export async function loadCheckpoint(
+  dir: string,
+): Promise<{ config: ModelConfig; weights: DecoderWeights }> {
+  const config = await readModelConfig(`${dir}/config.json`);
+  const source = await openCheckpointTensors(dir);
+  const weights: DecoderWeights = {};
+  try {
+    const missing = weightSpecs(config).filter((s) => !source.tensors.has(s.name)).map((s) =>
+      s.name
+    );
+    if (missing.length) {
+      throw new Error(
+        `${dir}: checkpoint lacks tensors required by config.json: ${missing.join(", ")}`,
+      );
+    }
+    for (const spec of weightSpecs(config)) {
+      const { shape, data } = await source.read(spec.name);
+      if (shape.join(",") !== spec.shape.join(",")) {
+        throw new Error(
+          `${source.tensors.get(spec.name)!.file}: tensor "${spec.name}" has shape [${shape}], ` +
+            `config.json implies [${spec.shape}]`,
+        );
+      }
+      weights[spec.name] = tf.tensor(data, shape, "float32");
+    }
+    checkWeights(weights, config, { source: dir });
+  } catch (e) {
+    disposeWeights(weights);
+    throw e;
+  } finally {
+    source.close();
+  }
+  return { config, weights };
+}
+
+/**
+ * Write `weights` and `config` as an HF checkpoint folder loadable by `transformers`
+ * (safetensors metadata `format: pt`; `torch_dtype` set to the written dtype). Unknown config keys are kept.
+ *
+ * @example
+ * ```ts
+ * await saveCheckpoint("/tmp/ckpt", weights, config, { dtype: "BF16" });
+ * ```
+ */
+export async function saveCheckpoint(
+  dir: string,
+  weights: DecoderWeights,
+  config: ModelConfig,
+  options: {
+    /** tensor dtype on disk @default "F32" */
+    dtype?: WriteDtype;
+  } = {},
+): Promise<void> {
+  const dtype = options.dtype ?? "F32";
+  checkWeights(weights, config, { source: `saveCheckpoint(${dir})` });
+  await Deno.mkdir(dir, { recursive: true });
+  const specs = weightSpecs(config);
+  await writeSafetensors(
+    `${dir}/model.safetensors`,
+    specs.map((s) => ({
+      name: s.name,
+      shape: s.shape,
+      data: async () => new Float32Array(await weights[s.name].data()),
+    })),
+    { dtype, metadata: { format: "pt" } },
+  );
+  const arch = config.model_type === "llama" ? "LlamaForCausalLM" : "Qwen2ForCausalLM";
+  const out = {
+    ...config,
+    architectures: config.architectures ?? [arch],
+    tie_word_embeddings: tiedEmbeddings(config),
+    torch_dtype: dtype === "F32" ? "float32" : "bfloat16",
+  };
+  await atomicWriteText(`${dir}/config.json`, JSON.stringify(out, null, 2) + "\n");
+}

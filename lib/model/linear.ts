@@ -1,0 +1,24 @@
+// Linear layer in HF layout: y = x W^T + b with W stored [out, in]. On tfjs wasm, matMul with transposeB
+// misses XNNPACK (~4x slower here), so with enough rows W is transposed first and a plain matMul used.
+import * as tf from "@tensorflow/tfjs";
+
+/** Row count from which `linear` transposes W and uses a plain matMul (below it: matMul with transposeB). */
+export const PLAIN_MATMUL_MIN_ROWS = 16;
+
+/**
+ * Apply an HF-layout linear layer to rows of `x`.
+ *
+ * @example
+ * ```ts
+ * const y = linear(tf.ones([3, 4]), tf.ones([2, 4])); // (3, 2), all 4
+ * ```
+ */
+export function linear(x: tf.Tensor2D, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const w = weight as tf.Tensor2D; // (out, in)
+    const y = x.shape[0] >= PLAIN_MATMUL_MIN_ROWS
+      ? tf.matMul(x, tf.transpose(w)) // (N, in) @ (in, out) → (N, out)
+      : tf.matMul(x, w, false, true); // (N, in) @ (out, in)^T → (N, out)
+    return (bias ? tf.add(y, bias) : y) as tf.Tensor2D;
+  });
+}

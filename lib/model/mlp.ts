@@ -1,0 +1,22 @@
+// SwiGLU feed-forward (HF LlamaMLP/Qwen2MLP): down(silu(gate(x)) * up(x)).
+import * as tf from "@tensorflow/tfjs";
+import { linear } from "./linear.ts";
+import type { DecoderWeights } from "./weights.ts";
+
+/**
+ * The MLP of layer `prefix` (e.g. "model.layers.0") on rows `x` (N, D) → (N, D).
+ *
+ * @example
+ * ```ts
+ * const y = swiGlu(x, weights, "model.layers.0");
+ * ```
+ */
+export function swiGlu(x: tf.Tensor2D, weights: DecoderWeights, prefix: string): tf.Tensor2D {
+  return tf.tidy(() => {
+    const p = `${prefix}.mlp`;
+    const gate = linear(x, weights[`${p}.gate_proj.weight`], weights[`${p}.gate_proj.bias`]); // (N, F)
+    const up = linear(x, weights[`${p}.up_proj.weight`], weights[`${p}.up_proj.bias`]); // (N, F)
+    const h = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D; // silu(gate) * up, (N, F)
+    return linear(h, weights[`${p}.down_proj.weight`], weights[`${p}.down_proj.bias`]); // (N, D)
+  });
+}

@@ -1,0 +1,17 @@
+// RMSNorm as in HF Llama/Qwen2: x * rsqrt(mean(x^2) + eps) * weight, computed in float32.
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * Normalise the last axis of `x` by its root mean square, then scale by `weight`.
+ *
+ * @example
+ * ```ts
+ * const y = rmsNorm(tf.tensor2d([[3, 4]]), tf.ones([2]), 0); // [[0.8485, 1.1314]]
+ * ```
+ */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const variance = tf.mean(tf.square(x), -1, true); // (..., 1)
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight); // (..., D)
+  });
+}

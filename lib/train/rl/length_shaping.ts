@@ -1,0 +1,91 @@
+// Length shaping of token advantages, added after group normalisation (paper.md §3; the +0.1 exact-length
+// bonus is from the authors' code only). "Items emitted" = max item index + 1, as in their code.
+
+import type { ItemSegments } from "./item_segments.ts";
+import { checkLength, type TokenDims } from "./shapes.ts";
+
+/** Which shaping terms apply, and their constants. */
+export interface LengthShapingConfig {
+  /** Add `overflowPenalty` to every token of an item past rank N (EOS included when it is there). */
+  overflow: boolean;
+  /** Add `earlyEosPenalty` to EOS when the list ended with fewer than N items. */
+  earlyEos: boolean;
+  /** Add `exactEosReward` to EOS when the list ended with ≥ N items and no overflow token (= N). */
+  exactEos: boolean;
+  /** @default -0.1 */
+  overflowPenalty: number;
+  /** @default -0.1 */
+  earlyEosPenalty: number;
+  /** @default 0.1 */
+  exactEosReward: number;
+}
+
+/** The paper's/authors' shaping: all three terms on, −0.1 / −0.1 / +0.1. */
+export const DEFAULT_LENGTH_SHAPING: Readonly<LengthShapingConfig> = Object.freeze({
+  overflow: true,
+  earlyEos: true,
+  exactEos: true,
+  overflowPenalty: -0.1,
+  earlyEosPenalty: -0.1,
+  exactEosReward: 0.1,
+});
+
+/** Result of {@link lengthShaping}. */
+export interface LengthShaping {
+  /** (B, T) shaped token advantages (a new array). */
+  advantages: Float64Array;
+  /** Tokens that received the overflow penalty. */
+  overflowTokens: number;
+  /** Rows whose EOS received the early-stop penalty. */
+  earlyEosRows: number;
+  /** Rows whose EOS received the exact-length reward. */
+  exactEosRows: number;
+}
+
+/**
+ * Adds the length-shaping terms to token advantages (B, T); padding is untouched. Rows cut off
+ * before EOS get only the overflow term.
+ * @example
+ * // N = 2, one row "a\nb\nc<eos>": c and EOS are item 2 (overflow)
+ * const seg = { segIds: Int32Array.of(0, 0, 1, 1, 2, 2), itemsEmitted: Int32Array.of(3),
+ *   eosPos: Int32Array.of(5), hasOverflow: Uint8Array.of(1), n: 2 };
+ * lengthShaping(new Float64Array(6), seg, { dims: { b: 1, t: 6 } }).advantages
+ * // [0, 0, 0, 0, -0.1, -0.1]
+ */
+export function lengthShaping(
+  tokenAdvantages: ArrayLike<number>, // (B, T)
+  segments: ItemSegments,
+  options: { dims: TokenDims; config?: LengthShapingConfig },
+): LengthShaping {
+  const { b: rows, t: cols } = options.dims;
+  const cfg = options.config ?? DEFAULT_LENGTH_SHAPING;
+  const n = segments.n;
+  checkLength("lengthShaping", "tokenAdvantages", tokenAdvantages, rows * cols);
+  checkLength("lengthShaping", "segments.segIds", segments.segIds, rows * cols);
+  const advantages = Float64Array.from(tokenAdvantages); // (B, T)
+  let overflowTokens = 0;
+  let earlyEosRows = 0;
+  let exactEosRows = 0;
+  for (let r = 0; r < rows; r++) {
+    if (cfg.overflow) {
+      for (let c = 0; c < cols; c++) {
+        if (segments.segIds[r * cols + c] >= n) {
+          advantages[r * cols + c] += cfg.overflowPenalty;
+          overflowTokens++;
+        }
+      }
+    }
+    const eos = segments.eosPos[r];
+    if (eos < 0) continue; // cut off: no EOS to shape
+    const emitted = segments.itemsEmitted[r];
+    if (cfg.earlyEos && emitted < n) {
+      advantages[r * cols + eos] += cfg.earlyEosPenalty;
+      earlyEosRows++;
+    }
+    if (cfg.exactEos && emitted >= n && segments.hasOverflow[r] === 0) {
+      advantages[r * cols + eos] += cfg.exactEosReward;
+      exactEosRows++;
+    }
+  }
+  return { advantages, overflowTokens, earlyEosRows, exactEosRows };
+}

@@ -1,0 +1,128 @@
+// Backend parity (wasm vs cpu) and differentiability of the decoder, incl. the embedding gradient that
+// tf.gather cannot provide on wasm.
+import { ok } from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { useBackend } from "../../lib/model/backend.ts";
+import { forward } from "../../lib/model/decoder.ts";
+import { embedTokens } from "../../lib/model/embedding.ts";
+import { linear, PLAIN_MATMUL_MIN_ROWS } from "../../lib/model/linear.ts";
+import { loadCheckpoint } from "../../lib/model/checkpoint.ts";
+import type { ModelConfig } from "../../lib/model/config.ts";
+import { type DecoderWeights, disposeWeights } from "../../lib/model/weights.ts";
+import { assertClose } from "./test_utils.ts";
+
+const FIXTURES = new URL("../fixtures/model/", import.meta.url).pathname;
+const IDS = [[1, 7, 42, 3, 19, 0, 47], [5, 5, 33, 12, 8, 40, 2]];
+
+/** Next-token cross-entropy over IDS (targets = ids shifted by one; one-hot built in JS). */
+function lossOf(weights: DecoderWeights, config: ModelConfig): tf.Scalar {
+  const T = IDS[0].length - 1, V = config.vocab_size;
+  const inputs = IDS.map((r) => r.slice(0, T));
+  const target = new Float32Array(IDS.length * T * V);
+  IDS.forEach((r, b) => r.slice(1).forEach((id, t) => (target[(b * T + t) * V + id] = 1)));
+  const { logits } = forward(weights, config, inputs); // (B, T, V)
+  const logp = tf.logSoftmax(logits); // (B, T, V)
+  return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.tensor3d(target, [IDS.length, T, V])), -1)));
+}
+
+/** Gradients of lossOf w.r.t. every weight, as plain arrays keyed by tensor name. */
+async function gradients(dir: string): Promise<Record<string, Float32Array>> {
+  const { config, weights } = await loadCheckpoint(dir);
+  const names = Object.keys(weights);
+  const f = (...ts: tf.Tensor[]) =>
+    lossOf(Object.fromEntries(names.map((n, i) => [n, ts[i]])), config);
+  const grads = tf.grads(f)(names.map((n) => weights[n]));
+  const out: Record<string, Float32Array> = {};
+  for (let i = 0; i < names.length; i++) out[names[i]] = new Float32Array(await grads[i].data());
+  grads.forEach((g) => g.dispose());
+  disposeWeights(weights);
+  return out;
+}
+
+async function logitsOn(backend: "cpu" | "wasm", name: string): Promise<Float32Array> {
+  await useBackend(backend);
+  const { config, weights } = await loadCheckpoint(`${FIXTURES}${name}`);
+  const { logits } = forward(weights, config, IDS);
+  const data = new Float32Array(await logits.data());
+  logits.dispose();
+  disposeWeights(weights);
+  return data;
+}
+
+Deno.test("embedding: custom gradient equals tf.gather's stock gradient (cpu)", async () => {
+  await useBackend("cpu");
+  const table = tf.randomNormal([6, 3], 0, 1, "float32", 3) as tf.Tensor2D;
+  const ids = Int32Array.from([4, 1, 4, 0]);
+  const up = tf.randomNormal([4, 3], 0, 1, "float32", 4);
+  const mine = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embedTokens(t as tf.Tensor2D, ids), up)))(
+    table,
+  );
+  const stock = tf.grad((t: tf.Tensor) =>
+    tf.sum(tf.mul(tf.gather(t, tf.tensor1d(ids, "int32")), up))
+  )(table);
+  assertClose(await mine.data(), await stock.data(), 1e-6, "embedding grad");
+  assertClose(
+    await embedTokens(table, ids).data(),
+    await tf.gather(table, Array.from(ids)).data(),
+    0,
+  );
+  ok((await mine.data()).slice(6, 9).every((v) => v === 0), "row 2 (unused id) has zero grad");
+  tf.dispose([table, up, mine, stock]);
+});
+
+Deno.test("embedding: out-of-vocab id fails with the id", () => {
+  const t = tf.zeros([4, 2]) as tf.Tensor2D;
+  try {
+    embedTokens(t, Int32Array.from([1, 4]));
+    ok(false, "expected a throw");
+  } catch (e) {
+    ok((e as Error).message.includes("token id 4 outside vocab [0, 4)"));
+  }
+  t.dispose();
+});
+
+Deno.test("wasm backend: logits match cpu within 1e-4 on both fixtures", async () => {
+  for (const name of ["tiny_llama", "tiny_qwen2"]) {
+    const cpu = await logitsOn("cpu", name);
+    const wasm = await logitsOn("wasm", name);
+    assertClose(wasm, cpu, 1e-4, `${name} wasm vs cpu`);
+  }
+  await useBackend("cpu");
+});
+
+Deno.test("grads: finite on cpu and wasm (embedding included); wasm matches cpu", async () => {
+  for (const name of ["tiny_llama", "tiny_qwen2"]) {
+    await useBackend("cpu");
+    const cpu = await gradients(`${FIXTURES}${name}`);
+    await useBackend("wasm");
+    const wasm = await gradients(`${FIXTURES}${name}`);
+    const embed = cpu["model.embed_tokens.weight"];
+    ok(
+      embed.every(Number.isFinite) && embed.some((v) => v !== 0),
+      `${name}: embedding grad finite, nonzero`,
+    );
+    for (const key of Object.keys(cpu)) {
+      ok(wasm[key].every(Number.isFinite), `${name} ${key}: wasm grad finite`);
+      const scale = Math.max(1, ...cpu[key].map(Math.abs));
+      assertClose(wasm[key], cpu[key], 1e-4 * scale, `${name} ${key} wasm vs cpu grad`);
+    }
+  }
+  await useBackend("cpu");
+});
+
+Deno.test("linear: transpose-then-matMul and transposeB paths agree (cpu, wasm)", async () => {
+  for (const backend of ["cpu", "wasm"] as const) {
+    await useBackend(backend);
+    const n = PLAIN_MATMUL_MIN_ROWS;
+    const x = tf.randomNormal([n, 5], 0, 1, "float32", 1) as tf.Tensor2D;
+    const w = tf.randomNormal([3, 5], 0, 1, "float32", 2),
+      b = tf.randomNormal([3], 0, 1, "float32", 3);
+    const wide = await linear(x, w, b).data(); // plain path (n rows)
+    const narrow = await linear(x.slice([0, 0], [n - 1, 5]), w, b).data(); // transposeB path
+    const expected = await tf.add(tf.matMul(x, w, false, true), b).data();
+    assertClose(wide, expected, 1e-5, `${backend} plain path`);
+    assertClose(narrow, expected.slice(0, 3 * (n - 1)), 1e-5, `${backend} transposeB path`);
+    tf.dispose([x, w, b]);
+  }
+  await useBackend("cpu");
+});
