@@ -1,0 +1,280 @@
+// Jupyter from Deno: the project kernelspec (found through JUPYTER_PATH), a classic notebook server
+// for interactive use, and headless execution through run_notebook.py (no lost outputs, --set params).
+
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Debian's python, which has nbclient/nbconvert (a pyenv python3 earlier on PATH may not). */
+export const DEFAULT_PYTHON = "/usr/bin/python3";
+
+/** Name of the project kernelspec (notebooks' metadata.kernelspec.name). */
+export const KERNEL_NAME = "convrec-deno";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Folder holding the project kernel.json (`notebooks/.jupyter/kernels/convrec-deno`).
+ * @example const spec = JSON.parse(Deno.readTextFileSync(`${kernelspecDir()}/kernel.json`));
+ */
+export function kernelspecDir(): string {
+  return join(jupyterDataDir(), "kernels", KERNEL_NAME);
+}
+
+/**
+ * The Jupyter data folder to put on JUPYTER_PATH (`notebooks/.jupyter`).
+ * @example jupyterDataDir().endsWith("notebooks/.jupyter") // true
+ */
+export function jupyterDataDir(): string {
+  return resolve(HERE, "..", "..", "notebooks", ".jupyter");
+}
+
+/**
+ * The environment additions for Jupyter processes: JUPYTER_PATH with the project data folder first
+ * (then `current`, by default the inherited JUPYTER_PATH), so Jupyter finds the kernelspec.
+ * @example const env = jupyterEnv("/opt/jupyter"); // { JUPYTER_PATH: "<repo>/notebooks/.jupyter:/opt/jupyter" }
+ */
+export function jupyterEnv(
+  current: string | undefined = Deno.env.get("JUPYTER_PATH"),
+): { JUPYTER_PATH: string } {
+  return { JUPYTER_PATH: current ? `${jupyterDataDir()}:${current}` : jupyterDataDir() };
+}
+
+/** Path of the headless runner script. */
+export function runnerPath(): string {
+  return join(HERE, "run_notebook.py");
+}
+
+/** Whether `python` can import every module in `modules` (false when python itself is missing). */
+export async function pythonHas(
+  modules: readonly string[],
+  python = DEFAULT_PYTHON,
+): Promise<boolean> {
+  try {
+    const out = await new Deno.Command(python, {
+      args: ["-c", modules.map((m) => `import ${m}`).join("; ")],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why headless execution cannot run here, or undefined when it can (python + nbclient + nbconvert).
+ * @example const why = await headlessUnavailable(); if (why) console.log(why);
+ */
+export async function headlessUnavailable(python = DEFAULT_PYTHON): Promise<string | undefined> {
+  if (await pythonHas(["nbclient", "nbconvert", "jupyter_client"], python)) return undefined;
+  return `${python} lacks nbclient/nbconvert/jupyter_client; install: ` +
+    `apt-get install --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client`;
+}
+
+/** Options of {@link executeNotebook}. */
+export interface ExecuteOptions {
+  /** Output folder for the executed .ipynb and .html. */
+  outDir: string;
+  /** Overrides for the `parameters` cell (each becomes `--set key=<JSON>`). */
+  params?: Record<string, unknown>;
+  /** Per-cell timeout in seconds; @default 600 */
+  timeoutS?: number;
+  /** Quiet seconds to keep reading outputs after a cell goes idle; @default 0.02 */
+  graceS?: number;
+  /** Write the HTML export; @default true */
+  html?: boolean;
+  /** @default "/usr/bin/python3" */
+  python?: string;
+  /** Receives the runner's progress lines (one per cell); @default console.error */
+  onLog?: (line: string) => void;
+}
+
+/** The runner's summary of one execution. */
+export interface ExecuteResult {
+  notebook: string;
+  html: string | null;
+  parameters: Record<string, unknown>;
+  cells: number;
+  outputs: number;
+  /** Outputs that arrived after their cell's idle status (kept, not lost). */
+  late_outputs: number;
+  wall_s: number;
+  error: { cell: number; ename: string; evalue: string } | null;
+}
+
+async function forwardLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<string> {
+  let all = "";
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    all += chunk;
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    lines.forEach(onLine);
+  }
+  if (pending) onLine(pending);
+  return all;
+}
+
+/**
+ * Executes `input` headless through real Jupyter with the project kernel, writing
+ * `<outDir>/<stem>.ipynb` and `.html`. Throws (message names the failing cell and error; the
+ * executed notebook is still written) when a cell errors or the runner fails.
+ * @example
+ * const r = await executeNotebook("notebooks/00_smoke.ipynb", { outDir: "runs/smoke", params: { scale: 3 } });
+ * console.log(r.html, r.wall_s);
+ */
+export async function executeNotebook(input: string, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const args = [runnerPath(), input, "--out-dir", opts.outDir];
+  for (const [key, value] of Object.entries(opts.params ?? {})) {
+    const json = JSON.stringify(value);
+    if (json === undefined) {
+      throw new Error(`executeNotebook: params.${key}: expected a JSON value, got ${typeof value}`);
+    }
+    args.push("--set", `${key}=${json}`);
+  }
+  if (opts.timeoutS !== undefined) args.push("--timeout", String(opts.timeoutS));
+  if (opts.graceS !== undefined) args.push("--grace", String(opts.graceS));
+  if (opts.html === false) args.push("--no-html");
+  const child = new Deno.Command(opts.python ?? DEFAULT_PYTHON, {
+    args,
+    env: jupyterEnv(),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const onLog = opts.onLog ?? ((line: string) => console.error(line));
+  const [stdout, stderr, status] = await Promise.all([
+    new Response(child.stdout).text(),
+    forwardLines(child.stderr, onLog),
+    child.status,
+  ]);
+  const last = stdout.trim().split("\n").pop() ?? "";
+  if (!last.startsWith("{")) {
+    throw new Error(
+      `executeNotebook: ${input}: runner exited ${status.code} without a summary:\n${stderr.trim()}`,
+    );
+  }
+  const result = JSON.parse(last) as ExecuteResult;
+  if (result.error !== null) {
+    const e = result.error;
+    throw new Error(
+      `executeNotebook: ${input}: cell ${e.cell} failed: ${e.ename}: ${e.evalue} (executed notebook: ${result.notebook})`,
+      { cause: result },
+    );
+  }
+  return result;
+}
+
+/** Options of {@link startNotebookServer}. */
+export interface NotebookServerOptions {
+  /** @default 8888 */
+  port?: number;
+  /** Folder the server shows; @default the project's notebooks/ */
+  notebookDir?: string;
+  /** Access token; @default a random UUID */
+  token?: string;
+  /** @default "/usr/bin/python3" */
+  python?: string;
+  /** Server log: "inherit" (interactive) or "null"; @default "inherit" */
+  log?: "inherit" | "null";
+  /** Seconds to wait for the server to answer; @default 60 */
+  startTimeoutS?: number;
+}
+
+/** A running notebook server. */
+export interface NotebookServer {
+  /** URL to open, token included. */
+  url: string;
+  port: number;
+  token: string;
+  /** Kernelspec names the server offers (includes "convrec-deno"). */
+  kernels: string[];
+  /** Stops the server and waits for it to exit. */
+  close: () => Promise<void>;
+}
+
+/** The apt package that provides `python3 -m notebook` on Debian 12. */
+export const NOTEBOOK_PACKAGE = "jupyter-notebook";
+
+/**
+ * Starts the classic Jupyter Notebook server (Debian `jupyter-notebook`, `python3 -m notebook`) on
+ * 127.0.0.1 with the project kernelspec on JUPYTER_PATH; resolves once its API answers.
+ * @example
+ * const server = await startNotebookServer({ port: 8888 });
+ * console.log(`open ${server.url}`);
+ */
+export async function startNotebookServer(
+  opts: NotebookServerOptions = {},
+): Promise<NotebookServer> {
+  const python = opts.python ?? DEFAULT_PYTHON;
+  if (!(await pythonHas(["notebook"], python))) {
+    throw new Error(
+      `startNotebookServer: ${python} has no "notebook" module; install the classic server: ` +
+        `apt-get install --no-install-recommends ${NOTEBOOK_PACKAGE}`,
+    );
+  }
+  const port = opts.port ?? 8888;
+  const token = opts.token ?? crypto.randomUUID();
+  const log = opts.log ?? "inherit";
+  const child = new Deno.Command(python, {
+    args: [
+      "-m",
+      "notebook",
+      "--no-browser",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      "--port-retries=0",
+      `--notebook-dir=${opts.notebookDir ?? dirname(jupyterDataDir())}`,
+      `--NotebookApp.token=${token}`,
+      "--allow-root", // the server refuses to run as root otherwise (CI containers); no effect for others
+    ],
+    env: jupyterEnv(),
+    stdin: "null",
+    stdout: log,
+    stderr: log === "null" ? "piped" : "inherit",
+  }).spawn();
+  let tail = ""; // last server log lines, for the error message when log is "null"
+  if (log === "null") {
+    (async () => {
+      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+        tail = (tail + chunk).slice(-2000);
+      }
+    })();
+  }
+  const close = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already exited */ }
+    await child.status;
+  };
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.startTimeoutS ?? 60) * 1000;
+  let exited = false;
+  child.status.then(() => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    try {
+      const res = await fetch(`${base}/api/kernelspecs?token=${token}`);
+      if (res.ok) {
+        const body = await res.json() as { kernelspecs: Record<string, unknown> };
+        return {
+          url: `${base}/tree?token=${token}`,
+          port,
+          token,
+          kernels: Object.keys(body.kernelspecs),
+          close,
+        };
+      }
+      await res.body?.cancel();
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await close();
+  throw new Error(
+    `startNotebookServer: no answer from ${base}/api/kernelspecs ` +
+      (exited ? "(the server exited)" : `within ${opts.startTimeoutS ?? 60}s`) +
+      (tail ? `:\n${tail.trim()}` : ""),
+  );
+}

@@ -1,0 +1,39 @@
+// Public surface of lib/notebook: the only place that knows Jupyter (display, progress, execution).
+
+export {
+  inJupyter,
+  type JupyterApi,
+  jupyterApi,
+  showBundle,
+  showFigure,
+  type ShowOptions,
+  showPlotlyLibrary,
+} from "./display.ts";
+export {
+  formatProgressLine,
+  formatValue,
+  nullReporter,
+  progressBundle,
+  type Reporter,
+  reporter,
+  type ReporterOptions,
+  type StepLike,
+  type StepRecordLike,
+} from "./progress.ts";
+export {
+  DEFAULT_PYTHON,
+  executeNotebook,
+  type ExecuteOptions,
+  type ExecuteResult,
+  headlessUnavailable,
+  jupyterDataDir,
+  jupyterEnv,
+  KERNEL_NAME,
+  kernelspecDir,
+  NOTEBOOK_PACKAGE,
+  type NotebookServer,
+  type NotebookServerOptions,
+  pythonHas,
+  runnerPath,
+  startNotebookServer,
+} from "./jupyter.ts";
