@@ -16,6 +16,7 @@ import {
   recallAtK,
 } from "../../lib/reward/metrics.ts";
 import { scoreList, summarizeScores } from "../../lib/reward/score.ts";
+import { hitsBatch } from "../../lib/reward/batch.ts";
 
 const CAT: Item[] = [
   ["Heat", 1995],
@@ -178,4 +179,30 @@ Deno.test("scoreList + summarizeScores: compliance pooled over the first N lines
   assertEquals(sum.in_catalog, 0.5);
   assertEquals(sum.format_violations, 0.25);
   assert(Math.abs(sum.ndcg["5"] - 0.6309297535714575) < 1e-15);
+});
+
+Deno.test("hitsBatch: rows scored against their prompt's context, equal to one-by-one scoring", () => {
+  const texts = [
+    "Heat (1995)\nAlien (1979)",
+    "junk\nAlien (1979)",
+    "Up (2009)",
+    "Cars (2006)\nUp (2009)",
+  ];
+  const c0 = ctx([["Alien", "1979"]]);
+  const c1 = ctx([["Up", "2009"]], ["Cars"]);
+  const b = hitsBatch(texts, [c0, c1], { g: 2 });
+  assertEquals(b.hits.length, 80);
+  assertEquals(Array.from(b.hits.subarray(0, 3)), [0, 1, 0]);
+  assertEquals(Array.from(b.hits.subarray(20, 23)), [1, 0, 0]); // "junk" is dropped, Alien is item 1
+  assertEquals(Array.from(b.hits.subarray(40, 42)), [1, 0]);
+  assertEquals(Array.from(b.hits.subarray(60, 62)), [0, 1]); // Cars is seen
+  assertEquals(Array.from(b.items), [2, 1, 1, 2]);
+  assertEquals(Array.from(b.dropped), [0, 1, 0, 0]);
+  assertEquals(Array.from(b.inCatalog), [2, 1, 1, 2]);
+  assertEquals(Array.from(b.slots), [2, 2, 1, 2]);
+  for (let i = 0; i < 4; i++) {
+    const one = scoreList(texts[i], i < 2 ? c0 : c1);
+    assertEquals(Array.from(b.hits.subarray(i * 20, i * 20 + 20)), Array.from(one.hits));
+  }
+  assertThrows(() => hitsBatch(texts, [c0], { g: 2 }), "expected 2");
 });
