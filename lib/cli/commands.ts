@@ -1,7 +1,10 @@
 // The CLI's command table: name → usage, the permissions it needs, and how to run it.
 
 import { parseOptions, type RawOptions } from "./args.ts";
+import { DISTILL_USAGE, DistillOptionsSchema, distillPermissions, runDistill } from "./distill.ts";
 import { DEMO_USAGE, DemoOptionsSchema, demoPermissions, resultsTable, runDemo } from "./demo.ts";
+import { foldRepeated } from "./repeated.ts";
+import { NB_USAGE, NbOptionsSchema, nbPermissions, runNb } from "./nb.ts";
 import { runScore, SCORE_USAGE, ScoreOptionsSchema, scorePermissions } from "./score.ts";
 import { runWorld, WORLD_USAGE, WorldOptionsSchema, worldPermissions } from "./world.ts";
 
@@ -18,6 +21,8 @@ export interface CommandPermissions {
 /** One CLI command. */
 export interface Command {
   summary: string;
+  /** Rewrites argv before option parsing (e.g. a positional name, repeated options). */
+  argv?: (args: string[]) => string[];
   usage: string;
   permissions(options: RawOptions): CommandPermissions;
   run(options: RawOptions): Promise<void>;
@@ -42,6 +47,16 @@ export const COMMANDS: Record<string, Command> = {
       console.log(JSON.stringify(await runWorld(parseOptions(WorldOptionsSchema, raw))));
     },
   },
+  distill: {
+    summary:
+      "Remap → Reflect → Adjust: turn teacher lists into catalog-grounded SFT demonstrations",
+    usage: DISTILL_USAGE,
+    permissions: distillPermissions,
+    async run(raw) {
+      const report = await runDistill(parseOptions(DistillOptionsSchema, raw));
+      console.log(JSON.stringify(report));
+    },
+  },
   demo: {
     summary: "run the most complete workflow on the built-in world and print the results table",
     usage: DEMO_USAGE,
@@ -53,4 +68,15 @@ export const COMMANDS: Record<string, Command> = {
       console.log(`\nresults: ${opts.out}/results.json, ${opts.out}/summary.md`);
     },
   },
+  nb: {
+    summary:
+      "execute a notebook headless with --set overrides into runs/<name>/ (ipynb, html, figures)",
+    usage: NB_USAGE,
+    argv: (args) => foldRepeated(args, { repeatable: ["set"], positional: "notebook" }),
+    permissions: nbPermissions,
+    async run(raw) {
+      console.log(JSON.stringify(await runNb(parseOptions(NbOptionsSchema, raw))));
+    },
+  },
+
 };

@@ -32,7 +32,8 @@ async function launch(argv: string[]): Promise<number> {
   let flags: string[] = [];
   if (command !== undefined) {
     try {
-      flags = permissionFlags(command.permissions(splitArgs(argv.slice(1)).options));
+      const args = argv.slice(1);
+      flags = permissionFlags(command.permissions(splitArgs(command.argv?.(args) ?? args).options));
     } catch {
       flags = []; // main.ts reports the usage error
     }

@@ -28,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const { positional, options } = splitArgs(rest);
+    const { positional, options } = splitArgs(command.argv?.(rest) ?? rest);
     if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
     await command.run(options);
     return 0;

@@ -113,7 +113,7 @@ async function forwardLines(
     pending += chunk;
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
-    lines.forEach(onLine);
+    for (const l of lines) onLine(l);
   }
   if (pending) onLine(pending);
   return all;

@@ -1,0 +1,193 @@
+// `convrec nb`: executes notebooks/<name>.ipynb headless through real Jupyter with `--set` overrides and
+// writes the executed notebook, its HTML export and the figures it exports under runs/<run-name>/.
+
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { writeFileAtomic } from "../data/atomic_write.ts";
+import { DEFAULT_PYTHON, executeNotebook } from "../notebook/jupyter.ts";
+import { fnv1a } from "../report/figure_html.ts";
+import type { RawOptions } from "./args.ts";
+import { parseOverrides, splitSetList } from "./repeated.ts";
+
+export const NB_USAGE =
+  `convrec nb <name> [--set key=value …] [--name RUN] [--runs DIR] [--timeout S]
+
+  <name>          a notebook in notebooks/ without .ipynb, e.g. 01_catalog_and_data
+                  (also spelt --notebook NAME)
+  --set k=v       assign a knob of the notebook's parameters cell (value as JSON when it parses,
+                  e.g. --set seed=7 --set preset='"smoke"'); repeat it, or join items with commas:
+                  --set seed=7,preset='"smoke"'
+  --name RUN      run folder name (default: <name>-<hash of the overrides>)
+  --runs DIR      parent of the run folder (default runs)
+  --timeout S     per-cell timeout in seconds (default 600)
+
+Writes DIR/RUN/<name>.ipynb (executed), <name>.html, figures/ (when the notebook declares a
+figures_dir knob) and nb.json (the run's config and summary); prints the paths as JSON.`;
+
+const NOTEBOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.=-]*$/;
+
+/** The knob `convrec nb` points at `<run>/figures` when the notebook declares it. */
+export const FIGURES_KNOB = "figures_dir";
+
+export const NbOptionsSchema = z.strictObject({
+  notebook: z.string().regex(NOTEBOOK_NAME, "expected a notebook name like 01_catalog_and_data"),
+  set: z.string().optional(),
+  name: z.string().regex(RUN_NAME, "expected a folder name of letters, digits, _ . = -").optional(),
+  runs: z.string().default("runs"),
+  timeout: z.coerce.number().positive().default(600),
+});
+export type NbOptions = z.infer<typeof NbOptionsSchema>;
+
+/**
+ * The project's notebooks/ folder.
+ * @example notebooksDir().endsWith("/notebooks") // true
+ */
+export function notebooksDir(): string {
+  return fileURLToPath(new URL("../../notebooks", import.meta.url));
+}
+
+/**
+ * The overrides of a `--set` value (comma-separated items), {} when absent.
+ * @example nbOverrides('seed=7,preset="smoke"') // { seed: 7, preset: "smoke" }
+ */
+export function nbOverrides(set: string | undefined): Record<string, unknown> {
+  return set === undefined ? {} : parseOverrides(splitSetList(set));
+}
+
+/**
+ * The default run name: the notebook name and an 8-hex-digit hash of the overrides (key order does
+ * not matter).
+ * @example defaultRunName("01_catalog_and_data", { seed: 7 }) // "01_catalog_and_data-<8 hex>"
+ */
+export function defaultRunName(notebook: string, overrides: Record<string, unknown>): string {
+  const canonical = JSON.stringify(Object.keys(overrides).sort().map((k) => [k, overrides[k]]));
+  return `${notebook}-${fnv1a(canonical)}`;
+}
+
+/** The run folder of validated options. */
+export function nbRunDir(opts: Pick<NbOptions, "notebook" | "set" | "name" | "runs">): string {
+  return join(opts.runs, opts.name ?? defaultRunName(opts.notebook, nbOverrides(opts.set)));
+}
+
+/**
+ * Least privilege: read notebooks/, write the run folder only, JUPYTER_PATH from the environment, and
+ * run Debian's python3 (which starts Jupyter and the kernel).
+ * @example nbPermissions({ notebook: "01_catalog_and_data", name: "a" }).write // ["runs/a/nb.json"]
+ */
+export function nbPermissions(
+  raw: RawOptions,
+): { read: string[]; write: string[]; env: string[]; run: string[] } {
+  const opts = NbOptionsSchema.parse(raw);
+  return {
+    read: [notebooksDir()],
+    write: [join(nbRunDir(opts), "nb.json")],
+    env: ["JUPYTER_PATH"],
+    run: [DEFAULT_PYTHON],
+  };
+}
+
+/** What {@link runNb} wrote. */
+export interface NbResult {
+  /** The run folder. */
+  dir: string;
+  /** Executed notebook. */
+  notebook: string;
+  html: string | null;
+  /** Files under `<dir>/figures`, sorted (empty when the notebook exported none). */
+  figures: string[];
+  /** Every `--set` override given to the runner (figures_dir included). */
+  parameters: Record<string, unknown>;
+  cells: number;
+  outputs: number;
+  wall_s: number;
+}
+
+/** Names of the code cell tagged `parameters` that are declared with let/const/var. */
+function declaredKnobs(notebookJson: string, path: string): string[] {
+  let nb: { cells?: { cell_type: string; metadata?: { tags?: string[] }; source: unknown }[] };
+  try {
+    nb = JSON.parse(notebookJson);
+  } catch (e) {
+    throw new Error(`${path}: not JSON: ${(e as Error).message}`);
+  }
+  const cell = nb.cells?.find((c) =>
+    c.cell_type === "code" && (c.metadata?.tags ?? []).includes("parameters")
+  );
+  if (cell === undefined) return [];
+  const source = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source);
+  return [...source.matchAll(/^\s*(?:let|const|var)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  try {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(dir)) if (e.isFile) names.push(join(dir, e.name));
+    return names.sort();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+/**
+ * Executes a notebook headless with its overrides into its run folder (see NB_USAGE); the runner's
+ * per-cell progress lines go to `log`. Throws naming the failing cell (the executed notebook is still
+ * written) or, for an unknown notebook, listing the available ones.
+ * @example
+ * const r = await runNb(NbOptionsSchema.parse({ notebook: "00_smoke", set: "scale=3" }));
+ * console.log(r.html);
+ */
+export async function runNb(
+  opts: NbOptions,
+  log: (l: string) => void = console.error,
+): Promise<NbResult> {
+  const path = join(notebooksDir(), `${opts.notebook}.ipynb`);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    const names = (await listFiles(notebooksDir())).filter((f) => f.endsWith(".ipynb"))
+      .map((f) => f.slice(f.lastIndexOf("/") + 1, -".ipynb".length));
+    throw new Error(
+      `--notebook: ${path} not found; expected one of ${names.join(", ") || "(none)"}`,
+    );
+  }
+  const overrides = nbOverrides(opts.set);
+  const dir = nbRunDir(opts);
+  const figuresDir = join(dir, "figures");
+  const knobs = declaredKnobs(text, path);
+  const parameters = knobs.includes(FIGURES_KNOB) && !Object.hasOwn(overrides, FIGURES_KNOB)
+    ? { ...overrides, [FIGURES_KNOB]: resolve(figuresDir) } // the kernel runs in notebooks/
+    : overrides;
+  await Deno.mkdir(dir, { recursive: true });
+  log(`convrec nb: ${opts.notebook} → ${dir} (${JSON.stringify(overrides)})`);
+  const r = await executeNotebook(path, {
+    outDir: dir,
+    params: parameters,
+    timeoutS: opts.timeout,
+    onLog: (line) => log(line),
+  });
+  const result: NbResult = {
+    dir,
+    notebook: r.notebook,
+    html: r.html,
+    figures: await listFiles(figuresDir),
+    parameters,
+    cells: r.cells,
+    outputs: r.outputs,
+    wall_s: r.wall_s,
+  };
+  await writeFileAtomic(
+    join(dir, "nb.json"),
+    JSON.stringify(
+      { ...result, notebook_name: opts.notebook, overrides, timeout_s: opts.timeout },
+      null,
+      2,
+    ) +
+      "\n",
+  );
+  return result;
+}
