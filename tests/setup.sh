@@ -2,7 +2,7 @@
 # Installs what the test suite needs from Debian when running as root; otherwise says what is missing.
 # Idempotent and quiet when everything is present. Called by `deno task test`.
 set -u
-pkgs=(mesa-vulkan-drivers jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook chromium python3-torch python3-regex)
+pkgs=(libopenblas0-pthread mesa-vulkan-drivers jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook chromium python3-torch python3-regex)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -53,6 +53,11 @@ export interface Catalog {
   /** Exact, case-sensitive (title, year) membership. */
   readonly has: (title: string, year: number) => boolean;
   /**
+   * For an exact catalog pair, its {@link titleKey} (computed once at load); null when the pair is not
+   * in the catalog. The scorer's hot path: membership and match key in one lookup.
+   */
+  readonly memberKey: (title: string, year: number) => string | null;
+  /**
    * The item whose {@link titleKey} equals `titleKey(title)` with the nearest year, trying the exact
    * year, then year+1, year−1, year+2, year−2 … up to `tolerance`; null if none.
    */
@@ -142,6 +147,10 @@ export function catalogFromItems(
   });
 
   const has = (title: string, year: number): boolean => exact.get(title)?.has(year) === true;
+  const keys = new Map<string, string>(); // exact title -> titleKey
+  for (const item of kept) if (!keys.has(item.title)) keys.set(item.title, titleKey(item.title));
+  const memberKey = (title: string, year: number): string | null =>
+    exact.get(title)?.has(year) === true ? keys.get(title)! : null;
 
   const lookup = (title: string, year: number, opts: LookupOptions = {}): CatalogItem | null => {
     const years = folded.get(titleKey(title));
@@ -163,7 +172,7 @@ export function catalogFromItems(
     return n / list.length;
   };
 
-  return { items: kept, warnings, has, lookup, inCatalogShare };
+  return { items: kept, warnings, has, memberKey, lookup, inCatalogShare };
 }
 
 function headerIndexes(header: CsvRow, file: string): string[] {

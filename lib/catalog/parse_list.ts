@@ -31,6 +31,11 @@ const LEAD_BULLET_OR_NUMBER = new RegExp(
 const LEAD_HASHES = new RegExp(`^#+[${S}]*`, "u");
 // `(.+?)\s+\((\d{4})\)` with re.match: anchored at the start only.
 const ITEM = new RegExp(`^(.+?)[${S}]+\\(([${D}]{4})\\)`, "u");
+// The same on ASCII-only text, where Python's `\s` is [\t\n\v\f\r\x1c-\x1f ] and `\d` is [0-9].
+// deno-lint-ignore no-control-regex -- Python `\s` on ASCII includes \x1c-\x1f
+const ITEM_ASCII = /^(.+?)[\t\n\v\f\r\x1c-\x1f ]+\(([0-9]{4})\)/;
+// deno-lint-ignore no-control-regex -- the whole ASCII range
+const ASCII = /^[\x00-\x7f]*$/;
 const INNER_PARENS = /\([^()]*\)/g;
 const NEWLINE_RUNS = /\n+/g;
 
@@ -41,6 +46,13 @@ const NEWLINE_RUNS = /\n+/g;
  */
 export function delFormat(text: string): string {
   text = pyStrip(text);
+  // fast path: no pass can change a text that starts with an ASCII char other than a mark or digit
+  // and does not end with a mark
+  const first = text.charCodeAt(0);
+  if (
+    first < 128 && !isMark(first) && !(first >= 48 && first <= 57) &&
+    !isMark(text.charCodeAt(text.length - 1))
+  ) return text;
   while (true) {
     let t = pyStrip(text.replace(LEAD_MARKS, ""));
     t = pyStrip(t.replace(TRAIL_MARKS, ""));
@@ -49,6 +61,10 @@ export function delFormat(text: string): string {
     if (t === text) return text;
     text = t;
   }
+}
+
+function isMark(c: number): boolean {
+  return c === 42 || c === 95 || c === 45 || c === 35; // * _ - #
 }
 
 /**
@@ -77,7 +93,9 @@ export function cleanTitle(title: string): string {
 
 function cleanOnce(s: string): string {
   // remove_quotes(del_format(del_space(del_parentheses(s.strip()))))
-  return removeQuotes(delFormat(collapseSpace(pyStrip(pyStrip(s).replace(INNER_PARENS, "")))));
+  const stripped = pyStrip(s);
+  const noParens = stripped.includes("(") ? pyStrip(stripped.replace(INNER_PARENS, "")) : stripped;
+  return removeQuotes(delFormat(collapseSpace(noParens)));
 }
 
 /**
@@ -85,10 +103,55 @@ function cleanOnce(s: string): string {
  * @example parseLine('**3. "Heat" (Director\'s Cut) (1995)**') // ["Heat", 1995]
  */
 export function parseLine(line: string): Item | null {
+  return plainLine(line) ?? parseLineGeneral(line);
+}
+
+function parseLineGeneral(line: string): Item | null {
   const cleaned = removeQuotes(delFormat(collapseSpace(line)));
-  const m = ITEM.exec(cleaned);
+  const m = (ASCII.test(cleaned) ? ITEM_ASCII : ITEM).exec(cleaned);
   if (m === null) return null;
   return [cleanTitle(m[1]), pyInt(m[2])!];
+}
+
+/**
+ * One-pass fast path for the common clean line `Title (Year)…`, or null to take the general path.
+ * It accepts only lines on which every step of the general path is provably a no-op: printable ASCII
+ * with single inner spaces; first character not a mark, digit or quote (so no decoration, numbering or
+ * quote stripping applies); last character not a mark; a title with no `(` and no trailing mark.
+ */
+function plainLine(line: string): Item | null {
+  const n = line.length;
+  if (n < 8) return null;
+  const first = line.charCodeAt(0);
+  if (isMark(first) || (first >= 48 && first <= 57) || first === 34 || first === 39) return null;
+  if (isMark(line.charCodeAt(n - 1))) return null;
+  let end = -1; // index of the " (dddd)" that ends the title
+  let prevSpace = false;
+  for (let i = 0; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32) {
+      if (prevSpace || i === n - 1) return null;
+      prevSpace = true;
+      continue;
+    }
+    if (c < 0x21 || c > 0x7e) return null;
+    prevSpace = false;
+    if (c === 40 && end < 0) { // "("
+      if (line.charCodeAt(i - 1) === 32 && isYearAt(line, i + 1) && line.charCodeAt(i + 5) === 41) {
+        end = i - 1;
+      } else return null; // a "(" inside the title: general path
+    }
+  }
+  if (end < 1 || isMark(line.charCodeAt(end - 1))) return null;
+  return [line.slice(0, end), Number(line.slice(end + 2, end + 6))];
+}
+
+function isYearAt(s: string, i: number): boolean {
+  for (let j = i; j < i + 4; j++) {
+    const c = s.charCodeAt(j);
+    if (!(c >= 48 && c <= 57)) return false;
+  }
+  return true;
 }
 
 /**

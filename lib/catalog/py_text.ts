@@ -28,14 +28,41 @@ export const PY_DIGIT = codePointClass(
 const LEADING_SPACE = new RegExp(`^[${PY_SPACE}]+`, "u");
 const TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`, "u");
 const SPACE_RUNS = new RegExp(`[${PY_SPACE}]+`, "gu");
-const ASCII_PLAIN = /^(?:[\x21-\x7e]+(?: [\x21-\x7e]+)*)?$/;
+/** True for printable ASCII with single inner spaces and none at the ends (what collapseSpace leaves). */
+function isPlainAscii(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return true;
+  if (s.charCodeAt(0) === 32 || s.charCodeAt(n - 1) === 32) return false;
+  let prevSpace = false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32) {
+      if (prevSpace) return false;
+      prevSpace = true;
+    } else if (c < 0x21 || c > 0x7e) return false;
+    else prevSpace = false;
+  }
+  return true;
+}
 
 /**
  * Python's `s.strip()` with no arguments.
  * @example pyStrip("\x1c Heat \u3000") // "Heat"
  */
 export function pyStrip(s: string): string {
+  // fast path: nothing to strip when neither end is whitespace (the common case)
+  if (s.length === 0 || (!isPySpace(s.charCodeAt(0)) && !isPySpace(s.charCodeAt(s.length - 1)))) {
+    return s;
+  }
   return s.replace(LEADING_SPACE, "").replace(TRAILING_SPACE, "");
+}
+
+const SPACE_SET = new Set(PY_SPACE_CODEPOINTS); // all in the BMP, so a UTF-16 code unit test is exact
+
+/** Python `str.isspace()` for one UTF-16 code unit. */
+export function isPySpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
+  return c >= 0x85 && SPACE_SET.has(c);
 }
 
 /**
@@ -43,10 +70,11 @@ export function pyStrip(s: string): string {
  * @example collapseSpace("  The \t Thing ") // "The Thing"
  */
 export function collapseSpace(s: string): string {
-  if (ASCII_PLAIN.test(s)) return s; // fast path: printable ASCII already single-spaced
+  if (isPlainAscii(s)) return s; // fast path: printable ASCII already single-spaced
   return pyStrip(s).replace(SPACE_RUNS, " ");
 }
 
+const ASCII_INT = /^[0-9]{1,15}$/;
 const DIGIT_VALUE = new Map<number, number>();
 for (const zero of PY_DIGIT_ZEROS) for (let i = 0; i < 10; i++) DIGIT_VALUE.set(zero + i, i);
 
@@ -56,6 +84,7 @@ for (const zero of PY_DIGIT_ZEROS) for (let i = 0; i < 10; i++) DIGIT_VALUE.set(
  * @example pyInt(" 1995 ") // 1995
  */
 export function pyInt(s: string): number | null {
+  if (ASCII_INT.test(s)) return Number(s); // fast path: plain ASCII digits
   const t = pyStrip(s);
   let i = 0;
   let sign = 1;
@@ -103,5 +132,6 @@ export function pyCasefold(s: string): string {
  * @example titleKey("  the  MATRIX ") // "the matrix"
  */
 export function titleKey(s: string): string {
+  if (isPlainAscii(s)) return s.toLowerCase(); // printable ASCII, single-spaced: casefold = lower
   return pyCasefold(pyStrip(s).replace(SPACE_RUNS, " "));
 }

@@ -7,6 +7,8 @@ import { pyInt, titleKey } from "../catalog/py_text.ts";
 /** Exact `(title, year)` membership; a `Catalog` satisfies it. */
 export interface CatalogMembership {
   has(title: string, year: number): boolean;
+  /** Optional fast path: the pair's precomputed `titleKey`, or null when not in the catalog. */
+  memberKey?(title: string, year: number): string | null;
 }
 
 /** Ground truth as released: `[title, year]` with the year as a string (numbers accepted). */
@@ -46,44 +48,76 @@ export function alignedHits(
   const tolerance = options.yearTolerance ?? 2;
   const hits = options.out ?? new Uint8Array(n);
   hits.fill(0, 0, n);
-  const buckets = groundTruthBuckets(ctx.groundTruth);
-  if (buckets.size === 0) return hits;
-  const seen = new Set(ctx.seenTitles);
+  const gt = groundTruthPairs(ctx.groundTruth);
+  if (gt.keys.length === 0) return hits;
+  const seen = ctx.seenTitles; // a few titles: a linear scan beats building a Set
+  const cat = ctx.catalog;
   const length = Math.min(items.length, n);
   for (let pos = 0; pos < length; pos++) {
     const [title, year] = items[pos];
-    if (seen.has(title) || !ctx.catalog.has(title, year)) continue;
-    const bucket = buckets.get(titleKey(title));
-    if (bucket === undefined) continue;
-    const matched = matchYear(bucket, year, tolerance);
-    if (matched === null) continue;
+    if (seen.includes(title)) continue;
+    const key = cat.memberKey !== undefined
+      ? cat.memberKey(title, year)
+      : cat.has(title, year)
+      ? titleKey(title)
+      : null;
+    if (key === null) continue;
+    const g = matchGroundTruth(gt, key, year, tolerance);
+    if (g < 0) continue;
     hits[pos] = 1;
-    const left = bucket.get(matched)! - 1;
-    if (left > 0) bucket.set(matched, left);
-    else bucket.delete(matched);
+    gt.left[g]--;
   }
   return hits;
 }
 
-/** Ground truth grouped by title key → year → count; entries whose year is not an integer are skipped. */
-function groundTruthBuckets(groundTruth: GroundTruth): Map<string, Map<number, number>> {
-  const buckets = new Map<string, Map<number, number>>();
+/** Ground truth as distinct (title key, year) pairs with how many occurrences are still unmatched. */
+interface GroundTruthPairs {
+  keys: string[];
+  years: number[];
+  left: number[];
+}
+
+/** Distinct (title key, year) pairs of the ground truth; entries whose year is not an integer are skipped. */
+function groundTruthPairs(groundTruth: GroundTruth): GroundTruthPairs {
+  const out: GroundTruthPairs = { keys: [], years: [], left: [] };
   for (const [title, rawYear] of groundTruth) {
     const year = typeof rawYear === "number" ? rawYear : pyInt(rawYear);
     if (year === null || !Number.isInteger(year)) continue;
     const key = titleKey(title);
-    let bucket = buckets.get(key);
-    if (bucket === undefined) buckets.set(key, bucket = new Map());
-    bucket.set(year, (bucket.get(year) ?? 0) + 1);
+    let g = 0;
+    while (g < out.keys.length && (out.keys[g] !== key || out.years[g] !== year)) g++;
+    if (g < out.keys.length) out.left[g]++;
+    else {
+      out.keys.push(key);
+      out.years.push(year);
+      out.left.push(1);
+    }
   }
-  return buckets;
+  return out;
 }
 
-function matchYear(bucket: Map<number, number>, year: number, tolerance: number): number | null {
-  if (bucket.has(year)) return year;
-  for (let d = 1; d <= tolerance; d++) {
-    if (bucket.has(year + d)) return year + d;
-    if (bucket.has(year - d)) return year - d;
+/**
+ * Index of the unmatched ground-truth pair with this key whose year is nearest in the authors' order
+ * (exact, +1, −1, +2, −2, …, within the tolerance), or −1.
+ */
+function matchGroundTruth(
+  gt: GroundTruthPairs,
+  key: string,
+  year: number,
+  tolerance: number,
+): number {
+  let best = -1;
+  let bestRank = Infinity;
+  for (let g = 0; g < gt.keys.length; g++) {
+    if (gt.left[g] === 0 || gt.keys[g] !== key) continue;
+    const d = gt.years[g] - year;
+    const a = Math.abs(d);
+    if (a > tolerance) continue;
+    const rank = d === 0 ? 0 : 2 * a - (d > 0 ? 1 : 0); // +1 → 1, −1 → 2, +2 → 3, −2 → 4 …
+    if (rank < bestRank) {
+      best = g;
+      bestRank = rank;
+    }
   }
-  return null;
+  return best;
 }

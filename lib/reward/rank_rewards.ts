@@ -85,12 +85,21 @@ function numpySum(hits: ArrayLike<number>, n: number): number {
     for (let j = 0; j < n; j++) s += hits[j] * discount(j);
     return s;
   }
-  const r = [0, 1, 2, 3, 4, 5, 6, 7].map((j) => hits[j] * discount(j));
+  let r0 = hits[0] * discount(0), r1 = hits[1] * discount(1), r2 = hits[2] * discount(2);
+  let r3 = hits[3] * discount(3), r4 = hits[4] * discount(4), r5 = hits[5] * discount(5);
+  let r6 = hits[6] * discount(6), r7 = hits[7] * discount(7);
   let i = 8;
   for (; i < n - (n % 8); i += 8) {
-    for (let j = 0; j < 8; j++) r[j] += hits[i + j] * discount(i + j);
+    r0 += hits[i] * discount(i);
+    r1 += hits[i + 1] * discount(i + 1);
+    r2 += hits[i + 2] * discount(i + 2);
+    r3 += hits[i + 3] * discount(i + 3);
+    r4 += hits[i + 4] * discount(i + 4);
+    r5 += hits[i + 5] * discount(i + 5);
+    r6 += hits[i + 6] * discount(i + 6);
+    r7 += hits[i + 7] * discount(i + 7);
   }
-  let s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+  let s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
   for (; i < n; i++) s += hits[i] * discount(i);
   return s;
 }

@@ -1,0 +1,214 @@
+// Locates Debian's OpenBLAS and calls its row-major cblas_sgemm through Deno FFI (needs --allow-ffi).
+// Beyond the paper: a CPU speed path only; results equal a plain matmul up to float32 rounding.
+
+/** Debian package that ships the library this module loads. */
+export const OPENBLAS_APT_PACKAGE = "libopenblas0-pthread";
+
+/** Where Debian (and a few other distributions) put the OpenBLAS shared library, in search order. */
+export const OPENBLAS_CANDIDATE_PATHS: readonly string[] = [
+  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+  "/usr/lib64/libopenblas.so.0",
+  "/usr/lib/libopenblas.so.0",
+];
+
+const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    // order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+    ],
+    result: "void",
+  },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+  openblas_get_num_threads: { parameters: [], result: "i32" },
+} as const;
+
+/** Dimensions and flags of one {@link OpenBlas.sgemm} call: C (m, n) = alpha·op(A)·op(B) + beta·C. */
+export interface SgemmDims {
+  /** rows of op(A) and C */
+  m: number;
+  /** columns of op(B) and C */
+  n: number;
+  /** columns of op(A) = rows of op(B) */
+  k: number;
+  /** A is stored (k, m) and used transposed @default false */
+  transA?: boolean;
+  /** B is stored (n, k) and used transposed @default false */
+  transB?: boolean;
+  /** @default 1 */
+  alpha?: number;
+  /** 0 overwrites C; 1 accumulates into it @default 0 */
+  beta?: number;
+}
+
+/** A loaded OpenBLAS: row-major sgemm, its thread count, and the file it came from. */
+export interface OpenBlas {
+  /** absolute path of the loaded shared library */
+  path: string;
+  /** threads OpenBLAS uses for large products */
+  threads: number;
+  /**
+   * Row-major C = alpha·op(A)·op(B) + beta·C on dense arrays (views with offsets are fine).
+   * A holds m·k floats, B k·n, C m·n.
+   */
+  sgemm(a: Float32Array, b: Float32Array, c: Float32Array, dims: SgemmDims): void;
+  /** Unload the library; the handle must not be used afterwards. */
+  close(): void;
+}
+
+/** Options of {@link openBlas}. */
+export interface OpenBlasOptions {
+  /** shared library to load @default first existing of OPENBLAS_CANDIDATE_PATHS */
+  path?: string;
+  /** OpenBLAS threads @default OPENBLAS_NUM_THREADS, else what the library picked (all cores) */
+  threads?: number;
+}
+
+/**
+ * The first existing OpenBLAS library among the candidate paths, or undefined when none is installed.
+ *
+ * @example
+ * ```ts
+ * findOpenBlas(); // "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
+ * ```
+ */
+export function findOpenBlas(
+  candidates: readonly string[] = OPENBLAS_CANDIDATE_PATHS,
+): string | undefined {
+  for (const p of candidates) {
+    try {
+      if (Deno.statSync(p).isFile) return p;
+    } catch {
+      // not there: try the next one
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether this process may load OpenBLAS: the library exists and --allow-ffi was granted.
+ * Returns the reason when not (for test skips and error messages).
+ *
+ * @example
+ * ```ts
+ * const { ok, reason } = openBlasAvailable();
+ * if (!ok) console.log(`BLAS path unavailable: ${reason}`);
+ * ```
+ */
+export function openBlasAvailable(): { ok: boolean; reason: string } {
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    return { ok: false, reason: "run with --allow-ffi to use OpenBLAS" };
+  }
+  if (!findOpenBlas()) {
+    return {
+      ok: false,
+      reason: `OpenBLAS not found; install it with: apt-get install ${OPENBLAS_APT_PACKAGE}`,
+    };
+  }
+  return { ok: true, reason: "" };
+}
+
+function threadsFromEnv(): number | undefined {
+  let raw: string | undefined;
+  try {
+    raw = Deno.env.get("OPENBLAS_NUM_THREADS");
+  } catch {
+    return undefined; // no --allow-env: keep the library's choice
+  }
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`openblas.ts: env OPENBLAS_NUM_THREADS="${raw}": expected a positive integer`);
+  }
+  return n;
+}
+
+/**
+ * Load OpenBLAS through FFI. Throws naming the apt package when the library is missing, and the
+ * flag when --allow-ffi is not granted.
+ *
+ * @example
+ * ```ts
+ * const blas = openBlas({ threads: 2 });
+ * const c = new Float32Array(4);
+ * blas.sgemm(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 1), c, { m: 2, n: 2, k: 2 });
+ * // c = [1, 2, 3, 4]
+ * blas.close();
+ * ```
+ */
+export function openBlas(options: OpenBlasOptions = {}): OpenBlas {
+  const candidates = options.path !== undefined ? [options.path] : OPENBLAS_CANDIDATE_PATHS;
+  const path = findOpenBlas(candidates);
+  if (!path) {
+    throw new Error(
+      `openblas.ts: OpenBLAS not found in ${candidates.join(", ")}; ` +
+        `install it with: apt-get install ${OPENBLAS_APT_PACKAGE}`,
+    );
+  }
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    throw new Error(`openblas.ts: loading ${path} needs --allow-ffi`);
+  }
+  const lib = Deno.dlopen(path, SYMBOLS);
+  const threads = options.threads ?? threadsFromEnv();
+  if (threads !== undefined) {
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new Error(`openblas.ts: option threads=${threads}: expected a positive integer`);
+    }
+    lib.symbols.openblas_set_num_threads(threads);
+  }
+  const sgemm = (a: Float32Array, b: Float32Array, c: Float32Array, dims: SgemmDims) => {
+    const { m, n, k, transA = false, transB = false, alpha = 1, beta = 0 } = dims;
+    if (a.length < m * k || b.length < k * n || c.length < m * n) {
+      throw new Error(
+        `openblas.ts: sgemm m=${m} n=${n} k=${k} needs A ≥ ${m * k}, B ≥ ${k * n}, C ≥ ${m * n} ` +
+          `floats; got ${a.length}, ${b.length}, ${c.length}`,
+      );
+    }
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      if (beta === 0) c.fill(0, 0, m * n); // BLAS skips the product; C = beta·C
+      else if (beta !== 1) { for (let i = 0; i < m * n; i++) c[i] *= beta; }
+      return;
+    }
+    lib.symbols.cblas_sgemm(
+      ROW_MAJOR,
+      transA ? TRANS : NO_TRANS,
+      transB ? TRANS : NO_TRANS,
+      m,
+      n,
+      k,
+      alpha,
+      a,
+      transA ? m : k,
+      b,
+      transB ? k : n,
+      beta,
+      c,
+      n,
+    );
+  };
+  return {
+    path,
+    threads: lib.symbols.openblas_get_num_threads(),
+    sgemm,
+    close: () => lib.close(),
+  };
+}

@@ -1,0 +1,236 @@
+// Training and KV-cache generation tokens/s of the decoder presets on each CPU backend (wasm, cpu,
+// cpu-blas), side by side with PyTorch CPU (tests/reference/torch_speed.py, same dims, same session).
+// `deno run` prints the table; `deno bench` times the same steps as Deno.bench cases.
+import * as tf from "@tensorflow/tfjs";
+import { useBackend } from "../../lib/model/backend.ts";
+import { useBlasBackend } from "../../lib/model/blas/blas_backend.ts";
+import { openBlasAvailable } from "../../lib/model/blas/openblas.ts";
+import { disposeKvCache, forward, type KvCache } from "../../lib/model/decoder.ts";
+import { type ModelConfig, presetConfig, type PresetName } from "../../lib/model/config.ts";
+import { disposeWeights, initWeights } from "../../lib/model/weights.ts";
+
+/** Workload shared with torch_speed.py (pass the same numbers there). */
+export const WORKLOAD = { trainBatch: 8, trainSeq: 64, genBatch: 8, genPrompt: 16, genTokens: 32 };
+const BACKENDS = ["cpu-blas", "wasm", "cpu"] as const;
+type Backend = (typeof BACKENDS)[number];
+
+async function select(backend: Backend, threads: number): Promise<void> {
+  if (backend === "cpu-blas") await useBlasBackend({ threads });
+  else await useBackend(backend);
+}
+
+/** Deterministic token ids (B rows of T) below `vocab`. */
+function ids(B: number, T: number, vocab: number, mult: number): number[][] {
+  return Array.from(
+    { length: B },
+    (_, b) => Array.from({ length: T }, (_, t) => (b * 131 + t * mult) % vocab),
+  );
+}
+
+/** A train-step closure (forward + CE loss + backward + Adam) and its teardown. */
+function trainer(config: ModelConfig) {
+  const { trainBatch: B, trainSeq: T } = WORKLOAD, V = config.vocab_size;
+  const init = initWeights(config, { seed: 0 });
+  const vars = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, tf.variable(v)]));
+  disposeWeights(init);
+  const opt = tf.train.adam(1e-3);
+  const seq = ids(B, T + 1, V, 17);
+  const onehot = new Float32Array(B * T * V); // (B, T, V) next-token targets
+  seq.forEach((r, b) => r.slice(1).forEach((id, t) => (onehot[(b * T + t) * V + id] = 1)));
+  const target = tf.tensor3d(onehot, [B, T, V]);
+  const inputs = seq.map((r) => r.slice(0, T));
+  const step = () => {
+    const loss = opt.minimize(() => {
+      const { logits } = forward(vars, config, inputs); // (B, T, V)
+      return tf.losses.softmaxCrossEntropy(target, logits) as tf.Scalar;
+    }, true)!;
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    return v;
+  };
+  const dispose = () => {
+    tf.dispose([target, ...Object.values(vars)]);
+    opt.dispose();
+  };
+  return { step, dispose, tokens: B * T };
+}
+
+/** Greedy generation with the KV cache: prefill genPrompt tokens, then genTokens - 1 cached steps. */
+function generator(config: ModelConfig) {
+  const { genBatch: B, genPrompt: P, genTokens: N } = WORKLOAD, V = config.vocab_size;
+  const weights = initWeights(config, { seed: 0 });
+  const argmaxLast = (logits: tf.Tensor3D) => { // (B, T, V) → next ids (B rows of 1)
+    const [, T] = logits.shape, data = logits.dataSync();
+    return Array.from({ length: B }, (_, b) => {
+      const bi = (b * T + T - 1) * V;
+      let best = 0;
+      for (let v = 1; v < V; v++) if (data[bi + v] > data[bi + best]) best = v;
+      return [best];
+    });
+  };
+  const run = () => {
+    let { logits, kvCache } = forward(weights, config, ids(B, P, V, 13), { returnCache: true });
+    let next = argmaxLast(logits);
+    for (let i = 1; i < N; i++) {
+      logits.dispose();
+      const out = forward(weights, config, next, { kvCache });
+      disposeKvCache(kvCache);
+      ({ logits, kvCache } = out as { logits: tf.Tensor3D; kvCache: KvCache });
+      next = argmaxLast(logits);
+    }
+    logits.dispose();
+    disposeKvCache(kvCache);
+    return next;
+  };
+  return { run, dispose: () => disposeWeights(weights), tokens: B * N };
+}
+
+function medianMs(fn: () => unknown, runs: number): { median: number; runs: number[] } {
+  fn(); // warm-up
+  const ts = Array.from({ length: runs }, () => {
+    const t0 = performance.now();
+    fn();
+    return performance.now() - t0;
+  });
+  const s = [...ts].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], runs: ts.map((t) => Math.round(t)) };
+}
+
+interface Row {
+  peer: string;
+  preset: PresetName;
+  what: "train" | "generate";
+  tokens_per_s: number;
+  median_ms: number;
+  runs_ms: number[];
+}
+
+async function torchRows(preset: PresetName, threads: number, runs: number): Promise<Row[]> {
+  const script = new URL("../reference/torch_speed.py", import.meta.url).pathname;
+  const w = WORKLOAD;
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [
+      script,
+      "--preset",
+      preset,
+      "--threads",
+      `${threads}`,
+      "--runs",
+      `${runs}`,
+      "--train-batch",
+      `${w.trainBatch}`,
+      "--train-seq",
+      `${w.trainSeq}`,
+      "--gen-batch",
+      `${w.genBatch}`,
+      "--gen-prompt",
+      `${w.genPrompt}`,
+      "--gen-tokens",
+      `${w.genTokens}`,
+    ],
+    env: { OMP_NUM_THREADS: `${threads}`, OPENBLAS_NUM_THREADS: `${threads}` },
+  }).output();
+  if (!out.success) {
+    throw new Error(`torch_speed.py failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => {
+    const r = JSON.parse(l);
+    return { ...r, peer: `torch ${r.torch} (${threads} threads)` } as Row;
+  });
+}
+
+/** Which (backend, preset, what) cases run; pure-JS cpu on the large preset takes minutes per step. */
+function skipReason(backend: Backend, preset: PresetName, what: string): string | undefined {
+  if (backend === "cpu-blas" && !openBlasAvailable().ok) return openBlasAvailable().reason;
+  if (backend === "cpu" && preset === "builtin-large" && what === "train") {
+    return "pure-JS matMul ~1 GFLOP/s: minutes per step";
+  }
+  return undefined;
+}
+
+async function sideBySide(runs: number, threads: number): Promise<void> {
+  const rows: Row[] = [];
+  for (const preset of ["builtin-small", "builtin-large"] as const) {
+    const config = presetConfig(preset);
+    rows.push(...await torchRows(preset, threads, runs));
+    for (const backend of BACKENDS) {
+      for (const what of ["train", "generate"] as const) {
+        const why = skipReason(backend, preset, what);
+        if (why) {
+          console.error(`skip ${backend} ${preset} ${what}: ${why}`);
+          continue;
+        }
+        await select(backend, threads);
+        const job = what === "train" ? trainer(config) : generator(config);
+        const n = backend === "cpu" || (backend === "wasm" && preset === "builtin-large")
+          ? 1
+          : runs;
+        const r = medianMs(
+          what === "train"
+            ? (job as ReturnType<typeof trainer>).step
+            : (job as ReturnType<typeof generator>).run,
+          n,
+        );
+        job.dispose();
+        const row: Row = {
+          peer: `ours ${backend}`,
+          preset,
+          what,
+          tokens_per_s: job.tokens / r.median * 1000,
+          median_ms: r.median,
+          runs_ms: r.runs,
+        };
+        console.error(JSON.stringify(row));
+        rows.push(row);
+      }
+    }
+  }
+  console.log(
+    `| preset | what | peer | tokens/s | median ms | runs ms | vs torch |\n|---|---|---|---|---|---|---|`,
+  );
+  for (const r of rows) {
+    const torch = rows.find((t) =>
+      t.peer.startsWith("torch") && t.preset === r.preset && t.what === r.what
+    )!;
+    console.log(
+      `| ${r.preset} | ${r.what} | ${r.peer} | ${r.tokens_per_s.toFixed(0)} | ${
+        r.median_ms.toFixed(0)
+      } | ${r.runs_ms.join(", ")} | ${(r.tokens_per_s / torch.tokens_per_s).toFixed(2)}× |`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  const runs = Number(Deno.env.get("BENCH_RUNS") ?? "5"),
+    threads = Number(Deno.env.get("BENCH_THREADS") ?? "2");
+  await sideBySide(runs, threads);
+} else {
+  for (const preset of ["builtin-small", "builtin-large"] as const) {
+    for (const backend of BACKENDS) {
+      for (const what of ["train", "generate"] as const) {
+        const why = skipReason(backend, preset, what) ??
+          (backend !== "cpu-blas" && preset === "builtin-large"
+            ? "slow: see deno run mode"
+            : undefined);
+        let job: { run: () => unknown; dispose: () => void } | undefined;
+        Deno.bench({
+          name: `${preset} ${what} (${backend})${why ? ` (skipped: ${why})` : ""}`,
+          group: `${preset} ${what}`,
+          ignore: why !== undefined,
+          n: 3,
+          warmup: 1,
+          fn: async () => {
+            if (!job || tf.getBackend() !== backend) {
+              job?.dispose();
+              await select(backend, 2);
+              const config = presetConfig(preset);
+              const j = what === "train" ? trainer(config) : generator(config);
+              job = { run: "step" in j ? j.step : j.run, dispose: j.dispose };
+            }
+            job.run();
+          },
+        });
+      }
+    }
+  }
+}
