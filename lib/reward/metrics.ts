@@ -26,6 +26,7 @@ export function directMatchHits(
   groundTruth: ScoringContext["groundTruth"],
 ): Uint8Array {
   const hits = new Uint8Array(filtered.length);
+  if (filtered.length === 0) return hits; // the authors convert gt years only when there is an item
   for (const [gtTitle, gtRawYear] of groundTruth) {
     const gtYear = typeof gtRawYear === "number" ? gtRawYear : pyInt(gtRawYear);
     if (gtYear === null) {

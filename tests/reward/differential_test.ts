@@ -3,7 +3,6 @@
 
 import { loadCatalog } from "../../lib/catalog/catalog.ts";
 import { parseList } from "../../lib/catalog/parse_list.ts";
-import { pyInt } from "../../lib/catalog/py_text.ts";
 import { alignedHits, type ScoringContext } from "../../lib/reward/aligned_hits.ts";
 import { listMetrics, type MetricVariant } from "../../lib/reward/metrics.ts";
 import { rankReturns, sequenceDcg } from "../../lib/reward/rank_rewards.ts";
@@ -98,24 +97,6 @@ function within(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): boolea
   return true;
 }
 
-const KNOWN = "known divergence: bad ground-truth year with nothing left to match";
-const ZERO_METRICS = JSON.stringify({
-  recall: Object.fromEntries(KS.map((k) => [k, 0])),
-  ndcg: Object.fromEntries(KS.map((k) => [k, 0])),
-});
-
-/**
- * Reported to the lead, not yet decided: lib/reward/metrics.ts throws on a ground-truth year that
- * Python int() rejects even when no item is left after filtering; the authors' evaluate_direct_match
- * only converts the year when there is an item to compare, so it returns Recall = NDCG = 0 there.
- * Minimal input: listMetrics([], { seenTitles: [], groundTruth: [["Heat", "n/a"]], catalog },
- * [5], "filter-first") throws; the authors give 0 and 0.
- */
-function isKnownDivergence(got: Error, expected: VariantMetrics, c: Case): boolean {
-  return /is not an integer/.test(got.message) && JSON.stringify(expected) === ZERO_METRICS &&
-    c.groundtruth.some(([, y]) => typeof y === "string" && pyInt(y) === null);
-}
-
 /** Compares lib/ against the reference on one case; returns the names of what differs, with details. */
 function compareCase(
   c: Case,
@@ -164,10 +145,6 @@ function compareCase(
       continue;
     }
     if (got instanceof Error) {
-      if (isKnownDivergence(got, expected, c)) {
-        diffs.push(KNOWN);
-        continue;
-      }
       diffs.push(`${variant}: ts threw "${got.message}", py gave ${JSON.stringify(expected)}`);
       continue;
     }
@@ -213,16 +190,13 @@ Deno.test({
     const failures: string[] = [];
     let withHits = 0;
     let withItems = 0;
-    let known = 0;
     for (let i = 0; i < cases.length; i++) {
       if (expected[i].id !== cases[i].id) {
         throw new Error(`answer ${i} is for case ${expected[i].id}`);
       }
       if (expected[i].hits.some((h) => h === 1)) withHits++;
       if (expected[i].items.length > 0) withItems++;
-      const all = compareCase(cases[i], expected[i], catalog);
-      const diffs = all.filter((d) => d !== KNOWN);
-      if (diffs.length < all.length) known++;
+      const diffs = compareCase(cases[i], expected[i], catalog);
       if (diffs.length > 0) {
         failures.push(
           `case ${cases[i].id} text ${JSON.stringify(cases[i].text).slice(0, 400)}\n` +
@@ -235,8 +209,7 @@ Deno.test({
     }
     console.log(
       `compared ${cases.length} cases (seed ${SEED}): ${withItems} with parsed items, ` +
-        `${withHits} with ≥1 hit; ${failures.length} differ; ${known} show the known divergence ` +
-        "(metrics.ts throws on a bad ground-truth year where the authors return 0: reported)",
+        `${withHits} with ≥1 hit; ${failures.length} differ`,
     );
     // The fuzzer must actually exercise the matcher, or the comparison proves little.
     if (withHits < CASES / 4) throw new Error(`only ${withHits} cases have a hit: fuzzer too weak`);

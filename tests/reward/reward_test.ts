@@ -206,3 +206,9 @@ Deno.test("hitsBatch: rows scored against their prompt's context, equal to one-b
   }
   assertThrows(() => hitsBatch(texts, [c0], { g: 2 }), "expected 2");
 });
+
+Deno.test("metrics: a bad ground-truth year only matters when an item is left to compare (authors)", () => {
+  const bad = ctx([["Heat", "n/a"]]);
+  assertEquals(listMetrics([], bad, [5], "filter-first"), { recall: { 5: 0 }, ndcg: { 5: 0 } });
+  assertThrows(() => listMetrics([["Heat", 1995]], bad, [5], "filter-first"), "not an integer");
+});
