@@ -1,0 +1,13 @@
+// convrec's public surface, one namespace per area (names repeat across areas, e.g. `cleanTitle`).
+// @example import { catalog, reward } from "./lib/mod.ts"; reward.scoreList(text, ctx)
+export * as catalog from "./catalog/mod.ts";
+export * as data from "./data/mod.ts";
+export * as world from "./data/world/mod.ts";
+export * as reward from "./reward/mod.ts";
+export * as distill from "./distill/mod.ts";
+export * as model from "./model/mod.ts";
+export * as tokenizer from "./model/tokenizer/mod.ts";
+export * as rl from "./train/rl/mod.ts";
+export * as gpu from "./gpu/mod.ts";
+export * as report from "./report/mod.ts";
+export * as notebook from "./notebook/mod.ts";
