@@ -11,3 +11,4 @@ export * as rl from "./train/rl/mod.ts";
 export * as gpu from "./gpu/mod.ts";
 export * as report from "./report/mod.ts";
 export * as notebook from "./notebook/mod.ts";
+export * as generate from "./model/generate/mod.ts";

@@ -1,0 +1,7 @@
+// Public surface of lib/model/generate: batched cached generation, sampling, and catalog-constrained decoding.
+export * from "./catalog_constraint.ts";
+export * from "./catalog_trie.ts";
+export * from "./decode_forward.ts";
+export * from "./decode_weights.ts";
+export * from "./generate.ts";
+export * from "./sampling.ts";
