@@ -78,5 +78,4 @@ export const COMMANDS: Record<string, Command> = {
       console.log(JSON.stringify(await runNb(parseOptions(NbOptionsSchema, raw))));
     },
   },
-
 };
