@@ -5,7 +5,9 @@ import { DISTILL_USAGE, DistillOptionsSchema, distillPermissions, runDistill } f
 import { DEMO_USAGE, DemoOptionsSchema, demoPermissions, resultsTable, runDemo } from "./demo.ts";
 import { foldRepeated } from "./repeated.ts";
 import { NB_USAGE, NbOptionsSchema, nbPermissions, runNb } from "./nb.ts";
+import { RL_USAGE, RlOptionsSchema, rlPermissions, runRlCommand } from "./rl.ts";
 import { runScore, SCORE_USAGE, ScoreOptionsSchema, scorePermissions } from "./score.ts";
+import { runSftCommand, SFT_USAGE, SftOptionsSchema, sftPermissions } from "./sft.ts";
 import { runWorld, WORLD_USAGE, WorldOptionsSchema, worldPermissions } from "./world.ts";
 
 /** Deno permissions a command needs (the launcher turns them into flags). */
@@ -76,6 +78,22 @@ export const COMMANDS: Record<string, Command> = {
     permissions: nbPermissions,
     async run(raw) {
       console.log(JSON.stringify(await runNb(parseOptions(NbOptionsSchema, raw))));
+    },
+  },
+  sft: {
+    summary: "supervised fine-tuning (completion-only) into runs/<name>/, with exact resume",
+    usage: SFT_USAGE,
+    permissions: sftPermissions,
+    async run(raw) {
+      console.log(JSON.stringify(await runSftCommand(parseOptions(SftOptionsSchema, raw))));
+    },
+  },
+  rl: {
+    summary: "GRPO / GSPO / Rank-GRPO from an SFT checkpoint into runs/<name>/, with exact resume",
+    usage: RL_USAGE,
+    permissions: rlPermissions,
+    async run(raw) {
+      console.log(JSON.stringify(await runRlCommand(parseOptions(RlOptionsSchema, raw))));
     },
   },
 };

@@ -1,0 +1,164 @@
+// `convrec sft`: completion-only SFT of the decoder on records with `completion`, into runs/<name>/
+// (config.json, metrics.jsonl, checkpoints/step-N/); --resume continues exactly from the last checkpoint.
+
+import { join } from "node:path";
+import { z } from "zod";
+import { vegaMoviesPath } from "../data/world/mod.ts";
+import { reporter } from "../notebook/progress.ts";
+import { parseSftConfig, SFT_MODEL_PRESETS } from "../train/sft/config.ts";
+import { sftPreset } from "../train/sft/presets.ts";
+import { runSft, type SftResult } from "../train/sft/trainer.ts";
+import { writeWorldSftInputs } from "../train/sft/world_demos.ts";
+import { flag, type RawOptions, UsageError } from "./args.ts";
+
+/** Usage text of `convrec sft`. */
+export const SFT_USAGE =
+  `convrec sft --run NAME (--data F --val F --catalog F --tokenizer DIR | --standin DIR) [options]
+
+  --run NAME              run folder runs/NAME (config.json, metrics.jsonl, checkpoints/)
+  --data F                training records with "completion" (.jsonl, .json or HF datasets folder)
+  --val F                 validation records (val loss needs "completion"; metrics use ground truth)
+  --catalog F             catalog CSV (title,year,…)
+  --tokenizer DIR         tokenizer folder (tokenizer.json, tokenizer_config.json)
+  --standin DIR           STAND-IN data: write (or reuse) the built-in world with oracle completions in
+                          DIR and train on it (until the distillation pipeline provides demonstrations)
+  --init DIR              start from an HF checkpoint folder (default: fresh weights of --model)
+  --model NAME            ${SFT_MODEL_PRESETS.join(" | ")} (default builtin-small)
+  --preset NAME           training settings: builtin-small | smoke (default builtin-small)
+  --resume                continue runs/NAME from its last checkpoint
+  --seed N  --backend wasm|cpu  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
+  --max-seq-len N  --warmup-ratio X  --weight-decay X  --max-grad-norm X  --eval-every N
+  --eval-conversations N  --save-every N  --max-bad-steps N`;
+
+const num = z.coerce.number();
+const int = z.coerce.number().int();
+
+/** Options of `convrec sft` (strict: a misspelt option fails). */
+export const SftOptionsSchema = z.strictObject({
+  run: z.string().regex(/^[A-Za-z0-9._-]+$/, "a run name of letters, digits, . _ -"),
+  data: z.string().optional(),
+  val: z.string().optional(),
+  catalog: z.string().optional(),
+  tokenizer: z.string().optional(),
+  standin: z.string().optional(),
+  init: z.string().optional(),
+  model: z.enum(SFT_MODEL_PRESETS).optional(),
+  preset: z.enum(["builtin-small", "smoke"]).default("builtin-small"),
+  resume: flag.optional(),
+  seed: int.min(0).optional(),
+  backend: z.enum(["wasm", "cpu"]).optional(),
+  lr: num.positive().optional(),
+  "batch-size": int.positive().optional(),
+  "grad-accum": int.positive().optional(),
+  epochs: num.positive().optional(),
+  "max-steps": int.positive().optional(),
+  "max-seq-len": int.positive().optional(),
+  "warmup-ratio": num.min(0).max(1).optional(),
+  "weight-decay": num.min(0).optional(),
+  "max-grad-norm": num.positive().optional(),
+  "eval-every": int.min(0).optional(),
+  "eval-conversations": int.positive().optional(),
+  "save-every": int.positive().optional(),
+  "max-bad-steps": int.positive().optional(),
+});
+/** Parsed options of `convrec sft`. */
+export type SftCommandOptions = z.infer<typeof SftOptionsSchema>;
+
+/** Folder of the tfjs wasm binaries (read at backend start). */
+function wasmDir(): string {
+  return decodeURIComponent(
+    new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).pathname,
+  );
+}
+
+/**
+ * Reads the inputs and the wasm binaries; writes only runs/NAME (and the stand-in folder if asked).
+ * @example sftPermissions({ run: "a", data: "t.jsonl" }).write; // ["runs/a/config.json"]
+ */
+export function sftPermissions(raw: RawOptions): { read: string[]; write: string[] } {
+  const str = (k: string) => (typeof raw[k] === "string" ? [raw[k] as string] : []);
+  const run = typeof raw.run === "string" ? raw.run : "_";
+  const read = [
+    ...["data", "val", "catalog", "tokenizer", "init"].flatMap(str),
+    wasmDir(),
+    ...(typeof raw.standin === "string" ? [vegaMoviesPath()] : []),
+  ];
+  const write = [
+    join("runs", run, "config.json"),
+    ...str("standin").map((d) => join(d, "train.jsonl")),
+  ];
+  return { read, write };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/**
+ * Runs SFT from command-line options (preset settings, then explicit options on top).
+ * @example await runSftCommand(parseOptions(SftOptionsSchema, { run: "smoke", standin: "/tmp/w", preset: "smoke" }));
+ */
+export async function runSftCommand(
+  opts: SftCommandOptions,
+  log: (line: string) => void = console.error,
+): Promise<SftResult> {
+  let paths = { data: opts.data, val: opts.val, catalog: opts.catalog, tokenizer: opts.tokenizer };
+  if (opts.standin !== undefined) {
+    if (Object.values(paths).some((p) => p !== undefined)) {
+      throw new UsageError(
+        "--standin replaces --data/--val/--catalog/--tokenizer; give one or the other",
+      );
+    }
+    const dir = opts.standin;
+    const ready = await exists(join(dir, "tokenizer", "tokenizer.json")) &&
+      await exists(join(dir, "train.jsonl"));
+    const world = opts.preset === "smoke" ? { conversations: { train: 40, val: 8, test: 2 } } : {};
+    paths = ready
+      ? {
+        data: join(dir, "train.jsonl"),
+        val: join(dir, "val.jsonl"),
+        catalog: join(dir, "catalog.csv"),
+        tokenizer: join(dir, "tokenizer"),
+      }
+      : await writeWorldSftInputs(dir, world);
+    log(`sft: STAND-IN data (world records + oracle completions) in ${dir}`);
+  }
+  for (const [k, v] of Object.entries(paths)) {
+    if (v === undefined) throw new UsageError(`--${k} is required (or --standin DIR)`);
+  }
+  const explicit = Object.fromEntries(
+    Object.entries({
+      init: opts.init,
+      model: opts.model,
+      seed: opts.seed,
+      backend: opts.backend,
+      lr: opts.lr,
+      batch_size: opts["batch-size"],
+      grad_accum: opts["grad-accum"],
+      epochs: opts.epochs,
+      max_steps: opts["max-steps"],
+      max_seq_len: opts["max-seq-len"],
+      warmup_ratio: opts["warmup-ratio"],
+      weight_decay: opts["weight-decay"],
+      max_grad_norm: opts["max-grad-norm"],
+      eval_every: opts["eval-every"],
+      eval_conversations: opts["eval-conversations"],
+      save_every: opts["save-every"],
+      max_bad_steps: opts["max-bad-steps"],
+    }).filter(([, v]) => v !== undefined),
+  );
+  const config = parseSftConfig({
+    ...sftPreset(opts.preset),
+    ...paths,
+    run_dir: join("runs", opts.run),
+    ...explicit,
+  }, "convrec sft options");
+  const onStep = reporter({ label: "sft", write: log });
+  return await runSft(config, { resume: opts.resume ?? false, onStep, log });
+}

@@ -1,0 +1,96 @@
+// AdamW (Loshchilov & Hutter): Adam moments with bias correction and decoupled weight decay, as
+// torch.optim.AdamW. Departs from the paper's Adam β2 0.99 for SFT only by default (0.999, torch's).
+import * as tf from "@tensorflow/tfjs";
+
+/** Hyper-parameters of one AdamW update. */
+export interface AdamWOptions {
+  lr: number;
+  /** @default 0.9 */
+  beta1?: number;
+  /** @default 0.999 */
+  beta2?: number;
+  /** @default 1e-8 */
+  eps?: number;
+  /** decoupled decay, applied as p ← p − lr·wd·p @default 0 */
+  weightDecay?: number;
+  /** multiply every gradient by this first (global-norm clipping) @default 1 */
+  gradScale?: number;
+  /** parameters that get weight decay @default every parameter of rank ≥ 2 (not norms, not biases) */
+  decays?: (name: string, param: tf.Tensor) => boolean;
+}
+
+/** AdamW state: first and second moments per parameter, and the number of updates applied. */
+export interface AdamWState {
+  step: number;
+  m: Record<string, tf.Tensor>;
+  v: Record<string, tf.Tensor>;
+}
+
+/**
+ * Zero moments for `params` (step 0).
+ *
+ * @example
+ * ```ts
+ * const state = adamwInit({ w: tf.variable(tf.ones([2, 2])) });
+ * ```
+ */
+export function adamwInit(params: Record<string, tf.Tensor>): AdamWState {
+  const m: Record<string, tf.Tensor> = {}, v: Record<string, tf.Tensor> = {};
+  for (const [name, p] of Object.entries(params)) {
+    m[name] = tf.zerosLike(p);
+    v[name] = tf.zerosLike(p);
+  }
+  return { step: 0, m, v };
+}
+
+/** Dispose every moment tensor of `state`. */
+export function disposeAdamW(state: AdamWState): void {
+  Object.values(state.m).forEach((t) => t.dispose());
+  Object.values(state.v).forEach((t) => t.dispose());
+}
+
+/**
+ * Apply one AdamW update in place: `variables` are assigned their new values, `state` gets new moments
+ * (the old ones are disposed) and step + 1. Gradients are not disposed.
+ *
+ * @example
+ * ```ts
+ * const w = { w: tf.variable(tf.ones([2])) };
+ * const state = adamwInit(w);
+ * adamwUpdate(w, { w: tf.ones([2]) }, state, { lr: 0.1 }); // w ≈ [0.9, 0.9]
+ * ```
+ */
+export function adamwUpdate(
+  variables: Record<string, tf.Variable>,
+  grads: Record<string, tf.Tensor>,
+  state: AdamWState,
+  options: AdamWOptions,
+): void {
+  const b1 = options.beta1 ?? 0.9, b2 = options.beta2 ?? 0.999, eps = options.eps ?? 1e-8;
+  const wd = options.weightDecay ?? 0, scale = options.gradScale ?? 1, lr = options.lr;
+  const decays = options.decays ?? ((_: string, p: tf.Tensor) => p.rank >= 2);
+  const t = state.step + 1;
+  const bc1 = 1 - Math.pow(b1, t), bc2 = 1 - Math.pow(b2, t);
+  for (const name of Object.keys(variables).sort()) {
+    const p = variables[name], g0 = grads[name];
+    if (g0 === undefined) {
+      throw new Error(`lib/train/optim/adamw.ts: adamwUpdate: no gradient for parameter "${name}"`);
+    }
+    const [m, v, next] = tf.tidy(() => {
+      const g = scale === 1 ? g0 : tf.mul(g0, scale);
+      const m = tf.add(tf.mul(state.m[name], b1), tf.mul(g, 1 - b1));
+      const v = tf.add(tf.mul(state.v[name], b2), tf.mul(tf.square(g), 1 - b2));
+      const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
+      const stepDir = tf.div(m, denom); // Adam direction before lr / bc1
+      const decayed = wd > 0 && decays(name, p) ? tf.mul(p, 1 - lr * wd) : p;
+      return [m, v, tf.sub(decayed, tf.mul(stepDir, lr / bc1))];
+    });
+    state.m[name].dispose();
+    state.v[name].dispose();
+    state.m[name] = m;
+    state.v[name] = v;
+    p.assign(next);
+    next.dispose();
+  }
+  state.step = t;
+}

@@ -1,0 +1,40 @@
+// Global-norm gradient clipping (as torch.nn.utils.clip_grad_norm_): one L2 norm over every gradient,
+// all scaled by min(1, max/norm). The norm is read back once per step (also logged and NaN-checked).
+import * as tf from "@tensorflow/tfjs";
+
+/** Gradients keyed like the parameters they belong to. */
+export type NamedGrads = Record<string, tf.Tensor>;
+
+/**
+ * The L2 norm over all gradients, as a JS number (NaN/Infinity when any gradient is non-finite).
+ *
+ * @example
+ * ```ts
+ * await globalNorm({ a: tf.tensor([3]), b: tf.tensor([4]) }); // 5
+ * ```
+ */
+export async function globalNorm(grads: NamedGrads): Promise<number> {
+  const total = tf.tidy(() => {
+    const squares = Object.keys(grads).sort().map((k) => tf.sum(tf.square(grads[k]))); // scalars
+    return squares.length === 0 ? tf.scalar(0) : tf.addN(squares);
+  });
+  const [value] = await total.data();
+  total.dispose();
+  return Math.sqrt(value);
+}
+
+/**
+ * Scale factor that brings a gradient of norm `norm` down to `maxNorm` (1 when already within it,
+ * or when maxNorm is Infinity). As torch: `max / (norm + 1e-6)`.
+ *
+ * @example
+ * ```ts
+ * clipScale(10, 1); // ≈ 0.1
+ * ```
+ */
+export function clipScale(norm: number, maxNorm: number): number {
+  if (!(maxNorm > 0)) {
+    throw new Error(`lib/train/optim/clip.ts: maxNorm: expected > 0, got ${maxNorm}`);
+  }
+  return norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
+}

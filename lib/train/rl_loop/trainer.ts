@@ -1,0 +1,242 @@
+// The RL loop: per step, P prompts (seeded order), G rollouts each from the current policy, reference
+// log-probs from the frozen SFT checkpoint, one rlStep; StepRecords to metrics.jsonl + onStep; checkpoints
+// with optimizer state so a resumed run continues exactly. Learning rate constant (paper.md §4, 0.5B).
+import * as tf from "@tensorflow/tfjs";
+import { loadCatalog } from "../../catalog/catalog.ts";
+import type { ConversationRecord } from "../../data/record.ts";
+import { readRecords } from "../../data/read_records.ts";
+import { useBackend } from "../../model/backend.ts";
+import { loadCheckpoint } from "../../model/checkpoint.ts";
+import type { ModelConfig } from "../../model/config.ts";
+import { disposeDecodeWeights, prepareDecodeWeights } from "../../model/generate/decode_weights.ts";
+import { loadTokenizer } from "../../model/tokenizer/load.ts";
+import type { TokenizerFiles } from "../../model/tokenizer/world_tokenizer.ts";
+import { type DecoderWeights, disposeWeights } from "../../model/weights.ts";
+import { adamwInit, type AdamWState, disposeAdamW } from "../optim/adamw.ts";
+import { type RlAlgoConfig, rlAlgoConfig } from "../rl/algo_config.ts";
+import { appendStepRow, truncateStepRows } from "../run/metrics_log.ts";
+import { prepareRunFolder } from "../run/run_folder.ts";
+import {
+  checkpointDir,
+  checkpointSteps,
+  loadTrainCheckpoint,
+  pruneCheckpoints,
+  saveTrainCheckpoint,
+} from "../run/train_checkpoint.ts";
+import { stepIndices } from "../sft/data_order.ts";
+import { withPlainMatMulGrad } from "../sft/plain_matmul_grad.ts";
+import type { RlRunConfig } from "./config.ts";
+import { frozenLogprobs, packSequences } from "./policy_logprobs.ts";
+import { sampleRollouts, stepSeed, tokenNewlines } from "./rollouts.ts";
+import { rlStep } from "./rl_step.ts";
+import { type RlStepRecord, rlStepRecord } from "./step_record.ts";
+
+/** Options of {@link runRl}. */
+export interface RunRlOptions {
+  /** continue from the run's last checkpoint (metrics rows after it are removed) @default false */
+  resume?: boolean;
+  /** called with every StepRecord @default none */
+  onStep?: (record: RlStepRecord) => Promise<void>;
+  /** return right after this step is recorded (simulates a crash; for tests) @default never */
+  stopAfterStep?: number;
+  /** log lines @default console.error */
+  log?: (line: string) => void;
+}
+
+/** What {@link runRl} returns. */
+export interface RlResult {
+  runDir: string;
+  /** last completed step */
+  step: number;
+  resumedFrom: number;
+  stopped: boolean;
+  /** folder of the last checkpoint written (the final policy when not stopped) */
+  lastCheckpoint: string | null;
+  wallSeconds: number;
+}
+
+/**
+ * The resolved algorithm config of a run (paper.md §4 recipe + the run's overrides).
+ * @example algoOf(cfg).epsLow // 0.06 for rank-grpo
+ */
+export function algoOf(config: RlRunConfig): RlAlgoConfig {
+  return rlAlgoConfig({
+    algo: config.algo,
+    ...(config.reward === undefined ? {} : { reward: config.reward }),
+    ...(config.eps_low === undefined ? {} : { epsLow: config.eps_low }),
+    ...(config.eps_high === undefined ? {} : { epsHigh: config.eps_high }),
+    beta: config.beta,
+    lossNorm: config.loss_norm,
+    mu: config.mu,
+    n: config.n,
+    shaping: config.shaping ? {} : { overflow: false, earlyEos: false, exactEos: false },
+  });
+}
+
+async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
+  const read = async (name: string, required: boolean) => {
+    try {
+      return JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
+    } catch (e) {
+      if (!required && e instanceof Deno.errors.NotFound) return {};
+      throw new Error(`${dir}/${name}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    tokenizerJson: await read("tokenizer.json", true),
+    tokenizerConfigJson: await read("tokenizer_config.json", false),
+  };
+}
+
+async function readAll(path: string): Promise<ConversationRecord[]> {
+  const out: ConversationRecord[] = [];
+  for await (const r of readRecords(path)) out.push(r.record);
+  if (out.length === 0) throw new Error(`${path}: no RL records`);
+  return out;
+}
+
+/**
+ * Run (or resume) RL as configured. Writes runs/<name>/config.json, metrics.jsonl and checkpoints.
+ * @example
+ * ```ts
+ * const cfg = parseRlRunConfig({ ...rlPreset("smoke"), data, catalog, init, run_dir: "runs/rl", algo: "rank-grpo" });
+ * await runRl(cfg, { onStep: reporter({ label: "rl" }) });
+ * ```
+ */
+export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Promise<RlResult> {
+  const t0 = performance.now();
+  const log = options.log ?? ((l: string) => console.error(l));
+  const algo = algoOf(config);
+  await useBackend(config.backend);
+  const tokenizer = await loadTokenizer(config.init);
+  const tokFiles = await readTokenizerFiles(config.init);
+  const catalog = await loadCatalog(config.catalog);
+  const records = await readAll(config.data);
+  const newlines = tokenNewlines(tokenizer);
+  const padId = tokenizer.padId ?? tokenizer.eosId;
+  const ref = await loadCheckpoint(config.init);
+  const modelConfig: ModelConfig = ref.config;
+  await prepareRunFolder(config.run_dir, {
+    ...config,
+    algo_resolved: algo,
+    model_config: modelConfig,
+    derived: {
+      records: records.length,
+      rollouts_per_step: config.prompts_per_step * config.group_size,
+      prompt_order:
+        'epoch e: Fisher-Yates with createPrng(seed).fork("sft-data").fork(`epoch ${e}`)',
+      rollout_seed:
+        'createPrng(seed).fork("rl-rollouts").fork(`step ${s}`), then per (prompt index, sample)',
+      logp_old: algo.mu === 1
+        ? "none (mu = 1: ratio = 1 exactly)"
+        : "first update's logp, detached",
+      reference: `${config.init} (frozen)`,
+    },
+  }, { resume: options.resume });
+  const metricsPath = `${config.run_dir}/metrics.jsonl`;
+
+  let startStep = 0, weights: DecoderWeights, optimizer: AdamWState | null = null;
+  const saved = options.resume ? await checkpointSteps(config.run_dir) : [];
+  if (saved.length > 0) {
+    const ckpt = await loadTrainCheckpoint(checkpointDir(config.run_dir, saved.at(-1)!));
+    startStep = ckpt.step;
+    weights = ckpt.weights;
+    optimizer = ckpt.optimizer;
+    log(`rl: resuming ${config.run_dir} from step ${startStep}`);
+  } else {
+    weights = (await loadCheckpoint(config.init)).weights;
+  }
+  if (options.resume) await truncateStepRows(metricsPath, startStep);
+  const params = Object.fromEntries(
+    Object.entries(weights).map(([k, t]) => [k, tf.variable(t, true, `rl.${k}`)]),
+  );
+  disposeWeights(weights);
+  optimizer ??= adamwInit(params);
+  let step = startStep, lastCheckpoint: string | null = null;
+  try {
+    await withPlainMatMulGrad(async () => {
+      for (step = startStep + 1; step <= config.steps; step++) {
+        const idx = stepIndices(step, {
+          seed: config.seed,
+          n: records.length,
+          perStep: config.prompts_per_step,
+        });
+        const dw = prepareDecodeWeights(params, modelConfig);
+        const batch = await sampleRollouts(dw, idx.map((i) => records[i]), {
+          tokenizer,
+          catalog,
+          newlines,
+          g: config.group_size,
+          n: config.n,
+          maxNewTokens: config.max_new_tokens,
+          maxPromptTokens: config.max_prompt_tokens,
+          temperature: config.temperature,
+          topP: config.top_p,
+          seed: stepSeed(config.seed, step),
+          promptKeys: idx,
+        }).finally(() => disposeDecodeWeights(dw));
+        const tu = performance.now();
+        const packed = packSequences(batch.prompts, batch, {
+          padId,
+          vocabSize: modelConfig.vocab_size,
+        });
+        const refLogp = algo.beta > 0
+          ? await frozenLogprobs(ref.weights, modelConfig, packed)
+          : null;
+        const outcome = await rlStep(params, modelConfig, {
+          optimizer: optimizer!,
+          batch,
+          packed,
+          refLogp,
+        }, {
+          algo,
+          lr: config.lr,
+          beta1: config.beta1,
+          beta2: config.beta2,
+          eps: config.eps,
+          weightDecay: config.weight_decay,
+          maxGradNorm: config.max_grad_norm,
+        });
+        const updateS = (performance.now() - tu) / 1000;
+        const row = rlStepRecord(step, {
+          batch,
+          outcome,
+          lr: config.lr,
+          updateS,
+          trainTokens: packed.inputIds.length * packed.length * (algo.mu + (refLogp ? 1 : 0)),
+          wallS: (performance.now() - t0) / 1000,
+        });
+        if (outcome.skipped > 0) {
+          log(`rl: step ${step}: ${outcome.skipped} non-finite update(s) skipped`);
+        }
+        await appendStepRow(metricsPath, row);
+        await options.onStep?.(row);
+        if (step % config.save_every === 0 || step === config.steps) {
+          lastCheckpoint = await saveTrainCheckpoint(config.run_dir, {
+            step,
+            weights: params,
+            modelConfig,
+            tokenizer: tokFiles,
+            optimizer: optimizer!,
+            trainerState: { seed: config.seed, algo: config.algo },
+          });
+          await pruneCheckpoints(config.run_dir, config.keep_checkpoints);
+        }
+        if (options.stopAfterStep === step) return;
+      }
+      step = config.steps;
+    });
+  } finally {
+    disposeAdamW(optimizer!);
+    Object.values(params).forEach((v) => v.dispose());
+    disposeWeights(ref.weights);
+  }
+  return {
+    runDir: config.run_dir,
+    step: Math.min(step, config.steps),
+    resumedFrom: startStep,
+    stopped: options.stopAfterStep !== undefined && options.stopAfterStep < config.steps,
+    lastCheckpoint,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}

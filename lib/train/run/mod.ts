@@ -1,0 +1,4 @@
+// Public surface of lib/train/run: the run folder (config.json, metrics.jsonl) and resumable checkpoints.
+export * from "./metrics_log.ts";
+export * from "./run_folder.ts";
+export * from "./train_checkpoint.ts";

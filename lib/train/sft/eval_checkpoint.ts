@@ -1,0 +1,61 @@
+// Evaluate a saved checkpoint folder (weights + its tokenizer) on val records: greedy lists scored with
+// lib/reward, one generation per unique conversation. For runs in progress or finished.
+import { loadCatalog } from "../../catalog/catalog.ts";
+import type { ConversationRecord } from "../../data/record.ts";
+import { readRecords } from "../../data/read_records.ts";
+import { useBackend } from "../../model/backend.ts";
+import { loadCheckpoint } from "../../model/checkpoint.ts";
+import { loadTokenizer } from "../../model/tokenizer/load.ts";
+import { disposeWeights } from "../../model/weights.ts";
+import { evalGeneration, type EvalMetrics } from "./evaluate.ts";
+
+/** Options of {@link evalCheckpoint}. */
+export interface EvalCheckpointOptions {
+  val: string;
+  catalog: string;
+  /** @default [5, 10, 20] */
+  ks?: number[];
+  /** @default 320 */
+  maxNewTokens?: number;
+  /** @default 192 */
+  maxPromptTokens?: number;
+  /** @default 16 */
+  batchSize?: number;
+  /** first N conversations @default all */
+  conversations?: number | null;
+  /** @default "wasm" */
+  backend?: "wasm" | "cpu";
+}
+
+/**
+ * Load `dir` (an HF folder with tokenizer files, e.g. runs/a/checkpoints/step-100) and evaluate it.
+ *
+ * @example
+ * ```ts
+ * const { metrics } = await evalCheckpoint("runs/a/checkpoints/step-100", { val, catalog });
+ * metrics["ndcg@20"];
+ * ```
+ */
+export async function evalCheckpoint(
+  dir: string,
+  options: EvalCheckpointOptions,
+): Promise<{ metrics: EvalMetrics; texts: string[] }> {
+  await useBackend(options.backend ?? "wasm");
+  const tokenizer = await loadTokenizer(dir);
+  const catalog = await loadCatalog(options.catalog);
+  const records: ConversationRecord[] = [];
+  for await (const r of readRecords(options.val)) records.push(r.record);
+  const { config, weights } = await loadCheckpoint(dir);
+  try {
+    return await evalGeneration(weights, config, tokenizer, records, {
+      catalog,
+      ks: options.ks ?? [5, 10, 20],
+      maxNewTokens: options.maxNewTokens ?? 320,
+      maxPromptTokens: options.maxPromptTokens ?? 192,
+      batchSize: options.batchSize ?? 16,
+      conversations: options.conversations,
+    });
+  } finally {
+    disposeWeights(weights);
+  }
+}

@@ -1,0 +1,83 @@
+// Completion-only next-token cross-entropy over a right-padded batch: prompt and padding positions get
+// weight 0. Targets are selected with a weight matrix built in JS (no tf.gather gradient, which wasm lacks).
+import * as tf from "@tensorflow/tfjs";
+import type { SftExample } from "./examples.ts";
+
+/** A right-padded batch: inputs ids[0..L-2] of each example, next-token targets and loss weights. */
+export interface PaddedBatch {
+  /** B rows of T ids (T = longest example − 1), padded on the right with padId */
+  inputIds: number[][];
+  /** (B·T) next-token ids (padId where weight is 0) */
+  targets: Int32Array;
+  /** (B·T) 1 where the target is a completion or EOS token, else 0 */
+  weights: Float32Array;
+  /** completion tokens in the batch (= sum of weights) */
+  lossTokens: number;
+  /** non-padding input tokens in the batch */
+  inputTokens: number;
+}
+
+/**
+ * Pad examples on the right into one batch (causal attention never sees the padding of a row's future,
+ * and padded targets have weight 0, so padding changes no loss term).
+ *
+ * @example
+ * ```ts
+ * padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
+ * // inputIds [[5, 6]], targets [6, 7], weights [0, 1]
+ * ```
+ */
+export function padBatch(examples: readonly SftExample[], padId: number): PaddedBatch {
+  if (examples.length === 0) throw new Error("lib/train/sft/loss.ts: padBatch: empty batch");
+  const T = Math.max(...examples.map((e) => e.ids.length)) - 1;
+  const B = examples.length;
+  const targets = new Int32Array(B * T).fill(padId);
+  const weights = new Float32Array(B * T);
+  let lossTokens = 0, inputTokens = 0;
+  const inputIds = examples.map((e, b) => {
+    const row = new Array<number>(T).fill(padId);
+    for (let t = 0; t < e.ids.length - 1; t++) {
+      row[t] = e.ids[t];
+      targets[b * T + t] = e.ids[t + 1];
+      if (t + 1 >= e.promptLength) {
+        weights[b * T + t] = 1;
+        lossTokens++;
+      }
+    }
+    inputTokens += e.ids.length - 1;
+    return row;
+  });
+  return { inputIds, targets, weights, lossTokens, inputTokens };
+}
+
+/**
+ * Sum over positions of weight · (−log softmax(logits)[target]) as a scalar (divide by the token count
+ * for a mean). logits (B, T, V); targets and weights (B·T).
+ *
+ * @example
+ * ```ts
+ * const nll = weightedNll(logits, batch.targets, batch.weights); // scalar
+ * ```
+ */
+export function weightedNll(
+  logits: tf.Tensor3D,
+  targets: Int32Array,
+  weights: Float32Array,
+): tf.Scalar {
+  const [B, T, V] = logits.shape;
+  const N = B * T;
+  if (targets.length !== N || weights.length !== N) {
+    throw new Error(
+      `lib/train/sft/loss.ts: weightedNll: ${targets.length} targets / ${weights.length} weights for ${N} positions`,
+    );
+  }
+  const pick = new Float32Array(N * V); // (N, V): weight at the target column
+  for (let n = 0; n < N; n++) if (weights[n] !== 0) pick[n * V + targets[n]] = weights[n];
+  return tf.tidy(() => {
+    const flat = tf.reshape(logits, [N, V]); // (N, V)
+    const lse = tf.logSumExp(flat, 1); // (N,)
+    const normTerm = tf.sum(tf.mul(lse, tf.tensor1d(weights))); // Σ w·lse
+    const targetTerm = tf.sum(tf.mul(flat, tf.tensor2d(pick, [N, V]))); // Σ w·logit[target]
+    return tf.sub(normTerm, targetTerm) as tf.Scalar;
+  });
+}

@@ -1,0 +1,98 @@
+// One SFT optimizer step: token-mean completion loss over micro-batches (gradient accumulation), one
+// global-norm clip, one AdamW update; a non-finite loss or gradient norm skips the update (NaN/Inf guard).
+import * as tf from "@tensorflow/tfjs";
+import type { ModelConfig } from "../../model/config.ts";
+import { forward } from "../../model/decoder.ts";
+import { type AdamWOptions, type AdamWState, adamwUpdate } from "../optim/adamw.ts";
+import { clipScale, globalNorm } from "../optim/clip.ts";
+import { type PaddedBatch, weightedNll } from "./loss.ts";
+
+/** Σ weighted NLL of one micro-batch under `params` (a scalar). */
+export type MicroLoss = (params: Record<string, tf.Variable>, batch: PaddedBatch) => tf.Scalar;
+
+/**
+ * The decoder's completion NLL: forward pass, then {@link weightedNll}.
+ *
+ * @example
+ * ```ts
+ * const lossFn = decoderLoss(modelConfig);
+ * ```
+ */
+export function decoderLoss(config: ModelConfig): MicroLoss {
+  return (params, batch) =>
+    tf.tidy(() => {
+      const { logits } = forward(params, config, batch.inputIds); // (B, T, V)
+      return weightedNll(logits, batch.targets, batch.weights);
+    });
+}
+
+/** Result of {@link sftStep}. */
+export interface StepOutcome {
+  /** token-mean loss over the step's completion tokens (NaN/Infinity when skipped for it) */
+  loss: number;
+  /** global gradient norm before clipping */
+  gradNorm: number;
+  /** completion tokens the loss averaged over */
+  lossTokens: number;
+  /** non-padding input tokens processed */
+  inputTokens: number;
+  /** true when the loss or gradient was non-finite and no update was applied */
+  skipped: boolean;
+}
+
+/**
+ * Accumulate gradients of Σ NLL / (completion tokens of the whole step) over `microBatches`, then clip to
+ * `maxGradNorm` and apply AdamW — unless the loss or the norm is not finite, in which case nothing changes.
+ * Every intermediate tensor is disposed.
+ *
+ * @example
+ * ```ts
+ * const out = await sftStep(params, opt, [batch], { lossFn: decoderLoss(cfg), lr: 1e-3, maxGradNorm: 1 });
+ * ```
+ */
+export async function sftStep(
+  params: Record<string, tf.Variable>,
+  optimizer: AdamWState,
+  microBatches: readonly PaddedBatch[],
+  options: Omit<AdamWOptions, "gradScale"> & { lossFn: MicroLoss; maxGradNorm: number },
+): Promise<StepOutcome> {
+  const lossTokens = microBatches.reduce((s, b) => s + b.lossTokens, 0);
+  const inputTokens = microBatches.reduce((s, b) => s + b.inputTokens, 0);
+  if (lossTokens === 0) {
+    throw new Error("lib/train/sft/train_step.ts: sftStep: no completion tokens in the step");
+  }
+  const names = Object.keys(params).sort();
+  const varList = names.map((n) => params[n]);
+  let acc: Record<string, tf.Tensor> | null = null;
+  let lossSum = 0;
+  try {
+    for (const batch of microBatches) {
+      const { value, grads: byVarName } = tf.variableGrads(
+        () => tf.tidy(() => tf.div(options.lossFn(params, batch), lossTokens) as tf.Scalar),
+        varList,
+      );
+      const grads = Object.fromEntries(names.map((n) => [n, byVarName[params[n].name]])); // tfjs keys by variable name
+      lossSum += (await value.data())[0];
+      value.dispose();
+      if (acc === null) acc = grads;
+      else {
+        const prev: Record<string, tf.Tensor> = acc;
+        acc = Object.fromEntries(names.map((n) => [n, tf.add(prev[n], grads[n])]));
+        tf.dispose(prev);
+        tf.dispose(grads);
+      }
+    }
+    const gradNorm = await globalNorm(acc!);
+    const outcome = { loss: lossSum, gradNorm, lossTokens, inputTokens };
+    if (!Number.isFinite(lossSum) || !Number.isFinite(gradNorm)) {
+      return { ...outcome, skipped: true };
+    }
+    adamwUpdate(params, acc!, optimizer, {
+      ...options,
+      gradScale: clipScale(gradNorm, options.maxGradNorm),
+    });
+    return { ...outcome, skipped: false };
+  } finally {
+    if (acc !== null) tf.dispose(acc);
+  }
+}

@@ -1,0 +1,61 @@
+// `convrec rl` through the launcher (least-privilege flags from rlPermissions): rank-grpo and grpo
+// from the same SFT checkpoint, one smoke step each, into <cwd>/runs/NAME.
+import { join } from "node:path";
+import { assert, assertEquals } from "../../_assert.ts";
+import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
+import { rlPermissions } from "../../../lib/cli/rl.ts";
+import { writeRlFixture } from "./fixture.ts";
+
+Deno.test("rlPermissions: reads inputs, writes only runs/NAME, FFI only for cpu-blas", () => {
+  const p = rlPermissions({ run: "x", init: "ck", data: "d.jsonl", catalog: "c.csv" });
+  assertEquals(p.write, ["runs/x/config.json"]);
+  assert(p.read.includes("ck") && p.read.includes("d.jsonl") && p.read.includes("c.csv"));
+  assertEquals(p.ffi, undefined);
+  assertEquals(rlPermissions({ run: "x", init: "ck", backend: "cpu-blas" }).ffi, ["/usr/lib"]);
+});
+
+Deno.test("convrec rl --algo rank-grpo and --algo grpo run from the same checkpoint", async () => {
+  const f = await writeRlFixture();
+  try {
+    const launch = new URL("../../../lib/cli/launch.ts", import.meta.url).pathname;
+    const config = new URL("../../../deno.json", import.meta.url).pathname;
+    for (const algo of ["rank-grpo", "grpo"]) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "--allow-read",
+          "--allow-run",
+          "--allow-env=CONVREC_DENO",
+          `--config=${config}`,
+          launch,
+          "rl",
+          "--algo",
+          algo,
+          "--init",
+          f.init,
+          "--data",
+          f.data,
+          "--catalog",
+          f.catalog,
+          "--run",
+          `cli-${algo}`,
+          "--preset",
+          "smoke",
+          "--steps",
+          "1",
+        ],
+        cwd: f.dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(out.stderr);
+      assert(out.success, `convrec rl --algo ${algo} failed: ${err.slice(-800)}`);
+      assert(err.includes(`[rl ${algo}] step 1/1`), `progress line: ${err.slice(-300)}`);
+      const { rows } = await readStepRows(join(f.dir, "runs", `cli-${algo}`, "metrics.jsonl"));
+      assertEquals(rows.length, 1);
+    }
+  } finally {
+    await Deno.remove(f.dir, { recursive: true });
+  }
+});
