@@ -1,10 +1,14 @@
 // `convrec demo`: the most complete workflow the project runs today, end to end on shipped data —
-// generate the built-in world, rank its val/test conversations with the reference rankers, score every
-// list with the authors' rules, and print the results table. Later stages (distill, SFT, RL) join here.
+// generate the built-in world, rank its val/test conversations with the reference rankers, distil
+// catalog-grounded demonstrations from the simulated teacher (Remap → Reflect → Adjust, with every
+// ablation scored), score every list with the authors' rules, and print the results table.
+// SFT and RL join here once the built-in model reaches its quality target (see the issues).
 
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { catalogFromItems } from "../catalog/catalog.ts";
+import { distill } from "../distill/pipeline.ts";
 import { writeFileAtomic } from "../data/atomic_write.ts";
 import {
   baselineLists,
@@ -27,7 +31,9 @@ export const DEMO_USAGE = `convrec demo [--seed N] [--out DIR] [--world DIR]
 
   --seed N     root seed of the built-in world (default 20240601)
   --out DIR    where results go (default runs/demo)
-  --world DIR  where the generated world is written (default ${DEFAULT_WORLD_DIR})`;
+  --world DIR  where the generated world is written (default ${DEFAULT_WORLD_DIR})
+
+Writes <out>/results.json, <out>/summary.md and the distilled SFT set under <out>/distill/.`;
 
 export const DemoOptionsSchema = z.strictObject({
   seed: z.coerce.number().int().min(0).optional(),
@@ -40,10 +46,20 @@ export type DemoOptions = z.infer<typeof DemoOptionsSchema>;
 export function demoPermissions(raw: RawOptions): { read: string[]; write: string[] } {
   const out = typeof raw.out === "string" ? raw.out : "runs/demo";
   const world = typeof raw.world === "string" ? raw.world : DEFAULT_WORLD_DIR;
-  return { read: [vegaMoviesPath()], write: [`${out}/results.json`, `${world}/catalog.csv`] };
+  return {
+    read: [vegaMoviesPath(), fileURLToPath(new URL("../../kernels", import.meta.url))],
+    write: [`${out}/results.json`, `${out}/distill/report.json`, `${world}/catalog.csv`],
+  };
 }
 
 const KS = [5, 10, 20];
+const DISTILL_LABELS: Record<string, string> = {
+  teacher: "teacher zero-shot",
+  full: "distilled (full)",
+  "no-adjust": "distilled −adjust",
+  "no-reflect": "distilled −reflect",
+  "no-remap-reflect": "distilled −remap&reflect",
+};
 const RANKERS = ["oracle", "tfidf_knn", "popularity"] as const;
 
 /** One row of the results table. */
@@ -62,19 +78,19 @@ export async function runDemo(
 ): Promise<DemoRow[]> {
   const t0 = performance.now();
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  log(`[1/3] generating the built-in world …`);
+  log(`[1/4] generating the built-in world …`);
   const world = await generateWorld(opts.seed === undefined ? {} : { seed: opts.seed });
   await Deno.mkdir(opts.world, { recursive: true });
   await writeWorld(opts.world, world);
   log(
-    `[1/3] world: ${world.catalog.length} movies, ${world.records.train.length}/${world.records.val.length}/${world.records.test.length} train/val/test records → ${opts.world} (${elapsed()})`,
+    `[1/4] world: ${world.catalog.length} movies, ${world.records.train.length}/${world.records.val.length}/${world.records.test.length} train/val/test records → ${opts.world} (${elapsed()})`,
   );
   const catalog = catalogFromItems(
     world.catalog.map((m) => ({ title: m.title, year: m.year, meta: {} })),
   );
   const rows: DemoRow[] = [];
   for (const split of ["val", "test"] as const) {
-    log(`[2/3] ranking ${split} with the reference rankers …`);
+    log(`[2/4] ranking ${split} with the reference rankers …`);
     const lists = baselineLists(world, { split });
     for (const method of RANKERS) {
       const totals = emptyTotals(KS);
@@ -92,8 +108,29 @@ export async function runDemo(
       }
       rows.push({ split, method, ...totalsSummary(totals) });
     }
-    log(`[2/3] ${split} scored (${elapsed()})`);
+    log(`[2/4] ${split} scored (${elapsed()})`);
   }
+  log(`[3/4] distilling: simulated teacher → Remap → Reflect → Adjust, every ablation scored …`);
+  const distilled = await distill({
+    source: { kind: "world", world: opts.seed === undefined ? {} : { seed: opts.seed } },
+    evaluate: true,
+    gpu: "cpu",
+    out: join(opts.out, "distill"),
+  }, { log: (l) => log(`      ${l}`) });
+  for (const [split, methods] of Object.entries(distilled.evaluation ?? {})) {
+    for (const [method, summary] of Object.entries(methods)) {
+      rows.push({
+        split: split as WorldSplit,
+        method: DISTILL_LABELS[method] ?? method,
+        ...summary,
+      });
+    }
+  }
+  log(
+    `[3/4] distilled ${
+      distilled.demonstrations.train?.length ?? 0
+    } train demonstrations (${elapsed()})`,
+  );
   const table = resultsTable(rows);
   await Deno.mkdir(opts.out, { recursive: true });
   await writeFileAtomic(
@@ -102,10 +139,11 @@ export async function runDemo(
   );
   await writeFileAtomic(
     join(opts.out, "summary.md"),
-    `# convrec demo\n\nBuilt-in world, seed ${world.config.seed}; authors' filter-first metrics.\n\n${table}\n`,
+    `# convrec demo\n\nBuilt-in world, seed ${world.config.seed}; authors' filter-first metrics. Reference rankers on val
+and test; the simulated teacher and the distilled demonstrations (every ablation) on val.\n\n${table}\n`,
   );
   log(
-    `[3/3] results written to ${opts.out}/results.json and ${opts.out}/summary.md (${elapsed()})`,
+    `[4/4] results written to ${opts.out}/results.json and ${opts.out}/summary.md (${elapsed()})`,
   );
   return rows;
 }

@@ -34,6 +34,13 @@ Deno.test("convrec demo: world → reference rankers → scored table, files wri
     ) => [r.method, r.ndcg["20"]]),
   );
   assert(val.oracle > val.tfidf_knn && val.tfidf_knn > val.popularity, JSON.stringify(val));
+  // the distilled demonstrations are catalog-grounded and beat the teacher's raw lists on NDCG@20
+  const full = rows.find((r: { method: string }) => r.method === "distilled (full)");
+  const teacher = rows.find((r: { method: string }) => r.method === "teacher zero-shot");
+  assertEquals(full.in_catalog, 1);
+  assert(teacher.in_catalog < 0.95, JSON.stringify(teacher));
+  assert(full.ndcg["20"] > teacher.ndcg["20"], JSON.stringify({ full, teacher }));
+  assert((await Deno.stat(`${dir}/run/distill/train.jsonl`)).size > 0);
   for (
     const f of [
       "catalog.csv",
