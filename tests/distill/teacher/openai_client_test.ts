@@ -355,7 +355,9 @@ Deno.test("a 401 stops the batch: queued requests are not sent", async () => {
     try {
       const client = createOpenAiClient({ ...config(server.baseUrl), concurrency: 2 });
       const r = await client.runBatch(Array.from({ length: 10 }, (_, i) => ask(`q${i}`)));
-      assertEquals(server.hits(), 2); // the two first in flight; the other 8 wait and are skipped
+      // at most the two in flight reach the server (under load the first 401 can land before the second
+      // request took its slot); the rest are skipped, never sent
+      assert(server.hits() >= 1 && server.hits() <= 2, `hits ${server.hits()}`);
       assertEquals(r.failures.length, 10);
       assert(r.stopped !== null && r.stopped.includes("HTTP 401"), String(r.stopped));
       assert(r.failures.some((f) => f.kind === "skipped" && f.message.includes("not sent")));
