@@ -3,6 +3,7 @@
 
 import { join } from "node:path";
 import { z } from "zod";
+import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
 import { vegaMoviesPath } from "../data/world/mod.ts";
 import { reporter } from "../notebook/progress.ts";
 import { parseSftConfig, SFT_MODEL_PRESETS } from "../train/sft/config.ts";
@@ -26,7 +27,7 @@ export const SFT_USAGE =
   --model NAME            ${SFT_MODEL_PRESETS.join(" | ")} (default builtin-small)
   --preset NAME           training settings: builtin-small | smoke (default builtin-small)
   --resume                continue runs/NAME from its last checkpoint
-  --seed N  --backend wasm|cpu  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
+  --seed N  --backend wasm|cpu|cpu-blas  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
   --max-seq-len N  --warmup-ratio X  --weight-decay X  --max-grad-norm X  --eval-every N
   --eval-conversations N  --save-every N  --max-bad-steps N`;
 
@@ -46,7 +47,7 @@ export const SftOptionsSchema = z.strictObject({
   preset: z.enum(["builtin-small", "smoke"]).default("builtin-small"),
   resume: flag.optional(),
   seed: int.min(0).optional(),
-  backend: z.enum(["wasm", "cpu"]).optional(),
+  backend: z.enum(["wasm", "cpu", "cpu-blas"]).optional(),
   lr: num.positive().optional(),
   "batch-size": int.positive().optional(),
   "grad-accum": int.positive().optional(),
@@ -75,7 +76,9 @@ function wasmDir(): string {
  * Reads the inputs and the wasm binaries; writes only runs/NAME (and the stand-in folder if asked).
  * @example sftPermissions({ run: "a", data: "t.jsonl" }).write; // ["runs/a/config.json"]
  */
-export function sftPermissions(raw: RawOptions): { read: string[]; write: string[] } {
+export function sftPermissions(
+  raw: RawOptions,
+): { read: string[]; write: string[]; ffi?: string[]; env?: string[] } {
   const str = (k: string) => (typeof raw[k] === "string" ? [raw[k] as string] : []);
   const run = typeof raw.run === "string" ? raw.run : "_";
   const read = [
@@ -87,7 +90,10 @@ export function sftPermissions(raw: RawOptions): { read: string[]; write: string
     join("runs", run, "config.json"),
     ...str("standin").map((d) => join(d, "train.jsonl")),
   ];
-  return { read, write };
+  if (raw.backend !== "cpu-blas") return { read, write };
+  // OpenBLAS through FFI: load (and look for) the library; thread count from the environment
+  const libs = [...OPENBLAS_CANDIDATE_PATHS];
+  return { read: [...read, ...libs], write, ffi: libs, env: ["OPENBLAS_NUM_THREADS"] };
 }
 
 async function exists(path: string): Promise<boolean> {

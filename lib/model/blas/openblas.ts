@@ -114,14 +114,15 @@ export function findOpenBlas(
  * ```
  */
 export function openBlasAvailable(): { ok: boolean; reason: string } {
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    return { ok: false, reason: "run with --allow-ffi to use OpenBLAS" };
-  }
-  if (!findOpenBlas()) {
+  const path = findOpenBlas();
+  if (!path) {
     return {
       ok: false,
       reason: `OpenBLAS not found; install it with: apt-get install ${OPENBLAS_APT_PACKAGE}`,
     };
+  }
+  if (Deno.permissions.querySync({ name: "ffi", path }).state !== "granted") {
+    return { ok: false, reason: `run with --allow-ffi (or --allow-ffi=${path}) to use OpenBLAS` };
   }
   return { ok: true, reason: "" };
 }
@@ -163,8 +164,8 @@ export function openBlas(options: OpenBlasOptions = {}): OpenBlas {
         `install it with: apt-get install ${OPENBLAS_APT_PACKAGE}`,
     );
   }
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    throw new Error(`openblas.ts: loading ${path} needs --allow-ffi`);
+  if (Deno.permissions.querySync({ name: "ffi", path }).state !== "granted") {
+    throw new Error(`openblas.ts: loading ${path} needs --allow-ffi (or --allow-ffi=${path})`);
   }
   const lib = Deno.dlopen(path, SYMBOLS);
   const threads = options.threads ?? threadsFromEnv();
