@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../data/atomic_write.ts";
+import { parseWorldConfig } from "../data/world/config.ts";
 import { vegaMoviesPath } from "../data/world/movies.ts";
 import { distill, type DistillResult, parseDistillConfig, VARIANTS } from "../distill/pipeline.ts";
 import { flag, type RawOptions } from "./args.ts";
@@ -56,6 +57,9 @@ export function distillPermissions(
   const write = [join(out, "report.json")];
   if (config.source.kind === "files") {
     read.push(config.source.catalog, ...Object.values(config.source.records));
+  } else {
+    const world = parseWorldConfig(config.source.world);
+    if (world.catalog_path !== null) read.push(world.catalog_path);
   }
   if (config.teacher.kind !== "openai") return { read, write };
   const client = config.teacher.client;
