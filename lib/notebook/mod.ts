@@ -37,3 +37,5 @@ export {
   runnerPath,
   startNotebookServer,
 } from "./jupyter.ts";
+export * from "./cache.ts";
+export * from "./training_runs.ts";

@@ -47,3 +47,13 @@ export {
   type ExportResult,
   type NamedFigure,
 } from "./export_figures.ts";
+export * from "./catalog_figures.ts";
+export * from "./record_figures.ts";
+export * from "./world_overview.ts";
+export * from "./world_presets.ts";
+export * from "./reference_points.ts";
+export * from "./list_explain.ts";
+export * from "./distill_figures.ts";
+export * from "./distill_drafts.ts";
+export * from "./distill_trace.ts";
+export * from "./training_figures.ts";
