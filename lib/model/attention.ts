@@ -1,6 +1,8 @@
 // Causal grouped-query self-attention (HF Llama/Qwen2) with RoPE and a KV cache. Query heads sharing a KV
 // head are folded into the row axis instead of repeating K/V (same result as HF repeat_kv, less memory).
 import * as tf from "@tensorflow/tfjs";
+import { fusedCausalSoftmax } from "./blas/fused_attention.ts";
+import { fusedOpsActive } from "./blas/fused_kernels.ts";
 import { headDim, type ModelConfig } from "./config.ts";
 import { linear } from "./linear.ts";
 import { applyRope } from "./rope.ts";
@@ -30,6 +32,26 @@ export function causalMask(past: number, T: number, groups: number): tf.Tensor2D
     }
   }
   return tf.tensor2d(m, [groups * T, S]);
+}
+
+/**
+ * softmax(scale·scores + causalMask(past, T, groups)) of scores (B, nkv, groups·T, past+T): one fused op
+ * on cpu-blas (lib/model/blas/fused_attention.ts), the stock tfjs composition on every other backend.
+ *
+ * @example
+ * ```ts
+ * const probs = causalSoftmax(scores, { past: 0, T, groups: 2, scale: 1 / Math.sqrt(hd) });
+ * ```
+ */
+export function causalSoftmax(
+  scores: tf.Tensor4D,
+  options: { past: number; T: number; groups: number; scale: number },
+): tf.Tensor4D {
+  const { past, T, groups, scale } = options;
+  if (fusedOpsActive()) return fusedCausalSoftmax(scores, { T, past, scale });
+  return tf.tidy(() =>
+    tf.softmax(tf.add(tf.mul(scores, scale), causalMask(past, T, groups))) as tf.Tensor4D
+  ); // (B, nkv, g·T, S)
 }
 
 /**
@@ -72,8 +94,13 @@ export function selfAttention(
 
   const qg = tf.reshape(q, [B, nkv, g * T, hd]); // heads h = kv·g + j → (B, nkv, g·T, hd)
   const scores = tf.matMul(qg, k, false, true); // (B, nkv, g·T, S)
-  const masked = tf.add(tf.mul(scores, 1 / Math.sqrt(hd)), causalMask(P, T, g)); // (B, nkv, g·T, S)
-  const ctx = tf.matMul(tf.softmax(masked), v); // (B, nkv, g·T, hd)
+  const probs = causalSoftmax(scores as tf.Tensor4D, {
+    past: P,
+    T,
+    groups: g,
+    scale: 1 / Math.sqrt(hd),
+  }); // (B, nkv, g·T, S)
+  const ctx = tf.matMul(probs, v); // (B, nkv, g·T, hd)
   const merged = tf.reshape(
     tf.transpose(tf.reshape(ctx, [B, nh, T, hd]), [0, 2, 1, 3]), // (B, nh, T, hd) → (B, T, nh, hd)
     [B * T, nh * hd],

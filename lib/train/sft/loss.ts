@@ -1,6 +1,8 @@
 // Completion-only next-token cross-entropy over a right-padded batch: prompt and padding positions get
 // weight 0. Targets are selected with a weight matrix built in JS (no tf.gather gradient, which wasm lacks).
 import * as tf from "@tensorflow/tfjs";
+import { fusedWeightedNll } from "../../model/blas/fused_cross_entropy.ts";
+import { fusedOpsActive } from "../../model/blas/fused_kernels.ts";
 import type { SftExample } from "./examples.ts";
 
 /** A right-padded batch: inputs ids[0..L-2] of each example, next-token targets and loss weights. */
@@ -52,7 +54,8 @@ export function padBatch(examples: readonly SftExample[], padId: number): Padded
 
 /**
  * Sum over positions of weight · (−log softmax(logits)[target]) as a scalar (divide by the token count
- * for a mean). logits (B, T, V); targets and weights (B·T).
+ * for a mean). logits (B, T, V); targets and weights (B·T). On cpu-blas this is one fused op
+ * (lib/model/blas/fused_cross_entropy.ts, same value and gradient up to float rounding).
  *
  * @example
  * ```ts
@@ -71,6 +74,7 @@ export function weightedNll(
       `lib/train/sft/loss.ts: weightedNll: ${targets.length} targets / ${weights.length} weights for ${N} positions`,
     );
   }
+  if (fusedOpsActive()) return fusedWeightedNll(logits, targets, weights);
   const pick = new Float32Array(N * V); // (N, V): weight at the target column
   for (let n = 0; n < N; n++) if (weights[n] !== 0) pick[n * V + targets[n]] = weights[n];
   return tf.tidy(() => {

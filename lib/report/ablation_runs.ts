@@ -1,0 +1,154 @@
+// The RL ablations of notebook 05 (paper.md §4, §7): one knob varied at a time around Rank-GRPO (exp∞,
+// item-level ratios); each variant is a cached RL run. Departs: "importance level" switches the whole algo
+// (token → GRPO, sequence → GSPO, item → Rank-GRPO), since the run config has no separate ratio-level field.
+
+import {
+  cachedRl,
+  type CachedRunOptions,
+  type RlBaseInput,
+  type RlRun,
+} from "../notebook/training_runs.ts";
+import { reporter, type ReporterOptions } from "../notebook/progress.ts";
+import type { RlAlgo } from "../train/rl/algo_config.ts";
+
+/** The knobs an ablation varies, one per sweep. */
+export const ABLATION_KNOBS = ["reward", "level", "eps", "mu", "beta", "loss_norm"] as const;
+/** One of {@link ABLATION_KNOBS}. */
+export type AblationKnob = (typeof ABLATION_KNOBS)[number];
+/** A knob value: a reward spec / level / loss norm name, μ or β, or an (ε_low, ε_high) pair. */
+export type AblationValue = string | number | readonly [number, number];
+
+/** The importance-ratio levels and the algorithm that uses each. */
+export const LEVEL_ALGOS: Readonly<Record<string, RlAlgo>> = Object.freeze({
+  token: "grpo",
+  sequence: "gspo",
+  item: "rank-grpo",
+});
+
+/** What one variant runs: algorithm, reward (rank-grpo only), config overrides and its label. */
+export interface AblationVariant {
+  algo: RlAlgo;
+  reward?: string;
+  overrides: Partial<RlBaseInput>;
+  /** legend label, e.g. "exp:2", "ε 0.2/0.26", "μ 2" */
+  variant: string;
+}
+
+/** One finished variant: the RL run plus which ablation and variant it is. */
+export interface AblationRun extends RlRun {
+  ablation: AblationKnob;
+  variant: string;
+}
+
+/** The runs of one knob, in the order of its values. */
+export interface AblationSweep {
+  knob: AblationKnob;
+  runs: AblationRun[];
+}
+
+function bad(knob: string, expected: string, value: unknown): Error {
+  return new Error(
+    `lib/report/ablation_runs.ts: ablationVariant: ${knob}: expected ${expected}, got ${
+      JSON.stringify(value)
+    }`,
+  );
+}
+
+/**
+ * The run of `knob = value` on top of Rank-GRPO (exp∞, item level, its default ε, μ 1, β from the
+ * base, token loss normalisation). Values arrive as untyped notebook JSON, so each is checked here.
+ * @example ablationVariant("eps", [0.2, 0.26]).overrides // { eps_low: 0.2, eps_high: 0.26 }
+ */
+export function ablationVariant(knob: AblationKnob, value: AblationValue): AblationVariant {
+  const rank: AblationVariant = {
+    algo: "rank-grpo",
+    reward: "exp_inf",
+    overrides: {},
+    variant: "",
+  };
+  switch (knob) {
+    case "reward":
+      if (typeof value !== "string") {
+        throw bad(knob, 'a reward spec ("exp_inf" | "log" | "exp:Γ")', value);
+      }
+      return { ...rank, reward: value, variant: value };
+    case "level": {
+      const algo = typeof value === "string" ? LEVEL_ALGOS[value] : undefined;
+      if (algo === undefined) throw bad(knob, '"token" | "sequence" | "item"', value);
+      return {
+        algo,
+        ...(algo === "rank-grpo" ? { reward: "exp_inf" } : {}),
+        overrides: {},
+        variant: `${value} (${algo})`,
+      };
+    }
+    case "eps": {
+      if (
+        !Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === "number")
+      ) {
+        throw bad(knob, "an [ε_low, ε_high] pair of numbers", value);
+      }
+      const [lo, hi] = value as readonly [number, number];
+      return { ...rank, overrides: { eps_low: lo, eps_high: hi }, variant: `ε ${lo}/${hi}` };
+    }
+    case "mu":
+      if (typeof value !== "number") throw bad(knob, "an integer ≥ 1", value);
+      return { ...rank, overrides: { mu: value }, variant: `μ ${value}` };
+    case "beta":
+      if (typeof value !== "number") throw bad(knob, "a number ≥ 0", value);
+      return { ...rank, overrides: { beta: value }, variant: `β ${value}` };
+    case "loss_norm":
+      if (value !== "token" && value !== "rank") throw bad(knob, '"token" | "rank"', value);
+      return { ...rank, overrides: { loss_norm: value }, variant: `norm ${value}` };
+  }
+  throw bad("knob", ABLATION_KNOBS.join(" | "), knob);
+}
+
+/** A set of ablation sweeps from one base config (one SFT init, data, seed and step budget). */
+export interface AblationStudy {
+  /** Runs (or serves from the cache) every value of `knob`; replaces an earlier sweep of that knob. */
+  sweep(knob: AblationKnob, values: readonly AblationValue[]): Promise<AblationSweep>;
+  /** The sweeps so far, in the order first run. */
+  sweeps(): AblationSweep[];
+}
+
+/**
+ * Collects ablation sweeps that share `base`: each value is one {@link cachedRl} call with a live
+ * progress reporter, so a re-run cell with a changed value trains only the new variant.
+ * @example
+ * const study = ablationStudy(base, { cacheDir: "runs/cache" });
+ * const rewards = await study.sweep("reward", ["exp_inf", "log", "exp:2"]);
+ * rewards.runs.map((r) => r.variant); // ["exp_inf", "log", "exp:2"]
+ */
+export function ablationStudy(
+  base: RlBaseInput,
+  opts: CachedRunOptions & { progress?: ReporterOptions["mode"] },
+): AblationStudy {
+  const kept = new Map<AblationKnob, AblationSweep>();
+  return {
+    async sweep(knob, values) {
+      if (values.length === 0) {
+        throw new Error(`lib/report/ablation_runs.ts: sweep: ${knob}: values: expected ≥1 value`);
+      }
+      const runs: AblationRun[] = [];
+      for (const value of values) {
+        const v = ablationVariant(knob, value);
+        const onStep = reporter({
+          label: `${knob}: ${v.variant}`,
+          total: base.steps,
+          mode: opts.progress ?? "auto",
+        });
+        const run = await cachedRl({ ...base, ...v.overrides }, v.algo, {
+          ...opts,
+          onStep,
+          ...(v.reward === undefined ? {} : { reward: v.reward }),
+        });
+        runs.push({ ...run, label: `${knob}: ${v.variant}`, ablation: knob, variant: v.variant });
+      }
+      const sweep = { knob, runs };
+      kept.set(knob, sweep);
+      return sweep;
+    },
+    sweeps: () => [...kept.values()],
+  };
+}

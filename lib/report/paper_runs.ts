@@ -1,0 +1,169 @@
+// The (method, seed) runs behind notebook 06's RL table: the reproduction's results.jsonl (test metrics)
+// when present, else cached smoke RL runs over seeds scored by their final-step ROLLOUT metrics (not a test set).
+
+import { join } from "node:path";
+import {
+  cachedRl,
+  type CachedRunOptions,
+  cachedSft,
+  cachedSftInputs,
+  type RlBaseInput,
+  trainingPreset,
+} from "../notebook/training_runs.ts";
+import { reporter } from "../notebook/progress.ts";
+import { readStepRows } from "../train/run/metrics_log.ts";
+import { readResults, REPRO_KS } from "../train/repro/driver.ts";
+import { REPRO_METHODS, type ReproMethod } from "../train/repro/methods.ts";
+import type { SeedRun } from "./paper_figures.ts";
+import type { RlRowLike } from "./training_figures.ts";
+
+/** The test metrics of a reproduction row shown in the table: Recall/NDCG@5..20, in-catalog share. */
+export const REPRO_METRICS: readonly string[] = [
+  ...REPRO_KS.flatMap((k) => [`recall@${k}`, `ndcg@${k}`]),
+  "in_catalog",
+];
+
+/** The final-step rollout metrics of a smoke run: DCG@N, per-rank reward at 1/5/20, in-catalog share. */
+export const ROLLOUT_METRICS: readonly string[] = [
+  "dcg",
+  "reward_r1",
+  "reward_r5",
+  "reward_r20",
+  "in_catalog",
+];
+
+/**
+ * The {@link ROLLOUT_METRICS} of a run's last StepRecord.
+ * @example finalRolloutMetrics(run.rows).dcg
+ */
+export function finalRolloutMetrics(rows: readonly RlRowLike[]): Record<string, number> {
+  const last = rows.at(-1);
+  if (last === undefined) {
+    throw new Error("lib/report/paper_runs.ts: finalRolloutMetrics: rows: expected ≥1 step");
+  }
+  return {
+    dcg: last.dcg,
+    reward_r1: last.rank_reward[0],
+    reward_r5: last.rank_reward[4] ?? NaN,
+    reward_r20: last.rank_reward[19] ?? NaN,
+    in_catalog: last.in_catalog,
+  };
+}
+
+/**
+ * The reproduction's runs from `<out>/results.jsonl` (first row per (method, seed)) with their RL
+ * StepRecords read from each run folder's metrics.jsonl ([] for SFT); [] when there is no results file.
+ * @example const runs = await reproSeedRuns("runs/repro"); runs.length === 0 // no reproduction yet
+ */
+export async function reproSeedRuns(out: string): Promise<SeedRun[]> {
+  const seen = new Set<string>();
+  const runs: SeedRun[] = [];
+  for (const r of await readResults(out)) {
+    const key = `${r.method}\u0000${r.seed}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const rows = r.run_dir === null
+      ? []
+      : (await readStepRows(join(r.run_dir, "metrics.jsonl"))).rows as unknown as RlRowLike[];
+    runs.push({ method: r.method, label: r.label, seed: r.seed, metrics: r.metrics, rows });
+  }
+  return runs;
+}
+
+/**
+ * Every (method, seed) RL run from `base` (one SFT init and step budget), each a {@link cachedRl} call
+ * with a progress reporter, scored by {@link finalRolloutMetrics}. Methods: the reproduction's four.
+ * @example const runs = await cachedSeedRuns(base, { cacheDir: "runs/cache", seeds: [0, 1] });
+ */
+export async function cachedSeedRuns(
+  base: Omit<RlBaseInput, "seed">,
+  opts: CachedRunOptions & { seeds: readonly number[]; methods?: readonly ReproMethod[] },
+): Promise<SeedRun[]> {
+  const runs: SeedRun[] = [];
+  for (const m of opts.methods ?? REPRO_METHODS) {
+    for (const seed of opts.seeds) {
+      const onStep = reporter({ label: `${m.label} seed ${seed}`, total: base.steps });
+      const run = await cachedRl({ ...base, seed }, m.algo, {
+        ...opts,
+        onStep,
+        ...(m.reward === undefined ? {} : { reward: m.reward }),
+      });
+      runs.push({
+        method: m.id,
+        label: m.label,
+        seed,
+        metrics: finalRolloutMetrics(run.rows),
+        rows: run.rows,
+      });
+    }
+  }
+  return runs;
+}
+
+/** Where notebook 06's RL runs came from, and which metrics its table shows. */
+export interface PaperRlRuns {
+  /** "reproduction" (results.jsonl, test split) | "smoke" (cached runs, final-step rollout metrics) */
+  source: "reproduction" | "smoke";
+  /** a one-line label for titles, saying SMOKE when the runs are the fallback */
+  label: string;
+  runs: SeedRun[];
+  metrics: readonly string[];
+}
+
+/** Inputs of {@link paperRlRuns}'s fallback: the training preset's world, SFT and RL settings. */
+export interface PaperRlOptions extends CachedRunOptions {
+  /** the reproduction's output folder (holding results.jsonl) */
+  reproDir: string;
+  /** training preset name (trainingPreset) of the fallback */
+  preset: string;
+  /** world and SFT seed of the fallback */
+  seed: number;
+  /** RL seeds of the fallback */
+  seeds: readonly number[];
+  /** RL steps; null = the preset's */
+  steps: number | null;
+  /** SFT checkpoint folder; "" = the preset's cached SFT */
+  init: string;
+  backend: "wasm" | "cpu" | "cpu-blas";
+}
+
+/**
+ * The reproduction's runs when `<reproDir>/results.jsonl` exists; else the four methods from ONE cached
+ * SFT init (the preset's, or `init`) over `seeds`, labelled SMOKE when the preset is "smoke".
+ * @example
+ * const rl = await paperRlRuns({ reproDir: "runs/repro", preset: "smoke", seed: 0, seeds: [0, 1],
+ *   steps: null, init: "", backend: "wasm", cacheDir: "runs/cache" });
+ */
+export async function paperRlRuns(opts: PaperRlOptions): Promise<PaperRlRuns> {
+  const repro = await reproSeedRuns(opts.reproDir);
+  if (repro.length > 0) {
+    return {
+      source: "reproduction",
+      label: `reproduction, test split (${join(opts.reproDir, "results.jsonl")})`,
+      runs: repro,
+      metrics: REPRO_METRICS,
+    };
+  }
+  const presets = trainingPreset(opts.preset, { seed: opts.seed });
+  const inputs = await cachedSftInputs(presets.world, opts);
+  const init = opts.init !== "" ? opts.init : (await cachedSft(
+    { ...presets.sft, ...inputs, seed: opts.seed, backend: opts.backend },
+    { ...opts, onStep: reporter({ label: "sft" }) },
+  )).checkpoint;
+  const base = {
+    ...presets.rl,
+    ...(opts.steps === null ? {} : { steps: opts.steps }),
+    data: inputs.data,
+    catalog: inputs.catalog,
+    init,
+    backend: opts.backend,
+  };
+  const runs = await cachedSeedRuns(base, { ...opts, seeds: opts.seeds });
+  const tag = opts.preset === "smoke" ? "SMOKE" : opts.preset;
+  return {
+    source: "smoke",
+    label: `${tag} runs, no reproduction found: final-step rollout metrics, not a test evaluation`,
+    runs,
+    metrics: ROLLOUT_METRICS,
+  };
+}
