@@ -18,7 +18,7 @@ import {
   type GroupAdvantagesOptions,
   type GroupDims,
 } from "./group_advantages_ref.ts";
-import { LOOP_BUDGET } from "./similarity_topk.ts";
+import { LOOP_BUDGET } from "../lib/gpu/kernel.ts";
 
 /** One invocation per (prompt, rank): three loops over the G rollouts. */
 export const GROUP_ADVANTAGES_SPEC: KernelSpec = {

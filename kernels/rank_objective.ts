@@ -20,7 +20,7 @@ import {
   type RankObjective,
   type RankObjectiveInputs,
 } from "./rank_objective_ref.ts";
-import { LOOP_BUDGET } from "./similarity_topk.ts";
+import { LOOP_BUDGET } from "../lib/gpu/kernel.ts";
 
 /** Pass 1: per (row, item bin 0..N) Σ log-ratio and token count over the loss mask. */
 export const STATS_SPEC: KernelSpec = {

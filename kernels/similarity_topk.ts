@@ -10,6 +10,7 @@ import {
   type Kernel,
   type KernelSpec,
   loadWgsl,
+  LOOP_BUDGET,
   storageBuffer,
   submitAndRead,
   uploadArray,
@@ -62,13 +63,6 @@ export const MERGE_SPEC: KernelSpec = {
   ],
   params: { nq: "u32", k: "u32", lanes_in: "u32", group: "u32", lanes_out: "u32" },
 };
-
-/**
- * Loop iterations one invocation may run. llvmpipe/lavapipe silently end every loop once an
- * invocation has run 65535 loop iterations in total (measured here; no error is raised), so work per
- * invocation is sized from worst-case iteration counts to stay below this, on every adapter.
- */
-export const LOOP_BUDGET = 48000;
 
 /** Worst-case loop iterations of one heap insert (sift up or down) for a heap of k. */
 function siftCost(k: number): number {

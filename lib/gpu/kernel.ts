@@ -365,3 +365,10 @@ export async function submitAndRead(
   staging.destroy();
   return out;
 }
+
+/**
+ * Loop iterations one invocation may run. llvmpipe/lavapipe silently end every loop once an
+ * invocation has run 65535 loop iterations in total (measured here; no error is raised), so work per
+ * invocation is sized from worst-case iteration counts to stay below this, on every adapter.
+ */
+export const LOOP_BUDGET = 48000;

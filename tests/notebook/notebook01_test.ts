@@ -2,26 +2,13 @@
 // the expected figures (plotly MIME + HTML), --set takes effect, same seed → identical outputs; and the
 // notebook's code cells type-check as one module (tests/notebook/check_notebooks.ts).
 import { assert, assertEquals } from "../_assert.ts";
-import { executeNotebook, headlessUnavailable } from "../../lib/notebook/mod.ts";
+import { executeNotebook } from "../../lib/notebook/mod.ts";
+import { type Cell, jupyterSkip, text } from "./_executed.ts";
 import { checkNotebooks, notebookToModule } from "./check_notebooks.ts";
 
 const NOTEBOOK = "notebooks/01_catalog_and_data.ipynb";
-const noJupyter = await headlessUnavailable();
-if (noJupyter) console.warn(`tests/notebook/notebook01_test.ts: skipping execution: ${noJupyter}`);
-const skipJ = noJupyter ? ` (skipped: ${noJupyter})` : "";
+const { noJupyter, skipJ } = await jupyterSkip("tests/notebook/notebook01_test.ts");
 
-interface Output {
-  output_type: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-}
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  metadata: { tags?: string[] };
-  outputs?: Output[];
-}
-const text = (t: unknown) => (Array.isArray(t) ? t.join("") : typeof t === "string" ? t : "");
 const quiet = () => {};
 
 /** The figure titles a smoke run must show, in order (the per-seed counts are checked apart). */

@@ -2,25 +2,12 @@
 // figures (plotly MIME + HTML), --set takes effect (gamma = 0 makes full ≡ −reflect; the built variant
 // moves), a second run with the same config is served from the cache; and the code cells type-check.
 import { assert, assertEquals } from "../_assert.ts";
-import { executeNotebook, headlessUnavailable } from "../../lib/notebook/mod.ts";
+import { executeNotebook } from "../../lib/notebook/mod.ts";
+import { type Cell, jupyterSkip, text } from "./_executed.ts";
 import { checkNotebooks } from "./check_notebooks.ts";
 
 const NOTEBOOK = "notebooks/02_distill.ipynb";
-const noJupyter = await headlessUnavailable();
-if (noJupyter) console.warn(`tests/notebook/notebook02_test.ts: skipping execution: ${noJupyter}`);
-const skipJ = noJupyter ? ` (skipped: ${noJupyter})` : "";
-
-interface Output {
-  output_type: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-}
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-}
-const text = (t: unknown) => (Array.isArray(t) ? t.join("") : typeof t === "string" ? t : "");
+const { noJupyter, skipJ } = await jupyterSkip("tests/notebook/notebook02_test.ts");
 
 /** The figure titles every smoke run shows, in order. */
 const FIGURE_TITLES = [

@@ -1,27 +1,18 @@
 // notebooks/03_sft.ipynb and 04_rank_grpo.ipynb headless through real Jupyter with the smoke preset, in
 // parallel: no errors, the expected figures (plotly MIME + HTML), --set takes effect; cells type-check.
 import { assert, assertEquals } from "../_assert.ts";
-import { executeNotebook, headlessUnavailable } from "../../lib/notebook/mod.ts";
+import { executeNotebook } from "../../lib/notebook/mod.ts";
+import { jupyterSkip, type Output, text } from "./_executed.ts";
 import { checkNotebooks } from "./check_notebooks.ts";
 
 const SFT = "notebooks/03_sft.ipynb";
 const RL = "notebooks/04_rank_grpo.ipynb";
-const noJupyter = await headlessUnavailable();
-if (noJupyter) {
-  console.warn(`tests/notebook/notebook03_04_test.ts: skipping execution: ${noJupyter}`);
-}
-const skipJ = noJupyter ? ` (skipped: ${noJupyter})` : "";
+const { noJupyter, skipJ } = await jupyterSkip("tests/notebook/notebook03_04_test.ts");
 
-interface Output {
-  output_type: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-}
 interface PlotlyFigure {
   data: { name?: string; x?: number[]; y?: (number | null)[]; type?: string }[];
   layout: { title?: { text: string } };
 }
-const text = (t: unknown) => (Array.isArray(t) ? t.join("") : typeof t === "string" ? t : "");
 
 /** Executes a notebook with the smoke preset and a cache in `dir`; its figures and printed text. */
 async function run(notebook: string, params: Record<string, unknown>, dir: string) {

@@ -2,33 +2,24 @@
 // parallel: no errors, the expected figures (plotly MIME + HTML), exported SVG/PNG/HTML valid, --set works.
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
-import { executeNotebook, headlessUnavailable } from "../../lib/notebook/mod.ts";
+import { executeNotebook } from "../../lib/notebook/mod.ts";
 import { chromiumUnavailable } from "../../lib/report/mod.ts";
 import { pngSize, svgSize } from "../report/_image.ts";
+import { jupyterSkip, type Output, text } from "./_executed.ts";
 import { checkNotebooks } from "./check_notebooks.ts";
 
 const ABL = "notebooks/05_ablations.ipynb";
 const FIG = "notebooks/06_figures.ipynb";
-const noJupyter = await headlessUnavailable();
+const { noJupyter, skipJ } = await jupyterSkip("tests/notebook/notebook05_06_test.ts");
 const noChromium = chromiumUnavailable();
-if (noJupyter) {
-  console.warn(`tests/notebook/notebook05_06_test.ts: skipping execution: ${noJupyter}`);
-}
 if (noChromium) {
   console.warn(`tests/notebook/notebook05_06_test.ts: SVG/PNG not checked: ${noChromium}`);
 }
-const skipJ = noJupyter ? ` (skipped: ${noJupyter})` : "";
 
-interface Output {
-  output_type: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-}
 interface PlotlyFigure {
   data: { name?: string; x?: unknown[]; y?: unknown[]; cells?: { values: string[][] } }[];
   layout: { title?: { text: string } };
 }
-const text = (t: unknown) => (Array.isArray(t) ? t.join("") : typeof t === "string" ? t : "");
 
 /** Executes a notebook with the smoke preset; its figures, printed text and export folder. */
 async function run(notebook: string, params: Record<string, unknown>, dir: string, cache: string) {
