@@ -140,3 +140,85 @@ export async function writeDirAtomic(
   }
   if (old !== null) await Deno.remove(old, { recursive: true });
 }
+
+/** What {@link recoverDirWrites} did. */
+export interface DirRecovery {
+  /** leftover folders removed (half-built temps, superseded old copies) */
+  removed: string[];
+  /** folders moved back into place (an old copy whose replacement never arrived) */
+  restored: string[];
+}
+
+/** `.<name>.old-.<name>.<random>.tmp`: the old copy writeDirAtomic moves aside before its swap. */
+const OLD_COPY = /^\.(.+)\.old-\.\1\.[0-9A-Za-z_-]+\.tmp$/;
+/** `.<name>.<random>.tmp`: a folder writeDirAtomic was building (or removeDirAtomic was deleting). */
+const BUILD_TEMP = /^\.(.+)\.[0-9A-Za-z_-]+\.tmp$/;
+
+/**
+ * Cleans up after writeDirAtomic / removeDirAtomic calls that died mid-way (a crash, SIGKILL) in
+ * folder `parent`: half-built temp folders are removed; an old copy is moved back to `<name>` when
+ * the crash fell between the two renames (`<name>` absent), else removed. Only folders of
+ * `options.name` when given, else every such folder in `parent`; call it only while no other
+ * process writes folders there. A missing `parent` is not an error.
+ * @example
+ * await recoverDirWrites("runs/a/checkpoints"); // { removed: [".step-4.1a2b….tmp"], restored: [] }
+ */
+export async function recoverDirWrites(
+  parent: string,
+  options: {
+    /** only leftovers of this target folder name @default every target */
+    name?: string;
+  } = {},
+): Promise<DirRecovery> {
+  const entries: string[] = [];
+  try {
+    for await (const e of Deno.readDir(parent)) if (e.isDirectory) entries.push(e.name);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return { removed: [], restored: [] };
+    throw err;
+  }
+  const out: DirRecovery = { removed: [], restored: [] };
+  const present = new Set(entries);
+  const mine = (name: string) => options.name === undefined || name === options.name;
+  for (const entry of entries.sort()) {
+    const old = OLD_COPY.exec(entry);
+    if (old === null || !mine(old[1])) continue;
+    if (!present.has(old[1])) {
+      await Deno.rename(join(parent, entry), join(parent, old[1]));
+      present.add(old[1]);
+      out.restored.push(old[1]);
+    } else {
+      await Deno.remove(join(parent, entry), { recursive: true });
+      out.removed.push(entry);
+    }
+  }
+  for (const entry of entries) {
+    const temp = BUILD_TEMP.exec(entry);
+    if (temp === null || OLD_COPY.test(entry) || !mine(temp[1])) continue;
+    await Deno.remove(join(parent, entry), { recursive: true });
+    out.removed.push(entry);
+  }
+  return out;
+}
+
+/**
+ * Removes folder `path` so that it disappears at once: it is first renamed to a temp sibling
+ * (`.<name>.<random>.tmp`, which recoverDirWrites deletes if this process dies mid-way), then
+ * deleted. A reader never sees a half-deleted `path`. A missing `path` is not an error.
+ * @example
+ * await removeDirAtomic("runs/a/checkpoints/step-10");
+ */
+export async function removeDirAtomic(path: string): Promise<void> {
+  const random = Array.from(
+    crypto.getRandomValues(new Uint8Array(8)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const trash = join(dirname(path), `.${basename(path)}.${random}.tmp`);
+  try {
+    await Deno.rename(path, trash);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw err;
+  }
+  await Deno.remove(trash, { recursive: true });
+}

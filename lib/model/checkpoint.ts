@@ -1,8 +1,13 @@
 // Load/save an HF checkpoint folder (config.json + model.safetensors, or sharded via the index file).
-// Saving writes each file atomically (temp + rename), tensors streamed one at a time from tfjs.
+// Saving builds the whole folder in a temp sibling renamed into place; tensors stream one at a time.
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, readModelConfig, tiedEmbeddings } from "./config.ts";
-import { writeFileAtomic as atomicWriteText } from "../data/atomic_write.ts";
+import {
+  recoverDirWrites,
+  writeDirAtomic,
+  writeFileAtomic as atomicWriteText,
+} from "../data/atomic_write.ts";
+import { basename, dirname } from "node:path";
 import { openCheckpointTensors } from "./checkpoint_tensors.ts";
 import { type WriteDtype, writeSafetensors } from "./safetensors.ts";
 import { checkWeights, type DecoderWeights, disposeWeights, weightSpecs } from "./weights.ts";
@@ -51,9 +56,18 @@ export async function loadCheckpoint(
   return { config, weights };
 }
 
+/** Options of {@link saveCheckpoint} and {@link writeCheckpointFiles}. */
+export interface SaveCheckpointOptions {
+  /** tensor dtype on disk @default "F32" */
+  dtype?: WriteDtype;
+}
+
 /**
  * Write `weights` and `config` as an HF checkpoint folder loadable by `transformers`
- * (safetensors metadata `format: pt`; `torch_dtype` set to the written dtype). Unknown config keys are kept.
+ * (safetensors metadata `format: pt`; `torch_dtype` set to the written dtype). Unknown config keys are
+ * kept. The folder appears whole or not at all: it is built in a temp sibling and renamed over `dir`
+ * (replacing any previous folder there); temp folders of an earlier crashed save of `dir` are
+ * removed first.
  *
  * @example
  * ```ts
@@ -64,14 +78,31 @@ export async function saveCheckpoint(
   dir: string,
   weights: DecoderWeights,
   config: ModelConfig,
-  options: {
-    /** tensor dtype on disk @default "F32" */
-    dtype?: WriteDtype;
-  } = {},
+  options: SaveCheckpointOptions = {},
+): Promise<void> {
+  checkWeights(weights, config, { source: `saveCheckpoint(${dir})` });
+  await Deno.mkdir(dirname(dir), { recursive: true });
+  await recoverDirWrites(dirname(dir), { name: basename(dir) });
+  await writeDirAtomic(dir, (tmp) => writeCheckpointFiles(tmp, weights, config, options));
+}
+
+/**
+ * Write model.safetensors and config.json into the existing folder `dir` (each file atomically, but
+ * not the folder as a whole): for builders of a larger folder inside writeDirAtomic.
+ *
+ * @example
+ * ```ts
+ * await writeDirAtomic("runs/a/final", (tmp) => writeCheckpointFiles(tmp, weights, config));
+ * ```
+ */
+export async function writeCheckpointFiles(
+  dir: string,
+  weights: DecoderWeights,
+  config: ModelConfig,
+  options: SaveCheckpointOptions = {},
 ): Promise<void> {
   const dtype = options.dtype ?? "F32";
-  checkWeights(weights, config, { source: `saveCheckpoint(${dir})` });
-  await Deno.mkdir(dir, { recursive: true });
+  checkWeights(weights, config, { source: `writeCheckpointFiles(${dir})` });
   const specs = weightSpecs(config);
   await writeSafetensors(
     `${dir}/model.safetensors`,

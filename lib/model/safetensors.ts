@@ -35,8 +35,9 @@ async function readExactly(
   at: number,
   n: number,
   what: string,
+  into: Uint8Array = new Uint8Array(n),
 ): Promise<Uint8Array> {
-  const out = new Uint8Array(n);
+  const out = into.subarray(0, n);
   await file.seek(at, Deno.SeekMode.Start);
   let got = 0;
   while (got < n) {
@@ -152,9 +153,10 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
       read: async (name) => {
         const info = tensors.get(name);
         if (!info) throw new Error(`${path}: no tensor named "${name}"`);
-        const [begin, end] = info.byteRange;
-        const bytes = await readExactly(file, begin, end - begin, `${path}: tensor "${name}"`);
-        return { shape: info.shape, data: decodeFloats(bytes, info.dtype) };
+        return {
+          shape: info.shape,
+          data: await readTensor(file, info, `${path}: tensor "${name}"`),
+        };
       },
       close: () => file.close(),
     };
@@ -162,6 +164,36 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
     file.close();
     throw e;
   }
+}
+
+/**
+ * Read one tensor as float32 with a single allocation of its float32 size: 16-bit data is read into
+ * the upper half of the output buffer and widened in place, front to back (output element i,
+ * bytes [4i, 4i+4), never overwrites input elements j > i, at bytes 2n + 2j).
+ */
+async function readTensor(
+  file: Deno.FsFile,
+  info: TensorInfo,
+  what: string,
+): Promise<Float32Array> {
+  const [begin, end] = info.byteRange;
+  const n = (end - begin) / BYTES[info.dtype];
+  const out = new Float32Array(n);
+  const raw = new Uint8Array(out.buffer, 4 * n - (end - begin)); // the last (end - begin) bytes
+  await readExactly(file, begin, end - begin, what, raw);
+  if (info.dtype === "F32") {
+    if (!LITTLE_ENDIAN) out.set(decodeFloats(raw.slice(), "F32"));
+    return out;
+  }
+  const dv = new DataView(out.buffer);
+  const bits = new Uint32Array(out.buffer);
+  const at = 2 * n; // byte offset of the 16-bit input
+  if (info.dtype === "BF16") {
+    for (let i = 0; i < n; i++) bits[i] = dv.getUint16(at + 2 * i, true) << 16;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(at + 2 * i, true));
+  }
+  return out;
 }
 
 /** Convert raw little-endian bytes of `dtype` to float32. `bytes` must start at offset 0 of its buffer. */

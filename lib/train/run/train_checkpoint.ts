@@ -1,9 +1,15 @@
 // Training checkpoints runs/<name>/checkpoints/step-N/: an HF model folder (config.json, model.safetensors,
 // tokenizer files) plus optimizer.safetensors (AdamW moments) and trainer_state.json (step, data position,
-// seed). Built in a temp folder and renamed into place, so a crash never leaves a half-written step-N.
+// seed). Built in a temp folder and renamed into place, so a crash never leaves a half-written step-N;
+// leftovers of a crashed save or prune are ignored by checkpointSteps and cleaned up by the next save.
 import * as tf from "@tensorflow/tfjs";
-import { writeDirAtomic, writeFileAtomic } from "../../data/atomic_write.ts";
-import { loadCheckpoint, saveCheckpoint } from "../../model/checkpoint.ts";
+import {
+  recoverDirWrites,
+  removeDirAtomic,
+  writeDirAtomic,
+  writeFileAtomic,
+} from "../../data/atomic_write.ts";
+import { loadCheckpoint, writeCheckpointFiles } from "../../model/checkpoint.ts";
 import type { ModelConfig } from "../../model/config.ts";
 import { openSafetensors, writeSafetensors } from "../../model/safetensors.ts";
 import { saveTokenizer } from "../../model/tokenizer/save.ts";
@@ -35,7 +41,9 @@ export function checkpointDir(runDir: string, step: number): string {
 }
 
 /**
- * Write checkpoint `ckpt.step` atomically (an existing step-N is replaced).
+ * Write checkpoint `ckpt.step` atomically (an existing step-N is replaced). First removes what a
+ * crashed earlier save or prune left in `runDir/checkpoints` (half-built `.step-N.*.tmp` folders),
+ * and moves back a step-N whose replacement died between its two renames.
  *
  * @example
  * ```ts
@@ -45,8 +53,9 @@ export function checkpointDir(runDir: string, step: number): string {
 export async function saveTrainCheckpoint(runDir: string, ckpt: TrainCheckpoint): Promise<string> {
   const dir = checkpointDir(runDir, ckpt.step);
   await Deno.mkdir(`${runDir}/checkpoints`, { recursive: true });
+  await recoverDirWrites(`${runDir}/checkpoints`);
   await writeDirAtomic(dir, async (tmp) => {
-    await saveCheckpoint(tmp, ckpt.weights, ckpt.modelConfig, { dtype: "F32" });
+    await writeCheckpointFiles(tmp, ckpt.weights, ckpt.modelConfig, { dtype: "F32" });
     await saveTokenizer(tmp, ckpt.tokenizer);
     const names = Object.keys(ckpt.optimizer.m).sort();
     const moment = (t: tf.Tensor) => async () => new Float32Array(await t.data());
@@ -141,7 +150,8 @@ export async function loadTrainCheckpoint(
 }
 
 /**
- * Remove all but the newest `keep` complete checkpoints (keep ≥ 1).
+ * Remove all but the newest `keep` complete checkpoints (keep ≥ 1). Each folder is renamed aside
+ * before it is deleted, so a crash mid-prune never leaves a half-deleted step-N that looks complete.
  *
  * @example
  * ```ts
@@ -151,6 +161,6 @@ export async function loadTrainCheckpoint(
 export async function pruneCheckpoints(runDir: string, keep: number): Promise<void> {
   const steps = await checkpointSteps(runDir);
   for (const s of steps.slice(0, Math.max(0, steps.length - Math.max(1, keep)))) {
-    await Deno.remove(checkpointDir(runDir, s), { recursive: true });
+    await removeDirAtomic(checkpointDir(runDir, s));
   }
 }
