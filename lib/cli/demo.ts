@@ -1,166 +1,375 @@
-// `convrec demo`: the most complete workflow the project runs today, end to end on shipped data —
-// generate the built-in world, rank its val/test conversations with the reference rankers, distil
-// catalog-grounded demonstrations from the simulated teacher (Remap → Reflect → Adjust, with every
-// ablation scored), score every list with the authors' rules, and print the results table.
-// SFT and RL join here once the built-in model reaches its quality target (see the issues).
+// `convrec demo`: the whole workflow on the built-in world — distill (simulated teacher → Remap → Reflect
+// → Adjust) → SFT on the distilled lists → GRPO and Rank-GRPO exp∞ from that SFT checkpoint → greedy
+// eval on the test split → results table and figures. Through the notebooks in Jupyter when installed
+// (their cached runs are read back here), else through the same lib functions. Not paper scale.
 
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { z } from "zod";
-import { catalogFromItems } from "../catalog/catalog.ts";
-import { distill } from "../distill/pipeline.ts";
 import { writeFileAtomic } from "../data/atomic_write.ts";
+import { generateWorld, vegaMoviesPath } from "../data/world/mod.ts";
+import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
+import { cachedGreedyEval } from "../notebook/checkpoint_eval.ts";
+import { CODE_DIRS } from "../notebook/cache.ts";
+import { DEFAULT_PYTHON, jupyterDataDir } from "../notebook/jupyter.ts";
+import { reporter } from "../notebook/progress.ts";
+import { cachedTrainingInputs } from "../notebook/training_inputs.ts";
 import {
-  baselineLists,
-  DEFAULT_WORLD_DIR,
-  generateWorld,
-  vegaMoviesPath,
-  type WorldSplit,
-  writeWorld,
-} from "../data/world/mod.ts";
-import {
-  addScore,
-  emptyTotals,
-  scoreList,
-  type ScoreSummary,
-  totalsSummary,
-} from "../reward/score.ts";
+  cachedRl,
+  cachedSft,
+  resolveTrainingBackend,
+  type RlRun,
+  TRAINING_BACKENDS,
+  TRAINING_PRESETS,
+  trainingPreset,
+} from "../notebook/training_runs.ts";
+import { chromiumUnavailable, DEFAULT_CHROMIUM } from "../report/chromium.ts";
+import { exportFigures, type NamedFigure } from "../report/export_figures.ts";
+import { plotlyJsPath } from "../report/figure_html.ts";
+import { inCatalogDriftChart, rankRewardChart, sftLossChart } from "../report/training_figures.ts";
+import type { StepRow } from "../train/run/metrics_log.ts";
 import type { RawOptions } from "./args.ts";
+import {
+  type DemoRow,
+  evalRow,
+  referenceRows,
+  resultsBars,
+  resultsTable,
+  resultsTableFigure,
+  summaryRow,
+} from "./demo_results.ts";
+import {
+  DEMO_PATHS,
+  type ExecutedNotebook,
+  pickDemoPath,
+  runDemoNotebooks,
+} from "./demo_notebooks.ts";
+import { notebooksDir } from "./nb.ts";
 
-export const DEMO_USAGE = `convrec demo [--seed N] [--out DIR] [--world DIR]
+export { type DemoRow, resultsTable } from "./demo_results.ts";
 
-  --seed N     root seed of the built-in world (default 20240601)
-  --out DIR    where results go (default runs/demo)
-  --world DIR  where the generated world is written (default ${DEFAULT_WORLD_DIR})
+export const DEMO_USAGE =
+  `convrec demo [--preset builtin-small|smoke] [--seed N] [--via auto|jupyter|lib]
+             [--backend auto|cpu-blas|wasm|cpu] [--out DIR] [--cache DIR]
 
-Writes <out>/results.json, <out>/summary.md and the distilled SFT set under <out>/distill/.`;
+  --preset P   builtin-small (default: the built-in model, the default world) or smoke (a tiny
+               model and world, seconds; for tests)
+  --seed N     root seed: world, subsample, weight init, data order, rollouts (default 0)
+  --via V      auto (default): execute notebooks 02–04 through Jupyter when it is installed, else
+               call the same lib functions; jupyter | lib force one path
+  --backend B  tfjs training backend; auto (default): cpu-blas when OpenBLAS loads, else wasm
+  --out DIR    results, figures and executed notebooks (default runs/demo)
+  --cache DIR  cached inputs, runs and evaluations (default <out>/cache): a re-run with the same
+               config and code is served from it
+
+Writes <out>/results.json, <out>/summary.md, <out>/figures/ (SVG and PNG need Debian chromium;
+HTML always) and, on the Jupyter path, <out>/notebooks/<name>/.`;
 
 export const DemoOptionsSchema = z.strictObject({
-  seed: z.coerce.number().int().min(0).optional(),
-  out: z.string().default("runs/demo"),
-  world: z.string().default(DEFAULT_WORLD_DIR),
+  preset: z.enum(TRAINING_PRESETS).default("builtin-small"),
+  seed: z.coerce.number().int().min(0).default(0),
+  via: z.enum(DEMO_PATHS).default("auto"),
+  backend: z.enum(TRAINING_BACKENDS).default("auto"),
+  out: z.string().min(1).default("runs/demo"),
+  cache: z.string().min(1).optional(),
 });
 export type DemoOptions = z.infer<typeof DemoOptionsSchema>;
 
-/** The demo reads the movies file and writes its two folders. */
-export function demoPermissions(raw: RawOptions): { read: string[]; write: string[] } {
-  const out = typeof raw.out === "string" ? raw.out : "runs/demo";
-  const world = typeof raw.world === "string" ? raw.world : DEFAULT_WORLD_DIR;
-  return {
-    read: [vegaMoviesPath(), fileURLToPath(new URL("../../kernels", import.meta.url))],
-    write: [`${out}/results.json`, `${out}/distill/report.json`, `${world}/catalog.csv`],
-  };
-}
-
-const KS = [5, 10, 20];
-const DISTILL_LABELS: Record<string, string> = {
-  teacher: "teacher zero-shot",
-  full: "distilled (full)",
-  "no-adjust": "distilled −adjust",
-  "no-reflect": "distilled −reflect",
-  "no-remap-reflect": "distilled −remap&reflect",
-};
-const RANKERS = ["oracle", "tfidf_knn", "popularity"] as const;
-
-/** One row of the results table. */
-export interface DemoRow extends ScoreSummary {
-  split: WorldSplit;
-  method: string;
+/** tfjs-backend-wasm's dist folder (its .wasm binaries). */
+function wasmDir(): string {
+  return decodeURIComponent(
+    new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).pathname,
+  );
 }
 
 /**
- * Runs the demo; returns the table rows (also written to `<out>/results.json` and `<out>/summary.md`).
- * @example const rows = await runDemo(DemoOptionsSchema.parse({}));
+ * Least privilege for the demo. Always: read the movies file, lib/ and kernels/ (the cache's code
+ * version hashes them), tfjs' wasm binaries and plotly.js; write only `<out>` and `<cache>`. With
+ * backend auto/cpu-blas: load OpenBLAS (--allow-ffi on its candidate paths, OPENBLAS_NUM_THREADS).
+ * Unless `--via lib`: run Debian's python3 (Jupyter; its Deno kernel has ALL permissions, as every
+ * Jupyter kernel) with JUPYTER_PATH. Where chromium exists: run this Deno binary, because the figure
+ * export renders in a `deno run -A` subprocess (playwright-core cannot load under narrower permissions).
+ * @example demoPermissions({ via: "lib", backend: "wasm" }).run // [Deno.execPath()] where chromium exists
+ */
+export function demoPermissions(raw: RawOptions): {
+  read: string[];
+  write: string[];
+  env: string[];
+  ffi: string[];
+  run: string[];
+} {
+  const out = typeof raw.out === "string" ? raw.out : "runs/demo";
+  const cache = typeof raw.cache === "string" ? raw.cache : join(out, "cache");
+  const blas = raw.backend === undefined || raw.backend === "auto" || raw.backend === "cpu-blas";
+  const jupyter = raw.via !== "lib";
+  const chromium = chromiumUnavailable() === undefined;
+  return {
+    read: [
+      vegaMoviesPath(),
+      ...CODE_DIRS,
+      wasmDir(),
+      plotlyJsPath(),
+      DEFAULT_CHROMIUM,
+      ...(blas ? OPENBLAS_CANDIDATE_PATHS : []),
+      ...(jupyter ? [notebooksDir(), jupyterDataDir()] : []),
+    ],
+    write: [join(out, "results.json"), join(cache, "entry.json")],
+    env: [...(blas ? ["OPENBLAS_NUM_THREADS"] : []), ...(jupyter ? ["JUPYTER_PATH"] : [])],
+    ffi: blas ? [...OPENBLAS_CANDIDATE_PATHS] : [],
+    run: [...(jupyter ? [DEFAULT_PYTHON] : []), ...(chromium ? [Deno.execPath()] : [])],
+  };
+}
+
+/** What {@link runDemoFull} produced (also written to `<out>/results.json`). */
+export interface DemoResult {
+  preset: string;
+  seed: number;
+  path: "jupyter" | "lib";
+  path_reason: string;
+  backend: string;
+  backend_reason: string;
+  /** every row of the table, on the test split */
+  rows: DemoRow[];
+  /** figure files written by the demo (its own folder) */
+  figures: string[];
+  /** why SVG/PNG were not written, when they were not */
+  figures_skipped: string | null;
+  notebooks: ExecutedNotebook[];
+  /** seconds per stage and in total */
+  seconds: Record<string, number>;
+  wall_s: number;
+}
+
+/** Picks the fields a terminal progress line shows; the whole record still reaches metrics.jsonl. */
+function progress(
+  label: string,
+  total: number | undefined,
+  fields: string[],
+  log: (l: string) => void,
+) {
+  const line = reporter({ label, total, mode: "terminal", write: (l) => log(`      ${l}`) });
+  return (row: StepRow) =>
+    line({
+      step: row.step,
+      ...Object.fromEntries(fields.filter((f) => row[f] !== undefined).map((f) => [f, row[f]])),
+    });
+}
+
+const RL_FIELDS = ["dcg", "reward_mean", "in_catalog", "kl", "step_s"];
+const SFT_FIELDS = ["phase", "loss", "lr", "ndcg@20", "in_catalog", "tokens_per_s"];
+
+/**
+ * Runs the demo and returns every result (see {@link DemoResult}); progress lines go to `log`.
+ * @example const r = await runDemoFull(DemoOptionsSchema.parse({ preset: "smoke", via: "lib" }));
+ */
+export async function runDemoFull(
+  opts: DemoOptions,
+  log: (l: string) => void = console.error,
+): Promise<DemoResult> {
+  const t0 = performance.now();
+  const secs = () => (performance.now() - t0) / 1000;
+  const stamp = () => `(${secs().toFixed(1)} s)`;
+  const seconds: Record<string, number> = {};
+  let last = 0;
+  const done = (stage: string) => {
+    seconds[stage] = secs() - last;
+    last = secs();
+  };
+  const cacheDir = resolve(opts.cache ?? join(opts.out, "cache")); // notebooks run in notebooks/
+  const presets = trainingPreset(opts.preset, { seed: opts.seed });
+  const worldPreset = opts.preset === "smoke" ? "smoke" : "default";
+  const backend = await resolveTrainingBackend(opts.backend);
+  const path = await pickDemoPath(opts.via);
+  log(
+    `demo: preset ${opts.preset}, seed ${opts.seed}, backend ${backend.backend} (${backend.reason}), ` +
+      `${path.path} path (${path.reason}), cache ${cacheDir}`,
+  );
+
+  let notebooks: ExecutedNotebook[] = [];
+  if (path.path === "jupyter") {
+    log(
+      `[0/6] notebooks 02 ‖ 03 → 04 through Jupyter (they train; the steps below read their cache) …`,
+    );
+    notebooks = await runDemoNotebooks({
+      preset: opts.preset,
+      worldPreset,
+      seed: opts.seed,
+      backend: backend.backend,
+      cacheDir,
+    }, { outDir: join(opts.out, "notebooks"), log: (l) => log(`      ${l}`) });
+    log(`[0/6] notebooks executed ${stamp()}`);
+    done("notebooks");
+  }
+  const cacheLog = (l: string) => log(`      ${l}`);
+
+  log(`[1/6] world (${worldPreset} preset) and reference rankers on test …`);
+  const world = await generateWorld(presets.world);
+  const rows: DemoRow[] = referenceRows(world, "test");
+  log(
+    `[1/6] world: ${world.catalog.length} movies, ${world.records.train.length}/` +
+      `${world.records.val.length}/${world.records.test.length} train/val/test records ${stamp()}`,
+  );
+  done("world");
+
+  log(`[2/6] distill: simulated teacher → Remap → Reflect → Adjust (25% of train) …`);
+  const inputs = await cachedTrainingInputs(presets.world, { cacheDir, log: cacheLog });
+  const distilled = inputs.evaluation?.test;
+  if (distilled === undefined) {
+    throw new Error("lib/cli/demo.ts: the distilled inputs carry no test-split evaluation");
+  }
+  rows.push(summaryRow("test", "teacher zero-shot", "teacher", distilled.teacher));
+  rows.push(summaryRow("test", "distilled (full)", "distilled", distilled.full));
+  log(
+    `[2/6] ${inputs.counts.sft_train} SFT demonstrations, ${inputs.counts.val} val rows, ` +
+      `${inputs.counts.rl} RL prompts → ${inputs.sft.data} ${stamp()}`,
+  );
+  done("distill");
+
+  log(`[3/6] SFT (${opts.preset}) on the distilled demonstrations …`);
+  const sft = await cachedSft({
+    ...presets.sft,
+    ...inputs.sft,
+    seed: opts.seed,
+    backend: backend.backend,
+  }, {
+    cacheDir,
+    onStep: progress("sft", presets.sft.max_steps ?? undefined, SFT_FIELDS, log),
+    log: cacheLog,
+  });
+  log(`[3/6] SFT: ${sft.result.totalSteps} steps → ${sft.checkpoint} ${stamp()}`);
+  done("sft");
+
+  const base = {
+    ...presets.rl,
+    data: inputs.rl,
+    catalog: inputs.sft.catalog,
+    init: sft.checkpoint,
+    seed: opts.seed,
+    backend: backend.backend,
+  };
+  const rl: RlRun[] = [];
+  for (const algo of ["grpo", "rank-grpo"]) {
+    log(`[4/6] ${algo === "grpo" ? "GRPO" : "Rank-GRPO exp∞"} from the SFT checkpoint …`);
+    rl.push(
+      await cachedRl(base, algo, {
+        cacheDir,
+        reward: "exp_inf",
+        onStep: progress(algo, presets.rl.steps, RL_FIELDS, log),
+        log: cacheLog,
+      }),
+    );
+    log(`[4/6] ${rl.at(-1)!.label}: ${rl.at(-1)!.result.step} steps ${stamp()}`);
+  }
+  done("rl");
+
+  const evalSettings = {
+    records: inputs.test,
+    catalog: inputs.sft.catalog,
+    backend: backend.backend,
+    maxNewTokens: sft.config.eval_max_new_tokens,
+    maxPromptTokens: Math.max(1, sft.config.max_seq_len - sft.config.eval_max_new_tokens),
+    batchSize: sft.config.eval_batch_size,
+  };
+  const models: [string, "sft" | "rl", string | null][] = [
+    ["SFT", "sft", sft.checkpoint],
+    ["GRPO", "rl", rl[0].result.lastCheckpoint],
+    ["Rank-GRPO (exp∞)", "rl", rl[1].result.lastCheckpoint],
+  ];
+  for (const [method, stage, checkpoint] of models) {
+    if (checkpoint === null) throw new Error(`lib/cli/demo.ts: ${method}: no final checkpoint`);
+    log(`[5/6] greedy eval of ${method} on test …`);
+    const r = await cachedGreedyEval(checkpoint, evalSettings, { cacheDir, log: cacheLog });
+    rows.push(evalRow("test", method, stage, r.metrics));
+    log(
+      `[5/6] ${method}: NDCG@20 ${r.metrics["ndcg@20"].toFixed(4)}, in-catalog ` +
+        `${r.metrics.in_catalog.toFixed(4)} (${r.metrics.conversations} conversations) ${stamp()}`,
+    );
+  }
+  done("eval");
+
+  log(`[6/6] figures and results …`);
+  const title = `convrec demo (${opts.preset}, seed ${opts.seed}): test split`;
+  const figs: NamedFigure[] = [
+    { name: "results_table", figure: resultsTableFigure(rows, title) },
+    { name: "results_bars", figure: resultsBars(rows, title) },
+    { name: "sft_loss", figure: sftLossChart(sft.rows) },
+    ...rl.map((r) => ({
+      name: `rl_rank_reward_${r.config.algo}`,
+      figure: rankRewardChart(r),
+    })),
+    { name: "rl_in_catalog_drift", figure: inCatalogDriftChart(rl) },
+  ];
+  const exported = await exportFigures(figs, { dir: join(opts.out, "figures") });
+  done("figures");
+  const result: DemoResult = {
+    preset: opts.preset,
+    seed: opts.seed,
+    path: path.path,
+    path_reason: path.reason,
+    backend: backend.backend,
+    backend_reason: backend.reason,
+    rows,
+    figures: exported.files,
+    figures_skipped: exported.skipped ?? null,
+    notebooks,
+    seconds,
+    wall_s: secs(),
+  };
+  await writeDemoFiles(opts.out, result, { inputs: inputs.counts, sft: sft.config.run_dir, rl });
+  log(`figures (${result.figures.length} files): ${join(opts.out, "figures")}`);
+  for (const f of result.figures) log(`  ${f}`);
+  if (result.figures_skipped) log(`  ${result.figures_skipped}`);
+  for (const nb of notebooks) {
+    log(`notebook ${nb.name}: ${nb.html ?? nb.notebook}, ${nb.figures_dir}`);
+  }
+  log(
+    `total wall time ${
+      result.wall_s.toFixed(1)
+    } s (${opts.preset}, ${backend.backend}, ${path.path})`,
+  );
+  return result;
+}
+
+/** results.json and summary.md, each written atomically. */
+async function writeDemoFiles(
+  out: string,
+  r: DemoResult,
+  extra: { inputs: unknown; sft: string; rl: readonly RlRun[] },
+): Promise<void> {
+  await Deno.mkdir(out, { recursive: true });
+  const runs = {
+    inputs: extra.inputs,
+    sft_run: extra.sft,
+    rl_runs: extra.rl.map((x) => x.config.run_dir),
+  };
+  await writeFileAtomic(
+    join(out, "results.json"),
+    JSON.stringify({ ...r, ...runs }, null, 2) + "\n",
+  );
+  const notes = [
+    `Built-in world, preset ${r.preset}, seed ${r.seed}; ${r.path} path (${r.path_reason}); backend ` +
+    `${r.backend} (${r.backend_reason}); total wall time ${r.wall_s.toFixed(1)} s.`,
+    "Test split, authors' filter-first metrics. The oracle sees the hidden taste (an upper bound); " +
+    "SFT trains on the distilled lists; GRPO and Rank-GRPO (exp∞) start from that SFT checkpoint and " +
+    "are evaluated greedily, one list per conversation.",
+    ...(r.preset === "smoke"
+      ? ["SMOKE preset: a tiny model and a few steps — plumbing, not results."]
+      : []),
+  ];
+  await writeFileAtomic(
+    join(out, "summary.md"),
+    `# convrec demo\n\n${notes.join("\n\n")}\n\n${resultsTable(r.rows)}\n\nFigures: ${
+      r.figures.map((f) => `\`${f}\``).join(", ")
+    }${r.figures_skipped ? ` (${r.figures_skipped})` : ""}\n`,
+  );
+}
+
+/**
+ * Runs the demo (see {@link runDemoFull}) and returns the table rows; the CLI prints them.
+ * @example const rows = await runDemo(DemoOptionsSchema.parse({ preset: "smoke" }));
  */
 export async function runDemo(
   opts: DemoOptions,
   log: (l: string) => void = console.error,
 ): Promise<DemoRow[]> {
-  const t0 = performance.now();
-  const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  log(`[1/4] generating the built-in world …`);
-  const world = await generateWorld(opts.seed === undefined ? {} : { seed: opts.seed });
-  await Deno.mkdir(opts.world, { recursive: true });
-  await writeWorld(opts.world, world);
-  log(
-    `[1/4] world: ${world.catalog.length} movies, ${world.records.train.length}/${world.records.val.length}/${world.records.test.length} train/val/test records → ${opts.world} (${elapsed()})`,
-  );
-  const catalog = catalogFromItems(
-    world.catalog.map((m) => ({ title: m.title, year: m.year, meta: {} })),
-  );
-  const rows: DemoRow[] = [];
-  for (const split of ["val", "test"] as const) {
-    log(`[2/4] ranking ${split} with the reference rankers …`);
-    const lists = baselineLists(world, { split });
-    for (const method of RANKERS) {
-      const totals = emptyTotals(KS);
-      for (const r of world.records[split]) {
-        // Render the list as a model would write it, so scoring runs the full parse path.
-        const text = lists[method][r.id].map(([t, y]) => `${t} (${y})`).join("\n");
-        addScore(
-          totals,
-          scoreList(text, {
-            seenTitles: r.seen_titles,
-            groundTruth: r.groundtruth_with_release_year,
-            catalog,
-          }, { ks: KS }),
-        );
-      }
-      rows.push({ split, method, ...totalsSummary(totals) });
-    }
-    log(`[2/4] ${split} scored (${elapsed()})`);
-  }
-  log(`[3/4] distilling: simulated teacher → Remap → Reflect → Adjust, every ablation scored …`);
-  const distilled = await distill({
-    source: { kind: "world", world: opts.seed === undefined ? {} : { seed: opts.seed } },
-    evaluate: true,
-    gpu: "cpu",
-    out: join(opts.out, "distill"),
-  }, { log: (l) => log(`      ${l}`) });
-  for (const [split, methods] of Object.entries(distilled.evaluation ?? {})) {
-    for (const [method, summary] of Object.entries(methods)) {
-      rows.push({
-        split: split as WorldSplit,
-        method: DISTILL_LABELS[method] ?? method,
-        ...summary,
-      });
-    }
-  }
-  log(
-    `[3/4] distilled ${
-      distilled.demonstrations.train?.length ?? 0
-    } train demonstrations (${elapsed()})`,
-  );
-  const table = resultsTable(rows);
-  await Deno.mkdir(opts.out, { recursive: true });
-  await writeFileAtomic(
-    join(opts.out, "results.json"),
-    JSON.stringify({ seed: world.config.seed, rows }, null, 2) + "\n",
-  );
-  await writeFileAtomic(
-    join(opts.out, "summary.md"),
-    `# convrec demo\n\nBuilt-in world, seed ${world.config.seed}; authors' filter-first metrics. Reference rankers on val
-and test; the simulated teacher and the distilled demonstrations (every ablation) on val.\n\n${table}\n`,
-  );
-  log(
-    `[4/4] results written to ${opts.out}/results.json and ${opts.out}/summary.md (${elapsed()})`,
-  );
-  return rows;
-}
-
-/**
- * A markdown table of demo rows.
- * @example resultsTable(rows).split("\n")[0] // "| split | method | R@5 | …"
- */
-export function resultsTable(rows: readonly DemoRow[]): string {
-  const head = `| split | method | ${KS.map((k) => `R@${k}`).join(" | ")} | ${
-    KS.map((k) => `N@${k}`).join(" | ")
-  } | in-catalog |`;
-  const sep = `|${"---|".repeat(3 + 2 * KS.length)}`;
-  const body = rows.map((r) =>
-    `| ${r.split} | ${r.method} | ${KS.map((k) => r.recall[k].toFixed(4)).join(" | ")} | ${
-      KS.map((k) => r.ndcg[k].toFixed(4)).join(" | ")
-    } | ${r.in_catalog.toFixed(4)} |`
-  );
-  return [head, sep, ...body].join("\n");
+  return (await runDemoFull(opts, log)).rows;
 }

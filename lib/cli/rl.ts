@@ -4,11 +4,12 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { reporter } from "../notebook/progress.ts";
-import { RL_ALGOS } from "../train/rl/algo_config.ts";
-import { parseRlRunConfig } from "../train/rl_loop/config.ts";
+import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../train/rl/algo_config.ts";
+import { parseRlRunConfig, type RlRunConfig } from "../train/rl_loop/config.ts";
 import { RL_PRESETS, rlPreset } from "../train/rl_loop/presets.ts";
 import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { progressFields } from "../train/rl_loop/step_record.ts";
+import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
 import { flag, type RawOptions } from "./args.ts";
 
 /** Default RL records and catalog: the built-in world (`convrec world`). */
@@ -20,6 +21,9 @@ export const RL_USAGE =
 
   --algo NAME          rank-grpo | grpo | gspo (clip ranges and advantages per paper.md §4)
   --reward SPEC        rank-grpo only: exp_inf (default) | log | exp:Γ
+  --level L            importance-ratio level token | sequence | rank, only that changes (default:
+                       the algo's — grpo token, gspo sequence, rank-grpo rank)
+  --loss-norm N        token (authors' code, default) | rank (paper Eq. 6), for any algo
   --init DIR           SFT checkpoint folder (HF layout + tokenizer): initial policy and KL reference
   --run NAME           run folder runs/NAME
   --data F             RL records (prompt, seen_titles, groundtruth) (default ${WORLD}/train.jsonl)
@@ -27,8 +31,10 @@ export const RL_USAGE =
   --preset NAME        ${RL_PRESETS.join(" | ")} (default default: 25 steps, 4 prompts × G 4)
   --resume             continue runs/NAME from its last checkpoint
   --steps N  --prompts N  --group-size N  --max-new-tokens N  --lr X  --beta X  --mu N
-  --loss-norm token|rank  --eps-low X  --eps-high X  --no-shaping  --seed N  --backend wasm|cpu|cpu-blas
-  --save-every N`;
+  --eps-low X  --eps-high X  --no-shaping  --seed N  --backend wasm|cpu|cpu-blas
+  --save-every N
+No evaluation runs during RL (no --eval-every): test metrics come from the reproduction driver
+(lib/train/repro/main.ts) or from evaluating a checkpoint.`;
 
 const num = z.coerce.number();
 const int = z.coerce.number().int();
@@ -37,6 +43,7 @@ const int = z.coerce.number().int();
 export const RlOptionsSchema = z.strictObject({
   algo: z.enum(RL_ALGOS),
   reward: z.string().optional(),
+  level: z.enum(RATIO_LEVEL_NAMES).optional(),
   init: z.string().min(1),
   run: z.string().regex(/^[A-Za-z0-9._-]+$/, "a run name of letters, digits, . _ -"),
   data: z.string().default(`${WORLD}/train.jsonl`),
@@ -68,13 +75,13 @@ function wasmDir(): string {
 }
 
 /**
- * Reads the records, catalog, SFT checkpoint and wasm binaries; writes only runs/NAME; FFI only for
- * --backend cpu-blas (OpenBLAS).
+ * Reads the records, catalog, SFT checkpoint and wasm binaries; writes only runs/NAME; for --backend
+ * cpu-blas also reads and loads OpenBLAS (FFI) and reads env OPENBLAS_NUM_THREADS.
  * @example rlPermissions({ run: "a", init: "runs/sft/checkpoints/step-9" }).write // ["runs/a/config.json"]
  */
 export function rlPermissions(
   raw: RawOptions,
-): { read: string[]; write: string[]; ffi?: string[] } {
+): { read: string[]; write: string[]; ffi?: string[]; env?: string[] } {
   const str = (k: string, d?: string) =>
     typeof raw[k] === "string" ? [raw[k] as string] : d === undefined ? [] : [d];
   const run = typeof raw.run === "string" ? raw.run : "_";
@@ -84,21 +91,21 @@ export function rlPermissions(
     ...str("catalog", `${WORLD}/catalog.csv`),
     wasmDir(),
   ];
-  const ffi = raw.backend === "cpu-blas" ? { ffi: ["/usr/lib"] } : {};
-  return { read, write: [join("runs", run, "config.json")], ...ffi };
+  const write = [join("runs", run, "config.json")];
+  if (raw.backend !== "cpu-blas") return { read, write };
+  const libs = [...OPENBLAS_CANDIDATE_PATHS];
+  return { read: [...read, ...libs], write, ffi: libs, env: ["OPENBLAS_NUM_THREADS"] };
 }
 
 /**
- * Runs RL from command-line options (preset settings, then explicit options on top).
- * @example await runRlCommand(parseOptions(RlOptionsSchema, { algo: "grpo", init: "ckpt", run: "a", preset: "smoke" }));
+ * The validated run config of command-line options: preset settings, then explicit options on top.
+ * @example rlCommandConfig(parseOptions(RlOptionsSchema, { algo: "grpo", init: "ck", run: "a", level: "rank" })).ratio_level // "rank"
  */
-export async function runRlCommand(
-  opts: RlCommandOptions,
-  log: (line: string) => void = console.error,
-): Promise<RlResult> {
+export function rlCommandConfig(opts: RlCommandOptions): RlRunConfig {
   const explicit = Object.fromEntries(
     Object.entries({
       reward: opts.reward,
+      ratio_level: opts.level,
       steps: opts.steps,
       prompts_per_step: opts.prompts,
       group_size: opts["group-size"],
@@ -115,7 +122,7 @@ export async function runRlCommand(
       save_every: opts["save-every"],
     }).filter(([, v]) => v !== undefined),
   );
-  const config = parseRlRunConfig({
+  return parseRlRunConfig({
     ...rlPreset(opts.preset),
     data: opts.data,
     catalog: opts.catalog,
@@ -124,6 +131,17 @@ export async function runRlCommand(
     algo: opts.algo,
     ...explicit,
   }, "convrec rl options");
+}
+
+/**
+ * Runs RL from command-line options ({@link rlCommandConfig}).
+ * @example await runRlCommand(parseOptions(RlOptionsSchema, { algo: "grpo", init: "ckpt", run: "a", preset: "smoke" }));
+ */
+export async function runRlCommand(
+  opts: RlCommandOptions,
+  log: (line: string) => void = console.error,
+): Promise<RlResult> {
+  const config = rlCommandConfig(opts);
   const report = reporter({ label: `rl ${opts.algo}`, total: config.steps, write: log });
   return await runRl(config, {
     resume: opts.resume ?? false,

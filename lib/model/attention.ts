@@ -1,7 +1,9 @@
 // Causal grouped-query self-attention (HF Llama/Qwen2) with RoPE and a KV cache. Query heads sharing a KV
-// head are folded into the row axis instead of repeating K/V (same result as HF repeat_kv, less memory).
+// head are folded into the row axis instead of repeating K/V (same result as HF repeat_kv, less memory);
+// on cpu-blas the score/softmax/context core is one fused op (lib/model/blas/fused_causal_attention.ts).
 import * as tf from "@tensorflow/tfjs";
 import { fusedCausalSoftmax } from "./blas/fused_attention.ts";
+import { fusedCausalAttention } from "./blas/fused_causal_attention.ts";
 import { fusedOpsActive } from "./blas/fused_kernels.ts";
 import { headDim, type ModelConfig } from "./config.ts";
 import { linear } from "./linear.ts";
@@ -92,15 +94,14 @@ export function selfAttention(
   const v = past ? tf.concat([past.v, vNew], 2) : vNew; // (B, nkv, S, hd)
   const P = past ? past.k.shape[2] : 0;
 
-  const qg = tf.reshape(q, [B, nkv, g * T, hd]); // heads h = kv·g + j → (B, nkv, g·T, hd)
-  const scores = tf.matMul(qg, k, false, true); // (B, nkv, g·T, S)
-  const probs = causalSoftmax(scores as tf.Tensor4D, {
-    past: P,
-    T,
-    groups: g,
-    scale: 1 / Math.sqrt(hd),
-  }); // (B, nkv, g·T, S)
-  const ctx = tf.matMul(probs, v); // (B, nkv, g·T, hd)
+  const qg = tf.reshape(q, [B, nkv, g * T, hd]) as tf.Tensor4D; // heads h = kv·g + j → (B, nkv, g·T, hd)
+  const scale = 1 / Math.sqrt(hd);
+  const ctx = fusedOpsActive("attention")
+    ? fusedCausalAttention(qg, k as tf.Tensor4D, v as tf.Tensor4D, { T, past: P, scale }) // blocked, causal keys only
+    : tf.matMul(
+      causalSoftmax(tf.matMul(qg, k, false, true) as tf.Tensor4D, { past: P, T, groups: g, scale }), // (B, nkv, g·T, S)
+      v,
+    ); // (B, nkv, g·T, hd)
   const merged = tf.reshape(
     tf.transpose(tf.reshape(ctx, [B, nh, T, hd]), [0, 2, 1, 3]), // (B, nh, T, hd) → (B, T, nh, hd)
     [B * T, nh * hd],

@@ -1,5 +1,8 @@
-// SwiGLU feed-forward (HF LlamaMLP/Qwen2MLP): down(silu(gate(x)) * up(x)).
+// SwiGLU feed-forward (HF LlamaMLP/Qwen2MLP): down(silu(gate(x)) * up(x)); the gate product is one fused
+// op on cpu-blas (lib/model/blas/fused_swiglu.ts).
 import * as tf from "@tensorflow/tfjs";
+import { fusedOpsActive } from "./blas/fused_kernels.ts";
+import { fusedSiluMul } from "./blas/fused_swiglu.ts";
 import { linear } from "./linear.ts";
 import type { DecoderWeights } from "./weights.ts";
 
@@ -16,7 +19,9 @@ export function swiGlu(x: tf.Tensor2D, weights: DecoderWeights, prefix: string):
     const p = `${prefix}.mlp`;
     const gate = linear(x, weights[`${p}.gate_proj.weight`], weights[`${p}.gate_proj.bias`]); // (N, F)
     const up = linear(x, weights[`${p}.up_proj.weight`], weights[`${p}.up_proj.bias`]); // (N, F)
-    const h = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D; // silu(gate) * up, (N, F)
+    const h = (fusedOpsActive("swiglu")
+      ? fusedSiluMul(gate, up)
+      : tf.mul(tf.mul(gate, tf.sigmoid(gate)), up)) as tf.Tensor2D; // silu(gate) * up, (N, F)
     return linear(h, weights[`${p}.down_proj.weight`], weights[`${p}.down_proj.bias`]); // (N, D)
   });
 }

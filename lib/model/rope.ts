@@ -1,6 +1,8 @@
 // Rotary position embedding in HF's rotate_half convention (first half / second half of each head),
 // with "llama3" and "linear" frequency scaling. Frequencies are computed in float64 in JS, then uploaded.
 import * as tf from "@tensorflow/tfjs";
+import { fusedOpsActive } from "./blas/fused_kernels.ts";
+import { fusedRope } from "./blas/fused_rope.ts";
 import { headDim, type ModelConfig } from "./config.ts";
 
 /**
@@ -81,6 +83,7 @@ export function ropeTables(
  * ```
  */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  if (fusedOpsActive("rope")) return fusedRope(x, cos, sin); // one typed-array pass on cpu-blas
   return tf.tidy(() => {
     const [x1, x2] = tf.split(x, 2, 3); // 2 × (B, H, T, hd/2)
     const rotated = tf.concat([tf.neg(x2), x1], 3); // (B, H, T, hd)

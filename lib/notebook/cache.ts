@@ -132,3 +132,27 @@ export async function cached<T>(
   opts.log?.(`computed in ${((performance.now() - t0) / 1000).toFixed(2)} s, cached: ${path}`);
   return JSON.parse(valueJson) as T;
 }
+
+/**
+ * The folder of one cached run: `<cacheDir>/<what>-<first 16 hex of sha256({what, key, version})>`, so
+ * each config and code version trains (or writes) into its own folder.
+ * @example await cacheRunFolder("sft", config, { cacheDir: "runs/cache", version: "v1" }) // "runs/cache/sft-<16 hex>"
+ */
+export async function cacheRunFolder(
+  what: string,
+  key: unknown,
+  opts: { cacheDir: string; version: string },
+): Promise<string> {
+  const hash = await sha256Hex(canonicalJson({ what, key, version: opts.version }));
+  return join(opts.cacheDir, `${what}-${hash.slice(0, 16)}`);
+}
+
+/**
+ * Removes a folder left by an interrupted computation (absent is fine), so it starts clean.
+ * @example await removeStaleFolder("runs/cache/sft-0123456789abcdef");
+ */
+export async function removeStaleFolder(dir: string): Promise<void> {
+  await Deno.remove(dir, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+}

@@ -1,13 +1,15 @@
-// Cached SFT and RL runs for notebooks 03/04: each run's folder is named by the hash of its full config
-// and the code version (inside the cache folder), so a cached result always points at its own checkpoint.
-// Not in the paper; the demonstrations it writes are the world's oracle-ranked STAND-IN lists.
+// Cached SFT and RL runs for notebooks 03–06 and the demo: each run's folder is named by the hash of its
+// full config and the code version (inside the cache folder), so a cached result always points at its own
+// checkpoint. Not in the paper; SFT trains on the distilled demonstrations (training_inputs.ts).
 
 import { join } from "node:path";
-import { canonicalJson, sha256Hex } from "../distill/teacher/response_cache.ts";
-import { cached, codeVersion } from "./cache.ts";
+import { cached, cacheRunFolder, codeVersion, removeStaleFolder } from "./cache.ts";
 import { reporter, type ReporterOptions } from "./progress.ts";
+import { cachedTrainingInputs, type DemonstrationSource } from "./training_inputs.ts";
 import { worldPreset } from "../report/world_presets.ts";
 import type { WorldConfigInput } from "../data/world/mod.ts";
+import { type BackendName, useBackend } from "../model/backend.ts";
+import { openBlasAvailable } from "../model/blas/openblas.ts";
 import { readStepRows, type StepRow } from "../train/run/metrics_log.ts";
 import type { RlAlgo } from "../train/rl/algo_config.ts";
 import {
@@ -21,7 +23,7 @@ import { parseSftConfig, type SftConfig, type SftConfigInput } from "../train/sf
 import { runSft, type SftResult } from "../train/sft/trainer.ts";
 import { sftPreset } from "../train/sft/presets.ts";
 import { rlPreset } from "../train/rl_loop/presets.ts";
-import { type WorldSftInputs, writeWorldSftInputs } from "../train/sft/world_demos.ts";
+import type { WorldSftInputs } from "../train/sft/world_demos.ts";
 
 /** Options shared by the cached runs. */
 export interface CachedRunOptions {
@@ -53,43 +55,24 @@ export interface RlRun {
   rows: RlStepRecord[];
 }
 
-/** `<cacheDir>/<what>-<first 16 hex of sha256(key, version)>`: one folder per config and code. */
+/** The run folder of `key` under the options' cache folder and code version. */
 async function runFolder(what: string, key: unknown, opts: CachedRunOptions): Promise<string> {
   const version = opts.version ?? await codeVersion();
-  const hash = await sha256Hex(canonicalJson({ what, key, version }));
-  return join(opts.cacheDir, `${what}-${hash.slice(0, 16)}`);
-}
-
-/** Removes a folder left by an interrupted run (a new run refuses a folder with a config.json). */
-async function fresh(dir: string): Promise<void> {
-  await Deno.remove(dir, { recursive: true }).catch((e) => {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
+  return await cacheRunFolder(what, key, { cacheDir: opts.cacheDir, version });
 }
 
 /**
- * Writes the SFT inputs of a built-in world (STAND-IN oracle-ranked demonstrations, catalog, world
- * tokenizer) once per world config and code version, and returns their paths.
+ * The SFT input paths of a built-in world (train/val demonstrations, catalog, world tokenizer): the
+ * distilled demonstrations by default, the oracle STAND-IN ones with `demonstrations: "stand-in"`
+ * (see {@link cachedTrainingInputs}, which also gives the RL prompts and the test split).
  * @example
  * const inputs = await cachedSftInputs(worldPreset("smoke", { seed: 1 }), { cacheDir: "runs/cache" });
  */
 export async function cachedSftInputs(
   world: WorldConfigInput,
-  opts: CachedRunOptions,
+  opts: CachedRunOptions & { demonstrations?: DemonstrationSource | string },
 ): Promise<WorldSftInputs> {
-  const version = opts.version ?? await codeVersion();
-  const dir = await runFolder("sft-inputs", world, { ...opts, version });
-  const paths = await cached({ what: "sft-inputs", world, dir }, opts.cacheDir, async () => {
-    await fresh(dir);
-    return await writeWorldSftInputs(dir, world);
-  }, { version, log: opts.log });
-  await Deno.stat(paths.tokenizer).catch(() => {
-    throw new Error(
-      `lib/report/training_runs.ts: cachedSftInputs: ${paths.tokenizer}: missing although cached ` +
-        `(delete ${opts.cacheDir} to rebuild)`,
-    );
-  });
-  return paths;
+  return (await cachedTrainingInputs(world, opts)).sft;
 }
 
 /**
@@ -108,7 +91,7 @@ export async function cachedSft(
   const { run_dir: _, ...key } = probe;
   const config = { ...probe, run_dir: await runFolder("sft", key, { ...opts, version }) };
   return await cached({ what: "sft", config }, opts.cacheDir, async (): Promise<SftRun> => {
-    await fresh(config.run_dir);
+    await removeStaleFolder(config.run_dir);
     const result = await runSft(config, { onStep: opts.onStep, log: opts.log ?? (() => {}) });
     const { rows } = await readStepRows(join(config.run_dir, "metrics.jsonl"));
     const checkpoint = join(config.run_dir, "checkpoints", `step-${result.step}`);
@@ -148,7 +131,7 @@ export async function cachedRl(
   const config = { ...probe, run_dir: await runFolder("rl", key, { ...opts, version }) };
   const label = rlLabel(algo, reward);
   return await cached({ what: "rl", config }, opts.cacheDir, async (): Promise<RlRun> => {
-    await fresh(config.run_dir);
+    await removeStaleFolder(config.run_dir);
     const result = await runRl(config, { onStep: opts.onStep, log: opts.log ?? (() => {}) });
     const { rows } = await readStepRows(join(config.run_dir, "metrics.jsonl"));
     return { label, config, result, rows: rows as RlStepRecord[] };
@@ -170,7 +153,7 @@ export interface TrainingPreset {
 function rlSettings(name: "smoke" | "default"): TrainingPreset["rl"] {
   const rl = rlPreset(name);
   if (rl.steps === undefined) {
-    throw new Error(`lib/report/training_runs.ts: rlPreset("${name}").steps: expected a number`);
+    throw new Error(`lib/notebook/training_runs.ts: rlPreset("${name}").steps: expected a number`);
   }
   return { ...rl, steps: rl.steps };
 }
@@ -193,7 +176,7 @@ export function trainingPreset(name: string, opts: { seed?: number } = {}): Trai
     };
   }
   throw new Error(
-    `lib/report/training_runs.ts: trainingPreset: preset: expected one of ${
+    `lib/notebook/training_runs.ts: trainingPreset: preset: expected one of ${
       TRAINING_PRESETS.map((n) => `"${n}"`).join(", ")
     }, got ${JSON.stringify(name)}`,
   );
@@ -246,4 +229,44 @@ export function rlComparison(
     },
     runs: () => [...kept.values()],
   };
+}
+
+/** Backend knob values of the notebooks and the demo: "auto" or a tfjs backend. */
+export const TRAINING_BACKENDS = ["auto", "cpu-blas", "wasm", "cpu"] as const;
+
+/** A training backend with the reason it was picked. */
+export interface ResolvedBackend {
+  backend: BackendName;
+  reason: string;
+}
+
+/**
+ * The tfjs backend of a `backend` knob: "auto" is "cpu-blas" when OpenBLAS loads here (installed,
+ * --allow-ffi granted, the backend starts), else "wasm" with the reason; a named backend must start.
+ * Leaves the picked backend active.
+ * @example (await resolveTrainingBackend("auto")).backend // "cpu-blas" where OpenBLAS loads
+ */
+export async function resolveTrainingBackend(name: string): Promise<ResolvedBackend> {
+  if (!(TRAINING_BACKENDS as readonly string[]).includes(name)) {
+    throw new Error(
+      `lib/notebook/training_runs.ts: resolveTrainingBackend: backend: expected one of ${
+        TRAINING_BACKENDS.map((n) => `"${n}"`).join(", ")
+      }, got ${JSON.stringify(name)}`,
+    );
+  }
+  if (name !== "auto") {
+    return { backend: await useBackend(name as BackendName), reason: "asked for" };
+  }
+  const blas = openBlasAvailable();
+  if (blas.ok) {
+    try {
+      return { backend: await useBackend("cpu-blas"), reason: "auto: OpenBLAS loaded" };
+    } catch (e) {
+      return {
+        backend: await useBackend("wasm"),
+        reason: `auto: OpenBLAS did not load (${(e as Error).message})`,
+      };
+    }
+  }
+  return { backend: await useBackend("wasm"), reason: `auto: ${blas.reason}` };
 }

@@ -1,5 +1,6 @@
 // Real-size SFT train-step speed: builtin-small on the stand-in data, batch 8, cpu-blas (--stock: the
-// same kernels without the fused ops); prints tokens/s per step, the median, and with --profile top kernels.
+// same kernels without the fused ops; --ab: each step's batch run on the current and the legacy cpu-blas
+// path (CONVREC_BLAS_LEGACY=1), alternating); prints tokens/s per step, medians, and with --profile top kernels.
 import * as tf from "@tensorflow/tfjs";
 import { readRecords } from "../../lib/data/read_records.ts";
 import { useBackend } from "../../lib/model/backend.ts";
@@ -37,7 +38,17 @@ export async function benchSftStep(options: {
   profile?: boolean;
   /** run without lib/train/sft/plain_matmul_grad.ts (the trainer installs it on every backend) */
   stockMatMulGrad?: boolean;
-}): Promise<{ tokensPerS: number[]; medianTokensPerS: number; topKernels: string[] }> {
+  /** also run every step's batch with env CONVREC_BLAS_LEGACY=1, alternating which goes first */
+  ab?: boolean;
+}): Promise<
+  {
+    tokensPerS: number[];
+    medianTokensPerS: number;
+    legacyTokensPerS: number[];
+    medianLegacyTokensPerS: number;
+    topKernels: string[];
+  }
+> {
   const { standin, steps, backend = "cpu-blas", batchSize = 8 } = options;
   if (backend === "cpu-blas-stock") await useBlasBackend({ name: backend });
   else await useBackend(backend);
@@ -70,20 +81,31 @@ export async function benchSftStep(options: {
     weightDecay: 0.01,
     maxGradNorm: 1,
   };
-  const tokensPerS: number[] = [];
+  const tokensPerS: number[] = [], legacyTokensPerS: number[] = [];
   let topKernels: string[] = [];
+  const timed = async (batch: ReturnType<typeof batchAt>, legacy: boolean) => {
+    if (options.ab) Deno.env.set("CONVREC_BLAS_LEGACY", legacy ? "1" : "0");
+    const t0 = performance.now();
+    const out = await sftStep(params, opt, [batch], stepOpts);
+    const secs = (performance.now() - t0) / 1000;
+    return { out, tps: out.inputTokens / secs };
+  };
   const runSteps = async () => {
     for (let s = 0; s <= steps; s++) {
       const batch = batchAt(s + 1);
-      const t0 = performance.now();
-      const out = await sftStep(params, opt, [batch], stepOpts);
-      const secs = (performance.now() - t0) / 1000;
-      console.error(
-        `step ${s} loss=${out.loss.toFixed(4)} T=${batch.inputIds[0].length} ` +
-          `tokens/s=${(out.inputTokens / secs).toFixed(0)}${s === 0 ? " (warm-up)" : ""}`,
-      );
-      if (s > 0) tokensPerS.push(out.inputTokens / secs);
+      const order = options.ab ? (s % 2 === 0 ? [false, true] : [true, false]) : [false];
+      for (const legacy of order) {
+        const { out, tps } = await timed(batch, legacy);
+        console.error(
+          `step ${s}${legacy ? " legacy" : ""} loss=${out.loss.toFixed(4)} ` +
+            `T=${batch.inputIds[0].length} tokens/s=${tps.toFixed(0)}${
+              s === 0 ? " (warm-up)" : ""
+            }`,
+        );
+        if (s > 0) (legacy ? legacyTokensPerS : tokensPerS).push(tps);
+      }
     }
+    if (options.ab) Deno.env.set("CONVREC_BLAS_LEGACY", "0");
     if (options.profile) {
       const batch = batchAt(steps + 2);
       const info = await tf.profile(() => sftStep(params, opt, [batch], stepOpts).then(() => []));
@@ -104,7 +126,13 @@ export async function benchSftStep(options: {
   if (options.stockMatMulGrad) await runSteps();
   else await withPlainMatMulGrad(runSteps);
   tf.dispose(Object.values(params));
-  return { tokensPerS, medianTokensPerS: median(tokensPerS), topKernels };
+  return {
+    tokensPerS,
+    medianTokensPerS: median(tokensPerS),
+    legacyTokensPerS,
+    medianLegacyTokensPerS: legacyTokensPerS.length ? median(legacyTokensPerS) : NaN,
+    topKernels,
+  };
 }
 
 if (import.meta.main) {
@@ -117,7 +145,15 @@ if (import.meta.main) {
     profile,
     backend,
     stockMatMulGrad: Deno.args.includes("--stock-matmul-grad"),
+    ab: Deno.args.includes("--ab"),
   });
   console.log(`${backend} median tokens/s over ${steps} steps: ${r.medianTokensPerS.toFixed(0)}`);
+  if (r.legacyTokensPerS.length) {
+    console.log(
+      `${backend} legacy (CONVREC_BLAS_LEGACY=1) median tokens/s: ${
+        r.medianLegacyTokensPerS.toFixed(0)
+      }; ratio current/legacy ${(r.medianTokensPerS / r.medianLegacyTokensPerS).toFixed(2)}×`,
+    );
+  }
   for (const line of r.topKernels) console.log(line);
 }

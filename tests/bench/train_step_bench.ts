@@ -1,6 +1,7 @@
 // Training and KV-cache generation tokens/s of the decoder presets on each CPU backend (wasm, cpu,
 // cpu-blas), side by side with PyTorch CPU (tests/reference/torch_speed.py, same dims, same session).
-// `deno run` prints the table; `deno bench` times the same steps as Deno.bench cases.
+// `deno run` prints the table (env BENCH_PRESETS / BENCH_BACKENDS / BENCH_WHAT pick rows); `deno bench`
+// times the same steps as Deno.bench cases.
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/model/backend.ts";
 import { useBlasBackend } from "../../lib/model/blas/blas_backend.ts";
@@ -96,6 +97,25 @@ function medianMs(fn: () => unknown, runs: number): { median: number; runs: numb
   return { median: s[Math.floor(s.length / 2)], runs: ts.map((t) => Math.round(t)) };
 }
 
+/** medianMs of `fn` with env CONVREC_BLAS_LEGACY off and on, alternating which runs first. */
+function alternateMs(fn: () => unknown, runs: number) {
+  const setLegacy = (on: boolean) => Deno.env.set("CONVREC_BLAS_LEGACY", on ? "1" : "0");
+  const ts: Record<"cur" | "leg", number[]> = { cur: [], leg: [] };
+  for (let i = -1; i < runs; i++) { // i = -1: warm-up of both
+    for (const legacy of i % 2 === 0 ? [false, true] : [true, false]) {
+      setLegacy(legacy);
+      const t0 = performance.now();
+      fn();
+      if (i >= 0) ts[legacy ? "leg" : "cur"].push(performance.now() - t0);
+    }
+  }
+  setLegacy(false);
+  return ([["cur", false], ["leg", true]] as const).map(([k, legacy]) => {
+    const s = [...ts[k]].sort((a, b) => a - b);
+    return { median: s[Math.floor(s.length / 2)], runs: ts[k].map(Math.round), legacy };
+  });
+}
+
 interface Row {
   peer: string;
   preset: PresetName;
@@ -148,13 +168,28 @@ function skipReason(backend: Backend, preset: PresetName, what: string): string 
   return undefined;
 }
 
+/** Comma-separated env list, filtered to `allowed`; all of `allowed` when unset. */
+function envList<T extends string>(name: string, allowed: readonly T[]): T[] {
+  const raw = Deno.env.get(name);
+  if (!raw) return [...allowed];
+  const picked = raw.split(",").map((s) => s.trim()) as T[];
+  const bad = picked.filter((p) => !allowed.includes(p));
+  if (bad.length) {
+    throw new Error(`train_step_bench.ts: env ${name}: unknown ${bad}; one of ${allowed}`);
+  }
+  return picked;
+}
+
 async function sideBySide(runs: number, threads: number): Promise<void> {
   const rows: Row[] = [];
-  for (const preset of ["builtin-small", "builtin-large"] as const) {
+  const presets = envList("BENCH_PRESETS", ["builtin-small", "builtin-large"] as const);
+  const backends = envList("BENCH_BACKENDS", BACKENDS);
+  const whats = envList("BENCH_WHAT", ["train", "generate"] as const);
+  for (const preset of presets) {
     const config = presetConfig(preset);
     rows.push(...await torchRows(preset, threads, runs));
-    for (const backend of BACKENDS) {
-      for (const what of ["train", "generate"] as const) {
+    for (const backend of backends) {
+      for (const what of whats) {
         const why = skipReason(backend, preset, what);
         if (why) {
           console.error(`skip ${backend} ${preset} ${what}: ${why}`);
@@ -165,23 +200,25 @@ async function sideBySide(runs: number, threads: number): Promise<void> {
         const n = backend === "cpu" || (backend === "wasm" && preset === "builtin-large")
           ? 1
           : runs;
-        const r = medianMs(
-          what === "train"
-            ? (job as ReturnType<typeof trainer>).step
-            : (job as ReturnType<typeof generator>).run,
-          n,
-        );
+        const fn = what === "train"
+          ? (job as ReturnType<typeof trainer>).step
+          : (job as ReturnType<typeof generator>).run;
+        // BENCH_AB=1: cpu-blas also under CONVREC_BLAS_LEGACY=1, alternating run by run
+        const ab = backend === "cpu-blas" && Deno.env.get("BENCH_AB") === "1";
+        const results = ab ? alternateMs(fn, n) : [{ ...medianMs(fn, n), legacy: false }];
         job.dispose();
-        const row: Row = {
-          peer: `ours ${backend}`,
-          preset,
-          what,
-          tokens_per_s: job.tokens / r.median * 1000,
-          median_ms: r.median,
-          runs_ms: r.runs,
-        };
-        console.error(JSON.stringify(row));
-        rows.push(row);
+        for (const r of results) {
+          const row: Row = {
+            peer: `ours ${backend}${r.legacy ? " (legacy)" : ""}`,
+            preset,
+            what,
+            tokens_per_s: job.tokens / r.median * 1000,
+            median_ms: r.median,
+            runs_ms: r.runs,
+          };
+          console.error(JSON.stringify(row));
+          rows.push(row);
+        }
       }
     }
   }
@@ -191,7 +228,8 @@ async function sideBySide(runs: number, threads: number): Promise<void> {
   for (const r of rows) {
     const torch = rows.find((t) =>
       t.peer.startsWith("torch") && t.preset === r.preset && t.what === r.what
-    )!;
+    );
+    if (!torch) continue; // a torch row filtered out by BENCH_WHAT
     console.log(
       `| ${r.preset} | ${r.what} | ${r.peer} | ${r.tokens_per_s.toFixed(0)} | ${
         r.median_ms.toFixed(0)

@@ -1,10 +1,46 @@
-// The README's first command, end to end through the least-privilege launcher (smaller outputs in a temp dir).
+// The README's first command with the smoke preset, end to end through the least-privilege launcher:
+// world → distill → SFT → GRPO / Rank-GRPO → test eval → table, files and figures (lib and Jupyter paths).
 import { assert, assertEquals } from "../_assert.ts";
+import { chromiumUnavailable } from "../../lib/report/chromium.ts";
+import { jupyterSkip } from "../notebook/_executed.ts";
+import { pngSize, svgSize } from "../report/_image.ts";
 
 const LAUNCH = new URL("../../lib/cli/launch.ts", import.meta.url).pathname;
+const { noJupyter, skipJ } = await jupyterSkip("tests/cli/demo_cli_test.ts");
+const noChromium = chromiumUnavailable();
 
-Deno.test("convrec demo: world → reference rankers → scored table, files written atomically", async () => {
-  const dir = await Deno.makeTempDir();
+const METHODS = [
+  "oracle (upper bound)",
+  "TF-IDF kNN",
+  "popularity",
+  "teacher zero-shot",
+  "distilled (full)",
+  "SFT",
+  "GRPO",
+  "Rank-GRPO (exp∞)",
+];
+const FIGURES = [
+  "results_table",
+  "results_bars",
+  "sft_loss",
+  "rl_rank_reward_grpo",
+  "rl_rank_reward_rank-grpo",
+  "rl_in_catalog_drift",
+];
+
+interface Row {
+  split: string;
+  method: string;
+  records: number;
+  recall: Record<string, number>;
+  ndcg: Record<string, number>;
+  in_catalog: number;
+}
+
+/** Runs `convrec demo --preset smoke --via <via>` into a temp dir; its outputs and parsed results. */
+async function demo(via: "lib" | "jupyter") {
+  const dir = await Deno.makeTempDir({ prefix: `convrec-demo-${via}-` });
+  const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -14,10 +50,12 @@ Deno.test("convrec demo: world → reference rankers → scored table, files wri
       "--allow-env=CONVREC_DENO",
       LAUNCH,
       "demo",
+      "--preset",
+      "smoke",
+      "--via",
+      via,
       "--out",
       `${dir}/run`,
-      "--world",
-      `${dir}/world`,
     ],
     stdout: "piped",
     stderr: "piped",
@@ -25,34 +63,113 @@ Deno.test("convrec demo: world → reference rankers → scored table, files wri
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
   assertEquals(out.code, 0, stderr);
-  const stdout = new TextDecoder().decode(out.stdout);
-  assert(stdout.includes("| split | method | R@5"), stdout);
-  const { rows } = JSON.parse(await Deno.readTextFile(`${dir}/run/results.json`));
-  const val = Object.fromEntries(
-    rows.filter((r: { split: string }) => r.split === "val").map((
-      r: { method: string; ndcg: Record<string, number> },
-    ) => [r.method, r.ndcg["20"]]),
-  );
-  assert(val.oracle > val.tfidf_knn && val.tfidf_knn > val.popularity, JSON.stringify(val));
-  // the distilled demonstrations are catalog-grounded and beat the teacher's raw lists on NDCG@20
-  const full = rows.find((r: { method: string }) => r.method === "distilled (full)");
-  const teacher = rows.find((r: { method: string }) => r.method === "teacher zero-shot");
-  assertEquals(full.in_catalog, 1);
-  assert(teacher.in_catalog < 0.95, JSON.stringify(teacher));
-  assert(full.ndcg["20"] > teacher.ndcg["20"], JSON.stringify({ full, teacher }));
-  assert((await Deno.stat(`${dir}/run/distill/train.jsonl`)).size > 0);
-  for (
-    const f of [
-      "catalog.csv",
-      "train.jsonl",
-      "val.jsonl",
-      "test.jsonl",
-      "truth.json",
-      "config.json",
-    ]
-  ) {
-    assert((await Deno.stat(`${dir}/world/${f}`)).size > 0, f);
+  console.log(`demo --via ${via}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const results = JSON.parse(await Deno.readTextFile(`${dir}/run/results.json`));
+  return { dir, stdout: new TextDecoder().decode(out.stdout), stderr, results };
+}
+
+/** Every row present once, on test, with finite metrics in [0, 1]; the world's reference order holds. */
+function checkRows(rows: Row[]) {
+  assertEquals(rows.map((r) => r.method), METHODS);
+  for (const r of rows) {
+    assertEquals(r.split, "test");
+    assert(r.records > 0, `${r.method}: records`);
+    const values = [
+      r.in_catalog,
+      ...["5", "10", "20"].flatMap((k) => [r.recall[k], r.ndcg[k]]),
+    ];
+    assert(
+      values.every((v) => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= 1),
+      `${r.method}: ${JSON.stringify(r)}`,
+    );
   }
-  const leftovers = [...Deno.readDirSync(`${dir}/world`)].filter((e) => e.name.endsWith(".tmp"));
+  const by = Object.fromEntries(rows.map((r) => [r.method, r]));
+  assert(by["oracle (upper bound)"].ndcg["20"] > by["popularity"].ndcg["20"]);
+  // the distilled lists are catalog-grounded and beat the teacher's raw lists
+  assertEquals(by["distilled (full)"].in_catalog, 1);
+  assert(by["teacher zero-shot"].in_catalog < 0.95, JSON.stringify(by["teacher zero-shot"]));
+  assert(by["distilled (full)"].ndcg["20"] > by["teacher zero-shot"].ndcg["20"]);
+}
+
+/** The demo's figures: HTML always; SVG and PNG of the export size when chromium exists. */
+async function checkFigures(dir: string, results: { figures: string[]; figures_skipped: string }) {
+  for (const name of FIGURES) {
+    const html = await Deno.readTextFile(`${dir}/run/figures/${name}.html`);
+    assert(html.includes("Plotly"), `${name}.html holds plotly`);
+    if (noChromium !== undefined) continue;
+    assertEquals(svgSize(await Deno.readTextFile(`${dir}/run/figures/${name}.svg`)), {
+      width: 800,
+      height: 500,
+    });
+    assertEquals(pngSize(await Deno.readFile(`${dir}/run/figures/${name}.png`)), {
+      width: 800,
+      height: 500,
+    });
+  }
+  const formats = noChromium === undefined ? 3 : 1;
+  assertEquals(results.figures.length, FIGURES.length * formats);
+  if (noChromium !== undefined) assert(results.figures_skipped.includes("chromium"));
+}
+
+/** Files written atomically: results.json, summary.md with the table, no temp files left. */
+async function checkFiles(dir: string, stdout: string, results: { rows: Row[] }) {
+  assert(stdout.includes("| split | method | R@5"), stdout);
+  for (const m of METHODS) assert(stdout.includes(`| test | ${m} |`), `stdout row ${m}`);
+  const summary = await Deno.readTextFile(`${dir}/run/summary.md`);
+  assert(summary.includes("| test | Rank-GRPO (exp∞) |") && summary.includes("SMOKE"), summary);
+  const leftovers = [...Deno.readDirSync(`${dir}/run`)].filter((e) => e.name.endsWith(".tmp"));
   assertEquals(leftovers, []);
+  assertEquals(results.rows.length, METHODS.length);
+}
+
+Deno.test("convrec demo --preset smoke --via lib: every stage, the table, results and figures", async () => {
+  const { dir, stdout, stderr, results } = await demo("lib");
+  try {
+    assertEquals([results.preset, results.path, results.notebooks], ["smoke", "lib", []]);
+    assert(["cpu-blas", "wasm"].includes(results.backend), results.backend);
+    assert(results.backend_reason.startsWith("auto: "), results.backend_reason);
+    checkRows(results.rows);
+    await checkFiles(dir, stdout, results);
+    await checkFigures(dir, results);
+    for (const stage of ["[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]"]) {
+      assert(stderr.includes(stage), `progress ${stage}`);
+    }
+    assert(/\[sft\] step 6\/6 /.test(stderr) && /\[rank-grpo\] step 4\/4 /.test(stderr), stderr);
+    assert(/^total wall time [\d.]+ s/m.test(stderr), "wall time printed");
+    assertEquals(Object.keys(results.seconds), [
+      "world",
+      "distill",
+      "sft",
+      "rl",
+      "eval",
+      "figures",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    `convrec demo --preset smoke --via jupyter: notebooks 02–04 train, the demo reads their cache${skipJ}`,
+  ignore: noJupyter !== undefined,
+  async fn() {
+    const { dir, stdout, stderr, results } = await demo("jupyter");
+    try {
+      assertEquals([results.path, results.notebooks.length], ["jupyter", 3]);
+      for (const nb of results.notebooks) {
+        assert((await Deno.stat(nb.html)).size > 0, nb.name);
+        assert([...Deno.readDirSync(nb.figures_dir)].length > 0, `${nb.name} exported figures`);
+      }
+      // SFT and both RL runs were trained by notebooks 03/04: the demo's own calls are cache hits
+      const afterNotebooks = stderr.slice(stderr.indexOf("[1/6]"));
+      assert(!/\[(sft|grpo|rank-grpo)\] step/.test(afterNotebooks), "the demo retrained a run");
+      assert((afterNotebooks.match(/cache hit/g) ?? []).length >= 4, afterNotebooks);
+      checkRows(results.rows);
+      await checkFiles(dir, stdout, results);
+      await checkFigures(dir, results);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

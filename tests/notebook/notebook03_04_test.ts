@@ -55,7 +55,7 @@ function checkSft(nb: Run, steps: number, evalSteps: number[]) {
   const e = evalSteps.length;
   checkTitles(nb, [
     new RegExp(`^SFT loss \\(${steps} steps, ${e} evals?\\)$`),
-    /^SFT eval on val \(stand-in demonstrations\)$/,
+    /^SFT eval on val \(distilled demonstrations\)$/,
     /^SFT eval metrics \(\d+ val conversations\)$/,
   ]);
   const [loss, , metrics] = nb.figures;
@@ -72,7 +72,7 @@ function checkSft(nb: Run, steps: number, evalSteps: number[]) {
     "NDCG@20",
     "in-catalog share",
   ]);
-  assert(nb.stdout.includes("STAND-IN demonstrations"), "stand-in label");
+  assert(/^distilled demonstrations: \d+ train, \d+ val rows → /m.test(nb.stdout), "source label");
   assert(/^checkpoint: .*\/sft-[0-9a-f]{16}\/checkpoints\/step-\d+$/m.test(nb.stdout));
 }
 
@@ -96,7 +96,10 @@ function checkRl(nb: Run, labels: string[], steps: number) {
   const cells = (tableFig.data[0] as unknown as { cells: { values: string[][] } }).cells.values;
   assertEquals(cells[0], labels); // method column
   assertEquals(cells[1], labels.map(() => String(steps))); // steps column
-  assert(/RL starts from .*checkpoints\/step-\d+ \(SFT on STAND-IN/.test(nb.stdout));
+  assert(
+    /RL starts from .*checkpoints\/step-\d+ \(SFT on distilled demonstrations\)/.test(nb.stdout),
+  );
+  assert(/^RL prompts: \d+ train records .*rl\.jsonl/m.test(nb.stdout), "RL prompts from rl.jsonl");
 }
 
 Deno.test({

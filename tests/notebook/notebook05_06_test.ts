@@ -92,7 +92,11 @@ function checkAblations(nb: Run, steps: number) {
   assertEquals(cols[0], KNOBS.flatMap((k, i) => VARIANTS[i].map(() => k))); // ablation column
   assertEquals(cols[1], VARIANTS.flat()); // variant column
   assertEquals(new Set(cols[3]), new Set([String(steps)])); // steps column
-  assert(/every ablation starts from .*checkpoints\/step-\d+ \(SFT on STAND-IN/.test(nb.stdout));
+  assert(
+    /every ablation starts from .*checkpoints\/step-\d+ \(SFT on distilled demonstrations\)/.test(
+      nb.stdout,
+    ),
+  );
 }
 
 const METHODS = ["GRPO", "GSPO", "Rank-GRPO (log)", "Rank-GRPO (exp∞)"];

@@ -2,6 +2,7 @@
 // sgemm and the hot elementwise kernels on typed-array loops. Same results as cpu up to f32 rounding.
 import * as tf from "@tensorflow/tfjs";
 import { type CpuStore, f32, fastKernels, stockKernel } from "./fast_kernels.ts";
+import { causalAttentionKernels } from "./fused_causal_attention.ts";
 import { type OpenBlas, openBlas } from "./openblas.ts";
 
 /** Name the BLAS-backed backend is registered under by default. */
@@ -171,6 +172,7 @@ export function registerBlasBackend(blas: OpenBlas, options: { name?: string } =
   tf.registerBackend(name, cpuFactory, -1); // never picked as a default
   const own: Record<string, tf.KernelFunc> = {
     ...fastKernels(),
+    ...causalAttentionKernels(blas),
     BatchMatMul: matMulKernel(blas),
     _FusedMatMul: fusedMatMulKernel(blas, name),
   };

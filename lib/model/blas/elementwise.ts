@@ -1,5 +1,6 @@
 // Typed-array float32 kernels for the ops a decoder train step spends its time in on tfjs cpu:
 // broadcast Add/Sub/Mul/Div, last-axis Softmax and SplitV. The stock cpu kernels index per element.
+import { fastExp } from "./fast_exp.ts";
 
 /** Binary ops {@link broadcastBinary} implements. */
 export type BinaryOp = "add" | "sub" | "mul" | "div";
@@ -132,7 +133,7 @@ export function softmaxRows(x: Float32Array, n: number): Float32Array {
     for (let j = r; j < r + n; j++) if (x[j] > max) max = x[j];
     let sum = 0;
     for (let j = r; j < r + n; j++) {
-      const e = Math.exp(x[j] - max);
+      const e = fastExp(x[j] - max);
       out[j] = e;
       sum += e;
     }
@@ -173,4 +174,41 @@ export function splitValues(
     start += s;
     return out;
   });
+}
+
+/**
+ * Sum of `x` (shape `shape`) over `axes` when they are a leading or a trailing run of dims (float64
+ * accumulation); undefined for other axis sets (the caller falls back to a general kernel).
+ *
+ * @example
+ * ```ts
+ * sumLeadingOrTrailing(Float32Array.of(1, 2, 3, 4), [2, 2], [0]); // [4, 6]
+ * ```
+ */
+export function sumLeadingOrTrailing(
+  x: Float32Array,
+  shape: number[],
+  axes: number[],
+): Float32Array | undefined {
+  const r = shape.length, sorted = [...axes].sort((a, b) => a - b);
+  const run = sorted.every((a, i) => a === sorted[0] + i);
+  if (!run || sorted.length === 0) return undefined;
+  const prod = (s: number[]) => s.reduce((p, d) => p * d, 1);
+  if (sorted[sorted.length - 1] === r - 1) { // trailing: row sums
+    const inner = prod(shape.slice(sorted[0])), rows = prod(shape.slice(0, sorted[0]));
+    const out = new Float32Array(rows);
+    for (let n = 0, o = 0; n < rows; n++, o += inner) {
+      let s = 0;
+      for (let j = o; j < o + inner; j++) s += x[j];
+      out[n] = s;
+    }
+    return out;
+  }
+  if (sorted[0] !== 0) return undefined;
+  const rows = prod(shape.slice(0, sorted.length)), inner = prod(shape.slice(sorted.length));
+  const acc = new Float64Array(inner); // leading: column sums
+  for (let n = 0, o = 0; n < rows; n++, o += inner) {
+    for (let j = 0; j < inner; j++) acc[j] += x[o + j];
+  }
+  return Float32Array.from(acc);
 }

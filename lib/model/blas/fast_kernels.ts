@@ -1,7 +1,14 @@
 // tfjs kernel functions for the cpu-blas backend built on the typed-array loops of elementwise.ts and
 // transpose.ts: float32 inputs only, other dtypes fall through to the stock cpu kernel.
 import * as tf from "@tensorflow/tfjs";
-import { type BinaryOp, broadcastBinary, softmaxRows, splitValues } from "./elementwise.ts";
+import {
+  type BinaryOp,
+  broadcastBinary,
+  softmaxRows,
+  splitValues,
+  sumLeadingOrTrailing,
+} from "./elementwise.ts";
+import { legacyBlasPath } from "./fused_kernels.ts";
 import { transposeValues } from "./transpose.ts";
 
 /** The cpu backend's storage as its kernels read it (values are plain typed arrays). */
@@ -69,6 +76,46 @@ function splitV(): tf.KernelFunc {
   };
 }
 
+function sum(): tf.KernelFunc {
+  const stock = stockKernel("Sum");
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    if (x.dtype !== "float32" || legacyBlasPath()) return stock(args);
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const backend = args.backend as unknown as CpuStore;
+    const values = sumLeadingOrTrailing(f32(backend, x), x.shape, axes);
+    if (values === undefined) return stock(args);
+    const shape = keepDims
+      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !axes.includes(i));
+    return backend.makeTensorInfo(shape, "float32", values);
+  };
+}
+
+/** GatherV2 of whole rows (axis 0, no batch dims) of a float32 tensor: one block copy per index. */
+function gatherRows(): tf.KernelFunc {
+  const stock = stockKernel("GatherV2");
+  return (args) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
+    if (x.dtype !== "float32" || axis !== 0 || batchDims !== 0 || legacyBlasPath()) {
+      return stock(args);
+    }
+    const backend = args.backend as unknown as CpuStore;
+    const src = f32(backend, x);
+    const idx = backend.data.get(indices.dataId).values as ArrayLike<number>;
+    const row = x.shape.slice(1).reduce((p, d) => p * d, 1), n = x.shape[0];
+    const out = new Float32Array(idx.length * row);
+    for (let i = 0; i < idx.length; i++) {
+      const r = idx[i];
+      if (!(r >= 0 && r < n)) return stock(args); // let the stock kernel report bad indices
+      out.set(src.subarray(r * row, (r + 1) * row), i * row);
+    }
+    return backend.makeTensorInfo([...indices.shape, ...x.shape.slice(1)], "float32", out);
+  };
+}
+
 function transpose(): tf.KernelFunc {
   const stock = stockKernel("Transpose");
   return (args) => {
@@ -86,7 +133,7 @@ function transpose(): tf.KernelFunc {
  *
  * @example
  * ```ts
- * const kernels = fastKernels(); // { Add, Sub, Multiply, RealDiv, Softmax, SplitV, Transpose }
+ * const kernels = fastKernels(); // { Add, ..., GatherV2, SplitV, Sum, Transpose }
  * ```
  */
 export function fastKernels(): Record<string, tf.KernelFunc> {
@@ -96,7 +143,9 @@ export function fastKernels(): Record<string, tf.KernelFunc> {
     Multiply: binary("Multiply", "mul"),
     RealDiv: binary("RealDiv", "div"),
     Softmax: softmax(),
+    GatherV2: gatherRows(),
     SplitV: splitV(),
+    Sum: sum(),
     Transpose: transpose(),
   };
 }

@@ -1,6 +1,7 @@
 // Fused causal-masked softmax of attention scores for the cpu-blas backend: softmax(scale·s + causal
 // mask) and its gradient on typed arrays, skipping masked keys (no (B, H, T, S) mask tensor, no exp of them).
 import * as tf from "@tensorflow/tfjs";
+import { fastExp } from "./fast_exp.ts";
 
 /** Layout of score rows: keys S = past + T; row r is query t = r mod T, which sees keys s ≤ past + t. */
 export interface CausalLayout {
@@ -36,7 +37,7 @@ export function causalSoftmaxValues(x: Float32Array, layout: CausalLayout): Floa
     const m = max * scale;
     let sum = 0;
     for (let j = o; j < end; j++) {
-      const e = Math.exp(x[j] * scale - m);
+      const e = fastExp(x[j] * scale - m);
       y[j] = e;
       sum += e;
     }

@@ -1,6 +1,8 @@
 // Fused weighted cross-entropy for the cpu-blas backend: Σ w·(lse(row) − row[target]) and its logits
 // gradient w·(softmax − onehot) in one pass over (N, V) typed arrays (one exp per element, no mask matrix).
 import * as tf from "@tensorflow/tfjs";
+import { fastExp } from "./fast_exp.ts";
+import { legacyBlasPath } from "./fused_kernels.ts";
 
 /**
  * Σ_n w_n·(logsumexp(x_n) − x_n[t_n]) over rows of `logits` (N·V values, row-major) and the gradient
@@ -14,9 +16,16 @@ import * as tf from "@tensorflow/tfjs";
  */
 export function weightedNllValues(
   logits: Float32Array,
-  options: { V: number; targets: Int32Array; weights: Float32Array },
+  options: {
+    V: number;
+    targets: Int32Array;
+    weights: Float32Array;
+    /** "math": Math.exp (the legacy path) @default "fast" (fast_exp.ts) */
+    exp?: "fast" | "math";
+  },
 ): { loss: number; grad: Float32Array } {
   const { V, targets, weights } = options;
+  const fast = options.exp !== "math";
   const N = targets.length;
   if (logits.length !== N * V || weights.length !== N) {
     throw new Error(
@@ -33,10 +42,18 @@ export function weightedNllValues(
     let max = -Infinity;
     for (let j = o; j < end; j++) if (logits[j] > max) max = logits[j];
     let sum = 0;
-    for (let j = o; j < end; j++) {
-      const e = Math.exp(logits[j] - max);
-      grad[j] = e;
-      sum += e;
+    if (fast) {
+      for (let j = o; j < end; j++) {
+        const e = fastExp(logits[j] - max);
+        grad[j] = e;
+        sum += e;
+      }
+    } else {
+      for (let j = o; j < end; j++) {
+        const e = Math.exp(logits[j] - max);
+        grad[j] = e;
+        sum += e;
+      }
     }
     loss += w * (max + Math.log(sum) - logits[o + targets[n]]);
     const scale = w / sum;
@@ -62,18 +79,35 @@ export function fusedWeightedNll(
   weights: Float32Array,
 ): tf.Scalar {
   const [B, T, V] = logits.shape;
+  const legacy = legacyBlasPath();
   const op = tf.customGrad<tf.Scalar>(
     ((x: tf.Tensor, save: tf.GradSaveFunc) => {
-      const { loss, grad } = weightedNllValues(x.dataSync() as Float32Array, {
+      const out = weightedNllValues(x.dataSync() as Float32Array, {
         V,
         targets,
         weights,
+        exp: legacy ? "math" : "fast",
       });
-      const g = tf.tensor3d(grad, [B, T, V]); // (B, T, V): d loss / d logits
-      save([g]);
+      if (legacy) save([tf.tensor3d(out.grad, [B, T, V])]);
+      // the (B, T, V) gradient stays a plain array until the backward pass scales it in place by dy
+      let grad: Float32Array | null = legacy ? null : out.grad;
       return {
-        value: tf.scalar(loss),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0], dy),
+        value: tf.scalar(out.loss),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          if (legacy) return tf.mul(saved[0], dy);
+          if (grad === null) {
+            throw new Error("fused_cross_entropy.ts: fusedWeightedNll gradient taken twice");
+          }
+          const g = grad, s = dy.dataSync()[0];
+          grad = null;
+          if (s !== 1) {
+            for (let n = 0; n < targets.length; n++) { // zero-weight rows are zero: skip them
+              if (weights[n] === 0) continue;
+              for (let j = n * V, end = j + V; j < end; j++) g[j] *= s;
+            }
+          }
+          return tf.tensor3d(g, [B, T, V]); // (B, T, V): dy · d loss / d logits
+        },
       };
     }) as unknown as Parameters<typeof tf.customGrad<tf.Scalar>>[0],
   );

@@ -1,17 +1,42 @@
-// Gate for the fused typed-array ops (fused_cross_entropy.ts, fused_attention.ts): they run only when the
-// active tfjs backend is cpu-blas, so cpu and wasm keep the stock tfjs compositions bit for bit.
+// Gate for the fused typed-array ops (fused_*.ts): they run only when the active tfjs backend is cpu-blas,
+// so cpu and wasm keep the stock tfjs compositions bit for bit. CONVREC_BLAS_LEGACY=1 keeps the older set.
 import * as tf from "@tensorflow/tfjs";
 import { BLAS_BACKEND_NAME } from "./blas_backend.ts";
 
+/** Fused ops added after the first two (cross-entropy, causal softmax); off under CONVREC_BLAS_LEGACY=1. */
+export type NewFusedOp = "attention" | "rmsnorm" | "swiglu" | "rope";
+
+/**
+ * True when env CONVREC_BLAS_LEGACY is "1" (and readable): the cpu-blas backend then runs the kernels and
+ * fused ops it had before the fused attention/RMSNorm/SwiGLU/RoPE and the polynomial exp — for
+ * before/after speed comparisons in one process. Read on every call.
+ *
+ * @example
+ * ```ts
+ * Deno.env.set("CONVREC_BLAS_LEGACY", "1"); // legacyBlasPath() === true
+ * ```
+ */
+export function legacyBlasPath(): boolean {
+  if (
+    Deno.permissions.querySync({ name: "env", variable: "CONVREC_BLAS_LEGACY" }).state !== "granted"
+  ) {
+    return false;
+  }
+  return Deno.env.get("CONVREC_BLAS_LEGACY") === "1";
+}
+
 /**
  * True when the active tfjs backend is the cpu-blas backend, whose tensors live in JS typed arrays and
- * where the fused ops are faster than the stock compositions they replace.
+ * where the fused ops are faster than the stock compositions they replace. With `op`, also false for
+ * that newer fused op under {@link legacyBlasPath}.
  *
  * @example
  * ```ts
  * const probs = fusedOpsActive() ? fusedCausalSoftmax(s, layout) : tf.softmax(masked);
+ * const y = fusedOpsActive("rmsnorm") ? fusedRmsNorm(x, w, eps) : stockRmsNorm(x, w, eps);
  * ```
  */
-export function fusedOpsActive(): boolean {
-  return tf.getBackend() === BLAS_BACKEND_NAME;
+export function fusedOpsActive(op?: NewFusedOp): boolean {
+  if (tf.getBackend() !== BLAS_BACKEND_NAME) return false;
+  return op === undefined || !legacyBlasPath();
 }

@@ -57,6 +57,17 @@ export interface SgemmDims {
   alpha?: number;
   /** 0 overwrites C; 1 accumulates into it @default 0 */
   beta?: number;
+  /** row stride of A as stored @default its column count (k, or m with transA) */
+  lda?: number;
+  /** row stride of B as stored @default its column count (n, or k with transB) */
+  ldb?: number;
+  /** row stride of C @default n */
+  ldc?: number;
+}
+
+/** Floats a row-major (rows, cols) matrix with row stride `ld` spans: (rows − 1)·ld + cols. */
+function span(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
 /** A loaded OpenBLAS: row-major sgemm, its thread count, and the file it came from. */
@@ -66,8 +77,8 @@ export interface OpenBlas {
   /** threads OpenBLAS uses for large products */
   threads: number;
   /**
-   * Row-major C = alpha·op(A)·op(B) + beta·C on dense arrays (views with offsets are fine).
-   * A holds m·k floats, B k·n, C m·n.
+   * Row-major C = alpha·op(A)·op(B) + beta·C on arrays (views with offsets are fine). A holds m·k
+   * floats, B k·n, C m·n, densely unless row strides lda/ldb/ldc say otherwise.
    */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, dims: SgemmDims): void;
   /** Unload the library; the handle must not be used afterwards. */
@@ -177,16 +188,27 @@ export function openBlas(options: OpenBlasOptions = {}): OpenBlas {
   }
   const sgemm = (a: Float32Array, b: Float32Array, c: Float32Array, dims: SgemmDims) => {
     const { m, n, k, transA = false, transB = false, alpha = 1, beta = 0 } = dims;
-    if (a.length < m * k || b.length < k * n || c.length < m * n) {
+    const aRows = transA ? k : m, aCols = transA ? m : k;
+    const bRows = transB ? n : k, bCols = transB ? k : n;
+    const { lda = aCols, ldb = bCols, ldc = n } = dims;
+    const needA = span(aRows, aCols, lda), needB = span(bRows, bCols, ldb), needC = span(m, n, ldc);
+    if (
+      a.length < needA || b.length < needB || c.length < needC || lda < aCols || ldb < bCols ||
+      ldc < n
+    ) {
       throw new Error(
-        `openblas.ts: sgemm m=${m} n=${n} k=${k} needs A ≥ ${m * k}, B ≥ ${k * n}, C ≥ ${m * n} ` +
-          `floats; got ${a.length}, ${b.length}, ${c.length}`,
+        `openblas.ts: sgemm m=${m} n=${n} k=${k} lda=${lda} ldb=${ldb} ldc=${ldc} needs ` +
+          `A ≥ ${needA}, B ≥ ${needB}, C ≥ ${needC} floats and strides ≥ row lengths; ` +
+          `got ${a.length}, ${b.length}, ${c.length}`,
       );
     }
     if (m === 0 || n === 0) return;
     if (k === 0) {
-      if (beta === 0) c.fill(0, 0, m * n); // BLAS skips the product; C = beta·C
-      else if (beta !== 1) { for (let i = 0; i < m * n; i++) c[i] *= beta; }
+      for (let i = 0; i < m; i++) { // BLAS skips the product; C = beta·C
+        const row = c.subarray(i * ldc, i * ldc + n);
+        if (beta === 0) row.fill(0);
+        else if (beta !== 1) { for (let j = 0; j < n; j++) row[j] *= beta; }
+      }
       return;
     }
     lib.symbols.cblas_sgemm(
@@ -198,12 +220,12 @@ export function openBlas(options: OpenBlasOptions = {}): OpenBlas {
       k,
       alpha,
       a,
-      transA ? m : k,
+      Math.max(lda, 1),
       b,
-      transB ? k : n,
+      Math.max(ldb, 1),
       beta,
       c,
-      n,
+      Math.max(ldc, 1),
     );
   };
   return {

@@ -1,13 +1,38 @@
-// Entry point of the reproduction: `deno run -A lib/train/repro/main.ts --init DIR [--methods a,b]
-// [--seeds 0,1,2] [--steps N] [--test-conversations N] [--report-only]`; re-running finishes what is missing.
+// Entry point of the reproduction, least privilege (never -A; `--print-flags` prints the exact flags):
+//   DENO=$(npx -y deno@2.9.6 eval 'console.log(Deno.execPath())')
+//   "$DENO" run --allow-read=INIT,data/generated/world,OUT,node_modules,lib/report/node_modules,lib/node_modules,/usr/bin/chromium
+//     --allow-write=OUT --allow-run="$DENO" lib/train/repro/main.ts --init INIT --out OUT --jobs 2
+// (cpu-blas: + read/FFI of the OpenBLAS paths, --allow-env=OPENBLAS_NUM_THREADS). Re-running finishes
+// what is missing; `--job ID` runs one job in this process (what the parent starts per job).
 import { z } from "zod";
-import { parseOptions, splitArgs } from "../../cli/args.ts";
+import { parseOptions, splitArgs, UsageError } from "../../cli/args.ts";
 import { runReproduction } from "./driver.ts";
+import { parseJobId, type ReproSetup, runReproJob } from "./jobs.ts";
 import { selectMethods } from "./methods.ts";
+import { RL_PRESETS } from "../rl_loop/presets.ts";
+import { reproPermissionFlags } from "./processes.ts";
 import { writeReproReport } from "./report.ts";
 
 const WORLD = "data/generated/world";
 const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
+const bool = z.union([z.literal(true), z.enum(["true", "false"])]).optional();
+
+/** Usage of the reproduction entry point. */
+export const REPRO_USAGE = `lib/train/repro/main.ts --init DIR [options]
+  --init DIR               SFT checkpoint folder every method starts from (and the SFT row)
+  --data F  --test F  --catalog F   (default ${WORLD}/train.jsonl, test.jsonl, catalog.csv)
+  --out DIR                output folder (default runs/repro): <id>/ per job, table.md, figures/
+  --methods a,b            grpo, gspo, rank-grpo-log, rank-grpo-exp_inf (default all)
+  --seeds 0,1,2            RL seeds (default 0,1,2)
+  --preset NAME            RL preset default (P 4 × G 4 rollouts, 220 new tokens) | smoke (tests)
+  --steps N                RL steps per run (default 25)
+  --backend B              RL backend wasm | cpu | cpu-blas (default wasm; cpu-blas needs --allow-ffi)
+  --save-every N           RL checkpoint interval, the resume granularity (default 5)
+  --test-conversations N   first N unique test conversations (default all)
+  --eval-max-new-tokens N  greedy tokens per test list (default 220)
+  --jobs N                 job processes at a time, OPENBLAS_NUM_THREADS=1 each (default 1)
+  --report-only            only rewrite table.md and figures/
+  --print-flags            print the least-privilege deno flags of this command and exit`;
 
 /** Options of the reproduction entry point (strict). */
 export const ReproOptionsSchema = z.strictObject({
@@ -18,31 +43,90 @@ export const ReproOptionsSchema = z.strictObject({
   out: z.string().default("runs/repro"),
   methods: list.default([]),
   seeds: list.default(["0", "1", "2"]),
+  preset: z.enum(RL_PRESETS).default("default"),
   steps: z.coerce.number().int().positive().default(25),
+  backend: z.enum(["wasm", "cpu", "cpu-blas"]).default("wasm"),
+  "save-every": z.coerce.number().int().positive().default(5),
   "test-conversations": z.coerce.number().int().positive().optional(),
   "eval-max-new-tokens": z.coerce.number().int().positive().default(220),
-  "report-only": z.union([z.literal(true), z.enum(["true", "false"])]).optional(),
+  jobs: z.coerce.number().int().positive().default(1),
+  job: z.string().optional(),
+  "report-only": bool,
+  "print-flags": bool,
 });
 
-if (import.meta.main) {
-  const opts = parseOptions(ReproOptionsSchema, splitArgs(Deno.args).options);
-  if (opts["report-only"] === undefined || opts["report-only"] === "false") {
-    await runReproduction({
-      init: opts.init,
-      data: opts.data,
-      test: opts.test,
-      catalog: opts.catalog,
-      out: opts.out,
+/** Parsed options of the reproduction entry point. */
+export type ReproCliOptions = z.infer<typeof ReproOptionsSchema>;
+
+const on = (v: true | "true" | "false" | undefined) => v === true || v === "true";
+
+/**
+ * The shared setup of a reproduction from its options (paths, the RL budget, evaluation settings).
+ * @example reproSetup(parseOptions(ReproOptionsSchema, { init: "ck" })).rl.steps // 25
+ */
+export function reproSetup(opts: ReproCliOptions): ReproSetup {
+  return {
+    init: opts.init,
+    data: opts.data,
+    test: opts.test,
+    catalog: opts.catalog,
+    out: opts.out,
+    preset: opts.preset,
+    rl: { steps: opts.steps, backend: opts.backend, save_every: opts["save-every"] },
+    testConversations: opts["test-conversations"] ?? null,
+    evalMaxNewTokens: opts["eval-max-new-tokens"],
+  };
+}
+
+function seedList(seeds: readonly string[]): number[] {
+  return seeds.map((s) => {
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || n > 0xffffffff) {
+      throw new Error(`lib/train/repro/main.ts: --seeds: "${s}": expected integers ≥ 0`);
+    }
+    return n;
+  });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const raw = splitArgs(argv).options;
+  const opts = parseOptions(ReproOptionsSchema, raw);
+  const setup = reproSetup(opts);
+  if (on(opts["print-flags"])) {
+    console.log(reproPermissionFlags({ ...setup, backend: opts.backend }, { run: true }).join(" "));
+    return 0;
+  }
+  if (opts.job !== undefined) {
+    await runReproJob(setup, parseJobId(opts.job));
+    return 0;
+  }
+  let failed = 0;
+  if (!on(opts["report-only"])) {
+    const { jobs: _j, "report-only": _r, ...childRaw } = raw;
+    const summary = await runReproduction(setup, {
       methods: selectMethods(opts.methods),
-      seeds: opts.seeds.map((s) => {
-        const n = Number(s);
-        if (!Number.isInteger(n) || n < 0) throw new Error(`--seeds: "${s}" is not a seed`);
-        return n;
-      }),
-      rl: { steps: opts.steps },
-      testConversations: opts["test-conversations"] ?? null,
-      evalMaxNewTokens: opts["eval-max-new-tokens"],
+      seeds: seedList(opts.seeds),
+      jobs: opts.jobs,
+      flags: reproPermissionFlags({ ...setup, backend: opts.backend }, { run: false }),
+      args: Object.entries(childRaw).map(([k, v]) => v === true ? `--${k}` : `--${k}=${v}`),
     });
+    failed = summary.failed.length;
+    if (failed > 0) {
+      console.error(
+        `repro: failed jobs: ${summary.failed.map((f) => `${f.id} (exit ${f.code})`).join(", ")}`,
+      );
+    }
   }
   console.log(await writeReproReport(opts.out));
+  return failed > 0 ? 1 : 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(
+    await main(Deno.args).catch((e) => {
+      if (!(e instanceof UsageError)) throw e;
+      console.error(`${e.message}\n\n${REPRO_USAGE}`);
+      return 2;
+    }),
+  );
 }

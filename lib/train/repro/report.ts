@@ -5,7 +5,8 @@ import { writeFileAtomic } from "../../data/atomic_write.ts";
 import { lineChart, meanStd } from "../../report/charts.ts";
 import { exportFigures, type NamedFigure } from "../../report/export_figures.ts";
 import { readStepRows } from "../run/metrics_log.ts";
-import { readResults, REPRO_KS, type ReproResult } from "./driver.ts";
+import { readResults } from "./driver.ts";
+import { REPRO_KS, type ReproResult } from "./jobs.ts";
 
 /** Ranks whose training reward curves are drawn. */
 export const CURVE_RANKS = [1, 2, 5, 10, 15, 20] as const;
@@ -19,8 +20,7 @@ function cell(values: readonly number[]): string {
  * The markdown table: one row per method, Recall/NDCG@k and in-catalog share, mean ± std over seeds.
  * @example reproTable(await readResults("runs/repro")).split("\n")[0] // "| method | seeds | …"
  */
-export function reproTable(all: readonly ReproResult[]): string {
-  const results = firstPerRun(all);
+export function reproTable(results: readonly ReproResult[]): string {
   const methods = [...new Set(results.map((r) => r.method))];
   const cols = REPRO_KS.flatMap((k) => [`recall@${k}`, `ndcg@${k}`]);
   const head = `| method | seeds | ${
@@ -34,17 +34,6 @@ export function reproTable(all: readonly ReproResult[]): string {
     lines.push(`| ${rs[0].label} | ${seeds} | ${vals.join(" | ")} |`);
   }
   return lines.join("\n");
-}
-
-/** The first result of each (method, seed): two driver processes may both evaluate SFT. */
-function firstPerRun(all: readonly ReproResult[]): ReproResult[] {
-  const seen = new Set<string>();
-  return all.filter((r) => {
-    const key = `${r.method}\u0000${r.seed}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** Mean over runs of a per-step series (runs may differ in length: the shortest wins). */
@@ -63,7 +52,7 @@ function meanSeries(series: readonly number[][]): number[] {
  */
 export async function reproFigures(results: readonly ReproResult[]): Promise<NamedFigure[]> {
   const byMethod = new Map<string, { label: string; rows: Record<string, unknown>[][] }>();
-  for (const r of firstPerRun(results)) {
+  for (const r of results) {
     if (r.run_dir === null) continue;
     const { rows } = await readStepRows(join(r.run_dir, "metrics.jsonl"));
     const entry = byMethod.get(r.method) ?? { label: r.label, rows: [] };
@@ -113,8 +102,8 @@ export async function reproFigures(results: readonly ReproResult[]): Promise<Nam
 }
 
 /**
- * Write out/table.md and out/figures/ (plotly JSON, and SVG/PNG/HTML when chromium is present).
- * Returns the table.
+ * Write out/table.md and out/figures/ (plotly JSON and HTML; SVG too when chromium is present and
+ * this process may run its Deno binary, which the browser worker needs). Returns the table.
  * @example await writeReproReport("runs/repro")
  */
 export async function writeReproReport(out: string): Promise<string> {
@@ -126,6 +115,8 @@ export async function writeReproReport(out: string): Promise<string> {
   for (const f of figs) {
     await writeFileAtomic(join(out, "figures", `${f.name}.json`), JSON.stringify(f.figure));
   }
-  await exportFigures(figs, { dir: join(out, "figures"), formats: ["svg", "html"] });
+  const canRun = Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state;
+  const formats = canRun === "granted" ? ["svg" as const, "html" as const] : ["html" as const];
+  await exportFigures(figs, { dir: join(out, "figures"), formats });
   return table;
 }

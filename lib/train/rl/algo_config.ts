@@ -1,5 +1,5 @@
 // The RL algorithm config (paper.md §4): one field `algo` picks GRPO, GSPO or Rank-GRPO, which fixes the
-// ratio level, the advantage kind and the clip range defaults; strict zod schema for the boundary.
+// advantage kind and the defaults of the ratio level and clip range; `level` overrides the ratio level alone.
 
 import { z } from "zod";
 import { parseRewardSpec, type RewardSpec } from "../../reward/rank_rewards.ts";
@@ -11,6 +11,19 @@ import type { LossNorm } from "./policy_loss.ts";
 export const RL_ALGOS = ["grpo", "gspo", "rank-grpo"] as const;
 /** One of {@link RL_ALGOS}. */
 export type RlAlgo = (typeof RL_ALGOS)[number];
+
+/** Ratio-level names at the config boundary; `rank` is the paper's name for the item bins ("item"). */
+export const RATIO_LEVEL_NAMES = ["token", "sequence", "rank"] as const;
+/** One of {@link RATIO_LEVEL_NAMES}. */
+export type RatioLevelName = (typeof RATIO_LEVEL_NAMES)[number];
+
+/**
+ * The internal {@link RatioLevel} of a config level name.
+ * @example ratioLevelOf("rank") // "item"
+ */
+export function ratioLevelOf(name: RatioLevelName): RatioLevel {
+  return name === "rank" ? "item" : name;
+}
 
 /** What each algorithm composes: ratio level, advantage kind, clip defaults (paper.md §4). */
 export const ALGO_RECIPES: Readonly<
@@ -34,7 +47,8 @@ const ShapingSchema = z.strictObject({
 });
 
 /**
- * Strict schema of the RL algorithm config. Defaults: β 1e-3, loss normalisation `token` (authors'
+ * Strict schema of the RL algorithm config. `level` (token | sequence | rank) overrides only the
+ * importance-ratio level; unset, the algo's (grpo token, gspo sequence, rank-grpo rank). Defaults: β 1e-3, loss normalisation `token` (authors'
  * code), μ 1, N 20, std ε 1e-4, all length shaping on; ε_low/ε_high and the reward (`exp_inf`) by algo.
  * `reward` applies to `rank-grpo` only (GRPO/GSPO use the sequence DCG@N).
  * @example RlAlgoConfigSchema.parse({ algo: "grpo" }).epsHigh // 0.26
@@ -42,6 +56,7 @@ const ShapingSchema = z.strictObject({
 export const RlAlgoConfigSchema = z.strictObject({
   algo: z.enum(RL_ALGOS, { error: "expected grpo, gspo or rank-grpo" }),
   reward: z.string().optional(),
+  level: z.enum(RATIO_LEVEL_NAMES, { error: "expected token, sequence or rank" }).optional(),
   epsLow: z.number().positive().lt(1).optional(),
   epsHigh: z.number().positive().optional(),
   beta: z.number().min(0).default(1e-3),
@@ -70,7 +85,7 @@ export const RlAlgoConfigSchema = z.strictObject({
   }
   return {
     algo: c.algo,
-    level: recipe.level,
+    level: c.level === undefined ? recipe.level : ratioLevelOf(c.level),
     advantage: recipe.advantage,
     reward,
     epsLow: c.epsLow ?? recipe.epsLow,
@@ -92,6 +107,7 @@ export type RlAlgoConfigInput = z.input<typeof RlAlgoConfigSchema>;
 /**
  * Parses an RL algorithm config, throwing one message that names every bad field.
  * @example rlAlgoConfig({ algo: "rank-grpo", reward: "log" }).reward // { kind: "log" }
+ * @example rlAlgoConfig({ algo: "rank-grpo", level: "token" }).level // "token" (ε stays 0.06/0.08)
  */
 export function rlAlgoConfig(input: unknown): RlAlgoConfig {
   const parsed = RlAlgoConfigSchema.safeParse(input);

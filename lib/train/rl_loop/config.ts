@@ -1,7 +1,7 @@
 // The RL run configuration: one strict zod schema (unknown keys fail), written whole to
 // runs/<name>/config.json. Departs from paper.md §4 only in scale (batch, steps, lr) — see presets.ts.
 import { z } from "zod";
-import { RL_ALGOS } from "../rl/algo_config.ts";
+import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../rl/algo_config.ts";
 
 /** Schema of an RL run (snake_case keys, as written to config.json). */
 export const RlRunConfigSchema = z.strictObject({
@@ -16,12 +16,15 @@ export const RlRunConfigSchema = z.strictObject({
   algo: z.enum(RL_ALGOS),
   /** rank-grpo only: exp_inf | log | exp:Γ (lib/reward/rank_rewards.ts) */
   reward: z.string().optional(),
+  /** importance-ratio level token | sequence | rank, independent of the algo (default: the algo's:
+   * grpo token, gspo sequence, rank-grpo rank); the resolved level is config.json's algo_resolved.level */
+  ratio_level: z.enum(RATIO_LEVEL_NAMES).optional(),
   /** clip range overrides (default: the algorithm's, paper.md §4) */
   eps_low: z.number().positive().lt(1).optional(),
   eps_high: z.number().positive().optional(),
   /** KL coefficient β (paper 1e-3) */
   beta: z.number().min(0).default(1e-3),
-  /** token (authors' code) | rank (paper Eq. 6) */
+  /** loss normalisation, independent of the algo: token (authors' code) | rank (paper Eq. 6) */
   loss_norm: z.enum(["token", "rank"]).default("token"),
   /** policy updates per rollout batch (1 = on-policy) */
   mu: z.int().min(1).default(1),

@@ -57,12 +57,13 @@ export interface RlResult {
 
 /**
  * The resolved algorithm config of a run (paper.md §4 recipe + the run's overrides).
- * @example algoOf(cfg).epsLow // 0.06 for rank-grpo
+ * @example algoOf(cfg).epsLow // 0.06 for rank-grpo; algoOf(cfg).level // "item" unless cfg.ratio_level
  */
 export function algoOf(config: RlRunConfig): RlAlgoConfig {
   return rlAlgoConfig({
     algo: config.algo,
     ...(config.reward === undefined ? {} : { reward: config.reward }),
+    ...(config.ratio_level === undefined ? {} : { level: config.ratio_level }),
     ...(config.eps_low === undefined ? {} : { epsLow: config.eps_low }),
     ...(config.eps_high === undefined ? {} : { epsHigh: config.eps_high }),
     beta: config.beta,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { assert, assertEquals } from "../../_assert.ts";
 import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
 import { rlPermissions } from "../../../lib/cli/rl.ts";
+import { OPENBLAS_CANDIDATE_PATHS } from "../../../lib/model/blas/openblas.ts";
 import { writeRlFixture } from "./fixture.ts";
 
 Deno.test("rlPermissions: reads inputs, writes only runs/NAME, FFI only for cpu-blas", () => {
@@ -11,7 +12,10 @@ Deno.test("rlPermissions: reads inputs, writes only runs/NAME, FFI only for cpu-
   assertEquals(p.write, ["runs/x/config.json"]);
   assert(p.read.includes("ck") && p.read.includes("d.jsonl") && p.read.includes("c.csv"));
   assertEquals(p.ffi, undefined);
-  assertEquals(rlPermissions({ run: "x", init: "ck", backend: "cpu-blas" }).ffi, ["/usr/lib"]);
+  const blas = rlPermissions({ run: "x", init: "ck", backend: "cpu-blas" });
+  assertEquals(blas.ffi, [...OPENBLAS_CANDIDATE_PATHS]);
+  assert(OPENBLAS_CANDIDATE_PATHS.every((p) => blas.read.includes(p)), "reads (finds) the library");
+  assertEquals(blas.env, ["OPENBLAS_NUM_THREADS"]);
 });
 
 Deno.test("convrec rl --algo rank-grpo and --algo grpo run from the same checkpoint", async () => {
