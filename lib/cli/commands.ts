@@ -5,10 +5,12 @@ import { DISTILL_USAGE, DistillOptionsSchema, distillPermissions, runDistill } f
 import { DEMO_USAGE, DemoOptionsSchema, demoPermissions, resultsTable, runDemo } from "./demo.ts";
 import { foldRepeated } from "./repeated.ts";
 import { NB_USAGE, NbOptionsSchema, nbPermissions, runNb } from "./nb.ts";
+import { REPRO_CLI_USAGE, reproPermissions, runReproCommand } from "./repro.ts";
 import { RL_USAGE, RlOptionsSchema, rlPermissions, runRlCommand } from "./rl.ts";
 import { runScore, SCORE_USAGE, ScoreOptionsSchema, scorePermissions } from "./score.ts";
 import { runSftCommand, SFT_USAGE, SftOptionsSchema, sftPermissions } from "./sft.ts";
 import { runWorld, WORLD_USAGE, WorldOptionsSchema, worldPermissions } from "./world.ts";
+import { ReproOptionsSchema } from "../train/repro/main.ts";
 
 /** Deno permissions a command needs (the launcher turns them into flags). */
 export interface CommandPermissions {
@@ -60,7 +62,7 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   demo: {
-    summary: "run the most complete workflow on the built-in world and print the results table",
+    summary: "run world → distill → SFT → RL → test table on the built-in world, with figures",
     usage: DEMO_USAGE,
     permissions: demoPermissions,
     async run(raw) {
@@ -94,6 +96,15 @@ export const COMMANDS: Record<string, Command> = {
     permissions: rlPermissions,
     async run(raw) {
       console.log(JSON.stringify(await runRlCommand(parseOptions(RlOptionsSchema, raw))));
+    },
+  },
+  repro: {
+    summary:
+      "the reproduction: SFT vs GRPO, GSPO, Rank-GRPO × seeds from one SFT checkpoint → table, curves",
+    usage: REPRO_CLI_USAGE,
+    permissions: reproPermissions,
+    async run(raw) {
+      await runReproCommand(parseOptions(ReproOptionsSchema, raw), raw);
     },
   },
 };

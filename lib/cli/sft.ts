@@ -28,7 +28,9 @@ export const SFT_USAGE =
   --preset NAME           training settings: builtin-small | smoke (default builtin-small)
   --resume                continue runs/NAME from its last checkpoint
   --seed N  --backend wasm|cpu|cpu-blas  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
-  --max-seq-len N  --warmup-ratio X  --weight-decay X  --max-grad-norm X  --eval-every N
+  --max-seq-len N  --warmup-ratio X  --weight-decay X  --max-grad-norm X
+  --eval-every N          greedy val evaluation every N steps and after the last step; 0 = only
+                          after the last step (default: the preset's)
   --eval-conversations N  --save-every N  --max-bad-steps N`;
 
 const num = z.coerce.number();

@@ -39,3 +39,5 @@ export {
 } from "./jupyter.ts";
 export * from "./cache.ts";
 export * from "./training_runs.ts";
+export * from "./training_inputs.ts";
+export * from "./checkpoint_eval.ts";

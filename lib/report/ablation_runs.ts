@@ -1,6 +1,5 @@
 // The RL ablations of notebook 05 (paper.md §4, §7): one knob varied at a time around Rank-GRPO (exp∞,
-// item-level ratios); each variant is a cached RL run. Departs: "importance level" switches the whole algo
-// (token → GRPO, sequence → GSPO, item → Rank-GRPO), since the run config has no separate ratio-level field.
+// rank-level ratios); each variant is a cached RL run. The level sweep changes only the ratio level.
 
 import {
   cachedRl,
@@ -9,7 +8,13 @@ import {
   type RlRun,
 } from "../notebook/training_runs.ts";
 import { reporter, type ReporterOptions } from "../notebook/progress.ts";
-import type { RlAlgo } from "../train/rl/algo_config.ts";
+import {
+  ALGO_RECIPES,
+  RATIO_LEVEL_NAMES,
+  type RatioLevelName,
+  ratioLevelOf,
+  type RlAlgo,
+} from "../train/rl/algo_config.ts";
 
 /** The knobs an ablation varies, one per sweep. */
 export const ABLATION_KNOBS = ["reward", "level", "eps", "mu", "beta", "loss_norm"] as const;
@@ -18,14 +23,13 @@ export type AblationKnob = (typeof ABLATION_KNOBS)[number];
 /** A knob value: a reward spec / level / loss norm name, μ or β, or an (ε_low, ε_high) pair. */
 export type AblationValue = string | number | readonly [number, number];
 
-/** The importance-ratio levels and the algorithm that uses each. */
-export const LEVEL_ALGOS: Readonly<Record<string, RlAlgo>> = Object.freeze({
-  token: "grpo",
-  sequence: "gspo",
-  item: "rank-grpo",
-});
-
-/** What one variant runs: algorithm, reward (rank-grpo only), config overrides and its label. */
+/** The baseline every variant changes one knob of. */
+const BASE_ALGO: RlAlgo = "rank-grpo";
+/**
+ * What one variant runs: algorithm, reward (rank-grpo only), config overrides and its label. An override
+ * equal to Rank-GRPO's own default (its ratio level, its ε) is left out, so the baseline variant of every
+ * sweep has the same config (one cache entry).
+ */
 export interface AblationVariant {
   algo: RlAlgo;
   reward?: string;
@@ -55,13 +59,17 @@ function bad(knob: string, expected: string, value: unknown): Error {
 }
 
 /**
- * The run of `knob = value` on top of Rank-GRPO (exp∞, item level, its default ε, μ 1, β from the
- * base, token loss normalisation). Values arrive as untyped notebook JSON, so each is checked here.
+ * The run of `knob = value` on top of Rank-GRPO (exp∞, rank-level ratios, its default ε, μ 1, β from
+ * the base, token loss normalisation): `level` sets only the run config's `ratio_level` (token |
+ * sequence | rank); advantages, reward and ε stay Rank-GRPO's. Values arrive as untyped notebook JSON,
+ * so each is checked here.
  * @example ablationVariant("eps", [0.2, 0.26]).overrides // { eps_low: 0.2, eps_high: 0.26 }
+ * @example ablationVariant("level", "token").overrides // { ratio_level: "token" }
  */
 export function ablationVariant(knob: AblationKnob, value: AblationValue): AblationVariant {
+  const recipe = ALGO_RECIPES[BASE_ALGO];
   const rank: AblationVariant = {
-    algo: "rank-grpo",
+    algo: BASE_ALGO,
     reward: "exp_inf",
     overrides: {},
     variant: "",
@@ -73,13 +81,15 @@ export function ablationVariant(knob: AblationKnob, value: AblationValue): Ablat
       }
       return { ...rank, reward: value, variant: value };
     case "level": {
-      const algo = typeof value === "string" ? LEVEL_ALGOS[value] : undefined;
-      if (algo === undefined) throw bad(knob, '"token" | "sequence" | "item"', value);
+      if (!(RATIO_LEVEL_NAMES as readonly unknown[]).includes(value)) {
+        throw bad(knob, RATIO_LEVEL_NAMES.map((l) => `"${l}"`).join(" | "), value);
+      }
+      const level = value as RatioLevelName;
+      const isDefault = ratioLevelOf(level) === recipe.level;
       return {
-        algo,
-        ...(algo === "rank-grpo" ? { reward: "exp_inf" } : {}),
-        overrides: {},
-        variant: `${value} (${algo})`,
+        ...rank,
+        overrides: isDefault ? {} : { ratio_level: level },
+        variant: `level ${level}`,
       };
     }
     case "eps": {
@@ -89,7 +99,12 @@ export function ablationVariant(knob: AblationKnob, value: AblationValue): Ablat
         throw bad(knob, "an [ε_low, ε_high] pair of numbers", value);
       }
       const [lo, hi] = value as readonly [number, number];
-      return { ...rank, overrides: { eps_low: lo, eps_high: hi }, variant: `ε ${lo}/${hi}` };
+      const isDefault = lo === recipe.epsLow && hi === recipe.epsHigh;
+      return {
+        ...rank,
+        overrides: isDefault ? {} : { eps_low: lo, eps_high: hi },
+        variant: `ε ${lo}/${hi}`,
+      };
     }
     case "mu":
       if (typeof value !== "number") throw bad(knob, "an integer ≥ 1", value);

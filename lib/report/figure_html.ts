@@ -9,21 +9,43 @@ import { type Figure, figureTitle } from "./figure.ts";
 const PLOTLY_FILE = join("node_modules", "plotly.js-dist-min", "plotly.min.js");
 
 /**
+ * Whether `path` exists, a path this process may not read counting as absent (existsSync throws
+ * NotCapable / PermissionDenied there), so least-privilege callers need read access to the real path only.
+ * @example readableExists("/no/such/file") // false
+ */
+export function readableExists(path: string): boolean {
+  try {
+    return existsSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      return false;
+    }
+    throw e;
+  }
+}
+
+/**
  * Path of plotly.js-dist-min's `plotly.min.js`, searched in `node_modules/` upward from this module,
- * then from the current directory. Throws naming the folders searched when it is absent.
+ * then from the current directory; a candidate without read permission is skipped (absent). Throws
+ * naming the folders searched when it is absent.
  * @example const path = plotlyJsPath(); // ".../node_modules/plotly.js-dist-min/plotly.min.js"
  */
 export function plotlyJsPath(): string {
-  const starts = [dirname(fileURLToPath(import.meta.url)), Deno.cwd()];
-  for (const start of starts) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // the current directory only when the module's ancestors lack it (Deno.cwd needs read permission)
+  const starts = [() => here, () => Deno.cwd()];
+  const searched: string[] = [];
+  for (const startOf of starts) {
+    const start = startOf();
+    searched.push(start);
     for (let dir = resolve(start);; dir = dirname(dir)) {
       const candidate = join(dir, PLOTLY_FILE);
-      if (existsSync(candidate)) return candidate;
+      if (readableExists(candidate)) return candidate;
       if (dirname(dir) === dir) break;
     }
   }
   throw new Error(
-    `figure_html.ts: ${PLOTLY_FILE} not found above ${starts.join(" or ")}; ` +
+    `lib/report/figure_html.ts: ${PLOTLY_FILE} not found above ${searched.join(" or ")}; ` +
       `expected deno.json's "plotly.js-dist-min" installed (nodeModulesDir "auto"; run deno install)`,
   );
 }

@@ -1,16 +1,16 @@
-// The (method, seed) runs behind notebook 06's RL table: the reproduction's results.jsonl (test metrics)
-// when present, else cached smoke RL runs over seeds scored by their final-step ROLLOUT metrics (not a test set).
+// The (method, seed) runs behind notebook 06's RL table: the reproduction's <id>/result.json files (test
+// metrics) when present, else cached smoke RL runs over seeds scored by final-step ROLLOUT metrics (no test).
 
 import { join } from "node:path";
 import {
   cachedRl,
   type CachedRunOptions,
   cachedSft,
-  cachedSftInputs,
   type RlBaseInput,
   trainingPreset,
 } from "../notebook/training_runs.ts";
 import { reporter } from "../notebook/progress.ts";
+import { cachedTrainingInputs } from "../notebook/training_inputs.ts";
 import { readStepRows } from "../train/run/metrics_log.ts";
 import { readResults, REPRO_KS } from "../train/repro/driver.ts";
 import { REPRO_METHODS, type ReproMethod } from "../train/repro/methods.ts";
@@ -51,8 +51,9 @@ export function finalRolloutMetrics(rows: readonly RlRowLike[]): Record<string, 
 }
 
 /**
- * The reproduction's runs from `<out>/results.jsonl` (first row per (method, seed)) with their RL
- * StepRecords read from each run folder's metrics.jsonl ([] for SFT); [] when there is no results file.
+ * The reproduction's runs from `<out>/<job id>/result.json` (and an older driver's `<out>/results.jsonl`;
+ * see readResults in lib/train/repro/driver.ts), first row per (method, seed), with their RL StepRecords
+ * read from each run folder's metrics.jsonl ([] for SFT); [] when there is no result yet.
  * @example const runs = await reproSeedRuns("runs/repro"); runs.length === 0 // no reproduction yet
  */
 export async function reproSeedRuns(out: string): Promise<SeedRun[]> {
@@ -102,7 +103,7 @@ export async function cachedSeedRuns(
 
 /** Where notebook 06's RL runs came from, and which metrics its table shows. */
 export interface PaperRlRuns {
-  /** "reproduction" (results.jsonl, test split) | "smoke" (cached runs, final-step rollout metrics) */
+  /** "reproduction" (its result.json files, test split) | "smoke" (cached runs, final-step rollout metrics) */
   source: "reproduction" | "smoke";
   /** a one-line label for titles, saying SMOKE when the runs are the fallback */
   label: string;
@@ -112,7 +113,7 @@ export interface PaperRlRuns {
 
 /** Inputs of {@link paperRlRuns}'s fallback: the training preset's world, SFT and RL settings. */
 export interface PaperRlOptions extends CachedRunOptions {
-  /** the reproduction's output folder (holding results.jsonl) */
+  /** the reproduction's output folder (one `<job id>/result.json` per finished job) */
   reproDir: string;
   /** training preset name (trainingPreset) of the fallback */
   preset: string;
@@ -128,8 +129,10 @@ export interface PaperRlOptions extends CachedRunOptions {
 }
 
 /**
- * The reproduction's runs when `<reproDir>/results.jsonl` exists; else the four methods from ONE cached
- * SFT init (the preset's, or `init`) over `seeds`, labelled SMOKE when the preset is "smoke".
+ * The reproduction's runs when `reproDir` holds results ({@link reproSeedRuns}); else the four methods
+ * from ONE cached SFT init (the preset's SFT on the distilled demonstrations, or `init`) over `seeds`,
+ * with every train-split record as RL prompts (as notebooks 04/05 and the demo), labelled SMOKE when
+ * the preset is "smoke".
  * @example
  * const rl = await paperRlRuns({ reproDir: "runs/repro", preset: "smoke", seed: 0, seeds: [0, 1],
  *   steps: null, init: "", backend: "wasm", cacheDir: "runs/cache" });
@@ -139,22 +142,22 @@ export async function paperRlRuns(opts: PaperRlOptions): Promise<PaperRlRuns> {
   if (repro.length > 0) {
     return {
       source: "reproduction",
-      label: `reproduction, test split (${join(opts.reproDir, "results.jsonl")})`,
+      label: `reproduction, test split (${opts.reproDir})`,
       runs: repro,
       metrics: REPRO_METRICS,
     };
   }
   const presets = trainingPreset(opts.preset, { seed: opts.seed });
-  const inputs = await cachedSftInputs(presets.world, opts);
+  const inputs = await cachedTrainingInputs(presets.world, opts);
   const init = opts.init !== "" ? opts.init : (await cachedSft(
-    { ...presets.sft, ...inputs, seed: opts.seed, backend: opts.backend },
+    { ...presets.sft, ...inputs.sft, seed: opts.seed, backend: opts.backend },
     { ...opts, onStep: reporter({ label: "sft" }) },
   )).checkpoint;
   const base = {
     ...presets.rl,
     ...(opts.steps === null ? {} : { steps: opts.steps }),
-    data: inputs.data,
-    catalog: inputs.catalog,
+    data: inputs.rl,
+    catalog: inputs.sft.catalog,
     init,
     backend: opts.backend,
   };

@@ -70,7 +70,7 @@ async function checkExports(nb: Run, names: string[]) {
 const KNOBS = ["reward", "level", "eps", "mu", "beta", "loss_norm"];
 const VARIANTS = [
   ["exp_inf", "log", "exp:2"],
-  ["token (grpo)", "sequence (gspo)", "item (rank-grpo)"],
+  ["level token", "level sequence", "level rank"],
   ["ε 0.06/0.08", "ε 0.2/0.26"],
   ["μ 1", "μ 2"],
   ["β 0", "β 0.001", "β 0.04"],
@@ -91,6 +91,7 @@ function checkAblations(nb: Run, steps: number) {
   const cols = nb.figures[KNOBS.length].data[0].cells!.values;
   assertEquals(cols[0], KNOBS.flatMap((k, i) => VARIANTS[i].map(() => k))); // ablation column
   assertEquals(cols[1], VARIANTS.flat()); // variant column
+  assertEquals(new Set(cols[2]), new Set(["rank-grpo"])); // every variant, levels included, is Rank-GRPO
   assertEquals(new Set(cols[3]), new Set([String(steps)])); // steps column
   assert(
     /every ablation starts from .*checkpoints\/step-\d+ \(SFT on distilled demonstrations\)/.test(
@@ -130,6 +131,18 @@ function checkFigures(nb: Run, steps: number) {
   assert(nb.stdout.includes("RL results from: SMOKE runs"), "smoke label printed");
 }
 
+/** Every cached RL run took its prompts from the inputs' rl.jsonl (every train-split record). */
+async function checkRlPrompts(cache: string, runs: number) {
+  const datas: string[] = [];
+  for await (const e of Deno.readDir(cache)) {
+    if (!e.isDirectory || !e.name.startsWith("rl-")) continue;
+    const config = JSON.parse(await Deno.readTextFile(join(cache, e.name, "config.json")));
+    datas.push(config.data);
+  }
+  assertEquals(datas.length, runs, `RL run folders in ${cache}`);
+  for (const d of datas) assert(/inputs-[0-9a-f]+\/rl\.jsonl$/.test(d), `RL data ${d}`);
+}
+
 Deno.test({
   name: `05_ablations + 06_figures: smoke presets run clean, figures exported, --set works${skipJ}`,
   ignore: noJupyter !== undefined,
@@ -156,6 +169,9 @@ Deno.test({
       checkAblations(abl, 4); // the smoke preset: 4 RL steps
       checkAblations(ablShort, 2); // --set steps=2
       checkFigures(fig, 4);
+      // 05 at 4 and at 2 steps: 15 variants, 10 distinct configs (every sweep's baseline is one run)
+      await checkRlPrompts(join(dirs[0], "cache"), 2 * 10);
+      await checkRlPrompts(join(dirs[1], "cache"), 4 * 2); // 06: 4 methods × 2 seeds
       await checkExports(abl, [...KNOBS.map((k) => `ablation_${k}`), "ablation_summary"]);
       await checkExports(fig, [
         "distill_table",

@@ -3,6 +3,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { ablationVariant } from "../../lib/report/ablation_runs.ts";
+import { parseRlRunConfig } from "../../lib/train/rl_loop/config.ts";
+import { algoOf } from "../../lib/train/rl_loop/trainer.ts";
 import { ablationBars, ablationSummaryRows } from "../../lib/report/ablation_figures.ts";
 import {
   seedBarChart,
@@ -35,13 +37,44 @@ const runOf = (variant: string, rs: number[]) => ({
 
 Deno.test("ablationVariant: each knob maps to one override; bad values name the knob", () => {
   assertEquals(ablationVariant("reward", "log").reward, "log");
-  assertEquals(ablationVariant("level", "sequence").algo, "gspo");
-  assertEquals(ablationVariant("level", "sequence").reward, undefined);
+  // the level sweep is Rank-GRPO (exp∞) with only the ratio level changed
+  for (const level of ["token", "sequence"] as const) {
+    const v = ablationVariant("level", level);
+    assertEquals([v.algo, v.reward, v.overrides, v.variant], [
+      "rank-grpo",
+      "exp_inf",
+      { ratio_level: level },
+      `level ${level}`,
+    ]);
+  }
+  // Rank-GRPO's own level and ε add no override: the baseline is one config (one cache entry)
+  assertEquals(ablationVariant("level", "rank").overrides, {});
+  assertEquals(ablationVariant("eps", [0.06, 0.08]).overrides, {});
   assertEquals(ablationVariant("eps", [0.2, 0.26]).overrides, { eps_low: 0.2, eps_high: 0.26 });
   assertEquals(ablationVariant("mu", 2).overrides, { mu: 2 });
   assertEquals(ablationVariant("loss_norm", "rank").variant, "norm rank");
-  assertThrows(() => ablationVariant("level", "rank"), "level: expected");
+  assertThrows(
+    () => ablationVariant("level", "item"),
+    'level: expected "token" | "sequence" | "rank"',
+  );
   assertThrows(() => ablationVariant("eps", 0.2), "eps: expected");
+});
+
+Deno.test("ablationVariant level: the resolved algorithm differs from Rank-GRPO's in the level only", () => {
+  const paths = { data: "d.jsonl", catalog: "c.csv", init: "ck", run_dir: "r", steps: 2 };
+  const resolved = (level: string) => {
+    const v = ablationVariant("level", level);
+    return algoOf(parseRlRunConfig({ ...paths, algo: v.algo, reward: v.reward, ...v.overrides }));
+  };
+  const base = resolved("rank");
+  assertEquals([base.algo, base.level, base.advantage, base.epsLow], [
+    "rank-grpo",
+    "item",
+    "rank",
+    0.06,
+  ]);
+  assertEquals(resolved("token"), { ...base, level: "token" });
+  assertEquals(resolved("sequence"), { ...base, level: "sequence" });
 });
 
 Deno.test("ablationBars: final-step values by variant; summary averages over steps", () => {
@@ -82,7 +115,7 @@ Deno.test("seed tables and charts: mean ± sample std over seeds, curves average
   assertThrows(() => seedTableRows(runs, ["recall@5"]), "metrics.recall@5");
 });
 
-Deno.test("reproSeedRuns: first row per (method, seed), RL rows from run folders, [] without a file", async () => {
+Deno.test("reproSeedRuns: <id>/result.json plus an older results.jsonl; first row per (method, seed); [] without results", async () => {
   const dir = await Deno.makeTempDir({ prefix: "convrec-repro-" });
   try {
     assertEquals(await reproSeedRuns(join(dir, "absent")), []);
@@ -112,10 +145,26 @@ Deno.test("reproSeedRuns: first row per (method, seed), RL rows from run folders
       ]
         .join("\n") + "\n",
     );
+    // the current driver's layout: one <job id>/result.json per finished job (wins over results.jsonl)
+    for (
+      const [id, method, seed, r] of [["gspo-s1", "gspo", 1, 0.3], [
+        "sft",
+        "sft",
+        null,
+        0.4,
+      ]] as const
+    ) {
+      await Deno.mkdir(join(dir, id), { recursive: true });
+      await Deno.writeTextFile(
+        join(dir, id, "result.json"),
+        result(method, seed, method === "sft" ? null : runDir, r),
+      );
+    }
     const runs = await reproSeedRuns(dir);
     assertEquals(runs.map((r) => [r.method, r.seed, r.rows.length, r.metrics["recall@5"]]), [
-      ["sft", null, 0, 0.1],
+      ["sft", null, 0, 0.4],
       ["grpo", 0, 2, 0.2],
+      ["gspo", 1, 2, 0.3],
     ]);
     assert(runs[1].rows[1].dcg === 4);
   } finally {

@@ -1,6 +1,6 @@
 // Entry point of the reproduction, least privilege (never -A; `--print-flags` prints the exact flags):
 //   DENO=$(npx -y deno@2.9.6 eval 'console.log(Deno.execPath())')
-//   "$DENO" run --allow-read=INIT,data/generated/world,OUT,node_modules,lib/report/node_modules,lib/node_modules,/usr/bin/chromium
+//   "$DENO" run --allow-read=INIT,data/generated/world,OUT,node_modules,/usr/bin/chromium
 //     --allow-write=OUT --allow-run="$DENO" lib/train/repro/main.ts --init INIT --out OUT --jobs 2
 // (cpu-blas: + read/FFI of the OpenBLAS paths, --allow-env=OPENBLAS_NUM_THREADS). Re-running finishes
 // what is missing; `--job ID` runs one job in this process (what the parent starts per job).

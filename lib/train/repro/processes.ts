@@ -38,10 +38,8 @@ export function reproPermissionFlags(p: ReproPaths, options: { run: boolean }): 
     );
   }
   if (options.run) {
-    // HTML/SVG export: plotly.js is searched in node_modules upward from lib/report (those two probes
-    // exist nowhere but existsSync needs read access), and is the browser there?
-    const probes = ["lib/report/node_modules", "lib/node_modules"].map((d) => resolve(ROOT, d));
-    flags[0] += `,${[...probes, DEFAULT_CHROMIUM].join(",")}`;
+    // HTML/SVG export: plotly.js is in node_modules (above); is the browser there?
+    flags[0] += `,${DEFAULT_CHROMIUM}`;
     flags.push(`--allow-run=${Deno.execPath()}`);
   }
   return flags;

@@ -1,0 +1,115 @@
+// `convrec repro`: the reproduction driver (lib/train/repro: the SFT row and every (method, seed) RL run
+// from one SFT checkpoint, each a job process) behind the launcher, with reproPermissionFlags' permissions.
+
+import { join } from "node:path";
+import { parseOptions, type RawOptions } from "./args.ts";
+import type { CommandPermissions } from "./commands.ts";
+import { runReproduction } from "../train/repro/driver.ts";
+import { parseJobId, runReproJob } from "../train/repro/jobs.ts";
+import {
+  REPRO_USAGE,
+  type ReproCliOptions,
+  ReproOptionsSchema,
+  reproSetup,
+} from "../train/repro/main.ts";
+import { selectMethods } from "../train/repro/methods.ts";
+import { reproPermissionFlags } from "../train/repro/processes.ts";
+import { writeReproReport } from "../train/repro/report.ts";
+
+/** Usage text of `convrec repro` (the driver's options). */
+export const REPRO_CLI_USAGE = REPRO_USAGE.replace(/^lib\/train\/repro\/main\.ts/, "convrec repro");
+
+const on = (v: true | "true" | "false" | undefined) => v === true || v === "true";
+
+/** Which {@link CommandPermissions} list each `--allow-…=a,b` flag fills. */
+const FLAG_KEYS = {
+  read: "read",
+  write: "write",
+  env: "env",
+  net: "net",
+  run: "run",
+  ffi: "ffi",
+} as const satisfies Record<string, keyof CommandPermissions>;
+
+/**
+ * The launcher permissions of `deno run` flags of the `--allow-KIND=a,b` form. A written folder becomes
+ * `<folder>/config.json` (the launcher grants each written file's folder). Any other flag throws.
+ * @example flagPermissions(["--allow-read=a,b", "--allow-write=out"]) // { read: ["a", "b"], write: ["out/config.json"] }
+ */
+export function flagPermissions(flags: readonly string[]): CommandPermissions {
+  const p: CommandPermissions = { read: [], write: [] };
+  for (const flag of flags) {
+    const m = /^--allow-([a-z]+)=(.+)$/.exec(flag);
+    const key = m === null ? undefined : FLAG_KEYS[m[1] as keyof typeof FLAG_KEYS];
+    if (m === null || key === undefined) {
+      throw new Error(
+        `lib/cli/repro.ts: flagPermissions: "${flag}": expected --allow-{${
+          Object.keys(FLAG_KEYS).join(",")
+        }}=a,b`,
+      );
+    }
+    const values = m[2].split(",");
+    (p[key] ??= []).push(...(key === "write" ? values.map((w) => join(w, "config.json")) : values));
+  }
+  return p;
+}
+
+/**
+ * The permissions of `convrec repro`: exactly the driver's ({@link reproPermissionFlags} with `run`: read
+ * the inputs, the output folder, node_modules and chromium; write the output folder; run this Deno for
+ * the job processes and the figure export; cpu-blas adds OpenBLAS read/FFI and OPENBLAS_NUM_THREADS).
+ * @example reproPermissions({ init: "ck", out: "runs/r" }).write // ["runs/r/config.json"]
+ */
+export function reproPermissions(raw: RawOptions): CommandPermissions {
+  const opts = parseOptions(ReproOptionsSchema, raw);
+  return flagPermissions(
+    reproPermissionFlags({ ...reproSetup(opts), backend: opts.backend }, { run: true }),
+  );
+}
+
+/** The seeds of `--seeds`, failing on anything but integers ≥ 0 (32-bit). */
+function seedList(seeds: readonly string[]): number[] {
+  return seeds.map((s) => {
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || n > 0xffffffff) {
+      throw new Error(`lib/cli/repro.ts: --seeds: "${s}": expected integers ≥ 0`);
+    }
+    return n;
+  });
+}
+
+/**
+ * Runs the reproduction from raw options: `--print-flags` prints the driver's least-privilege flags,
+ * `--job ID` runs one job here, else every pending job as a process and then table.md + figures/
+ * (printed). Throws naming the failed jobs after writing the report of the others.
+ * @example await runReproCommand(parseOptions(ReproOptionsSchema, { init: "ck", preset: "smoke" }), raw);
+ */
+export async function runReproCommand(
+  opts: ReproCliOptions,
+  raw: RawOptions,
+  log: (line: string) => void = console.log,
+): Promise<void> {
+  const setup = reproSetup(opts);
+  if (on(opts["print-flags"])) {
+    log(reproPermissionFlags({ ...setup, backend: opts.backend }, { run: true }).join(" "));
+    return;
+  }
+  if (opts.job !== undefined) {
+    await runReproJob(setup, parseJobId(opts.job));
+    return;
+  }
+  let failed: string[] = [];
+  if (!on(opts["report-only"])) {
+    const { jobs: _j, "report-only": _r, ...childRaw } = raw;
+    const summary = await runReproduction(setup, {
+      methods: selectMethods(opts.methods),
+      seeds: seedList(opts.seeds),
+      jobs: opts.jobs,
+      flags: reproPermissionFlags({ ...setup, backend: opts.backend }, { run: false }),
+      args: Object.entries(childRaw).map(([k, v]) => v === true ? `--${k}` : `--${k}=${v}`),
+    });
+    failed = summary.failed.map((f) => `${f.id} (exit ${f.code})`);
+  }
+  log(await writeReproReport(opts.out));
+  if (failed.length > 0) throw new Error(`failed jobs: ${failed.join(", ")}`);
+}
