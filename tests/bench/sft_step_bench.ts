@@ -1,6 +1,7 @@
 // Real-size SFT train-step speed: builtin-small on the stand-in data, batch 8, cpu-blas (--stock: the
 // same kernels without the fused ops; --ab: each step's batch run on the current and the legacy cpu-blas
-// path (CONVREC_BLAS_LEGACY=1), alternating); prints tokens/s per step, medians, and with --profile top kernels.
+// path (CONVREC_BLAS_LEGACY=1), alternating; --ab-logits: the same with CONVREC_FULL_LOGITS=1, logits at
+// every position); prints tokens/s per step, medians, and with --profile top kernels.
 import * as tf from "@tensorflow/tfjs";
 import { readRecords } from "../../lib/data/read_records.ts";
 import { useBackend } from "../../lib/model/backend.ts";
@@ -38,8 +39,10 @@ export async function benchSftStep(options: {
   profile?: boolean;
   /** run without lib/train/sft/plain_matmul_grad.ts (the trainer installs it on every backend) */
   stockMatMulGrad?: boolean;
-  /** also run every step's batch with env CONVREC_BLAS_LEGACY=1, alternating which goes first */
+  /** also run every step's batch with env `abEnv`=1, alternating which goes first */
   ab?: boolean;
+  /** the env flag that selects the old path under `ab` @default "CONVREC_BLAS_LEGACY" */
+  abEnv?: "CONVREC_BLAS_LEGACY" | "CONVREC_FULL_LOGITS";
 }): Promise<
   {
     tokensPerS: number[];
@@ -50,6 +53,7 @@ export async function benchSftStep(options: {
   }
 > {
   const { standin, steps, backend = "cpu-blas", batchSize = 8 } = options;
+  const abEnv = options.abEnv ?? "CONVREC_BLAS_LEGACY";
   if (backend === "cpu-blas-stock") await useBlasBackend({ name: backend });
   else await useBackend(backend);
   const tokenizer = await loadTokenizer(`${standin}/tokenizer`);
@@ -84,7 +88,7 @@ export async function benchSftStep(options: {
   const tokensPerS: number[] = [], legacyTokensPerS: number[] = [];
   let topKernels: string[] = [];
   const timed = async (batch: ReturnType<typeof batchAt>, legacy: boolean) => {
-    if (options.ab) Deno.env.set("CONVREC_BLAS_LEGACY", legacy ? "1" : "0");
+    if (options.ab) Deno.env.set(abEnv, legacy ? "1" : "0");
     const t0 = performance.now();
     const out = await sftStep(params, opt, [batch], stepOpts);
     const secs = (performance.now() - t0) / 1000;
@@ -105,7 +109,7 @@ export async function benchSftStep(options: {
         if (s > 0) (legacy ? legacyTokensPerS : tokensPerS).push(tps);
       }
     }
-    if (options.ab) Deno.env.set("CONVREC_BLAS_LEGACY", "0");
+    if (options.ab) Deno.env.set(abEnv, "0");
     if (options.profile) {
       const batch = batchAt(steps + 2);
       const info = await tf.profile(() => sftStep(params, opt, [batch], stepOpts).then(() => []));
@@ -139,18 +143,20 @@ if (import.meta.main) {
   const profile = Deno.args.includes("--profile");
   const steps = Number(Deno.env.get("BENCH_STEPS") ?? 3);
   const backend = Deno.args.includes("--stock") ? "cpu-blas-stock" : "cpu-blas";
+  const abEnv = Deno.args.includes("--ab-logits") ? "CONVREC_FULL_LOGITS" : "CONVREC_BLAS_LEGACY";
   const r = await benchSftStep({
     standin: "data/generated/sft_standin",
     steps,
     profile,
     backend,
     stockMatMulGrad: Deno.args.includes("--stock-matmul-grad"),
-    ab: Deno.args.includes("--ab"),
+    ab: Deno.args.includes("--ab") || Deno.args.includes("--ab-logits"),
+    abEnv,
   });
   console.log(`${backend} median tokens/s over ${steps} steps: ${r.medianTokensPerS.toFixed(0)}`);
   if (r.legacyTokensPerS.length) {
     console.log(
-      `${backend} legacy (CONVREC_BLAS_LEGACY=1) median tokens/s: ${
+      `${backend} legacy (${abEnv}=1) median tokens/s: ${
         r.medianLegacyTokensPerS.toFixed(0)
       }; ratio current/legacy ${(r.medianTokensPerS / r.medianLegacyTokensPerS).toFixed(2)}×`,
     );

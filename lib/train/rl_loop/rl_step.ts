@@ -36,8 +36,8 @@ export interface RlStepOutcome {
 }
 
 /**
- * A scalar whose value is `lossAndGrad(logp).loss` and whose gradient w.r.t. the (B·L) log-probs is
- * the closed-form `grad`, scattered from the (B, T) completion layout back to (B·L) positions.
+ * A scalar whose value is `lossAndGrad(logp).loss` and whose gradient w.r.t. the (K) per-row log-probs
+ * is the closed-form `grad`, scattered from the (B, T) completion layout back to rows by `positions`.
  * @example
  * ```ts
  * const loss = closedFormLoss(logp, packed.positions, (lp) => policyLossAndGrad({ ...inputs, logpNew: lp }, cfg));
@@ -49,10 +49,10 @@ export function closedFormLoss(
   lossAndGrad: (logpNew: Float64Array) => PolicyLoss,
 ): tf.Scalar {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor; // (B·L)
+    const x = args[0] as tf.Tensor; // (K)
     const values = toCompletionLayout(x.dataSync(), positions); // (B, T)
     const out = lossAndGrad(values);
-    const grad = new Float32Array(x.size); // (B·L)
+    const grad = new Float32Array(x.size); // (K)
     for (let i = 0; i < positions.length; i++) {
       if (positions[i] >= 0) grad[positions[i]] = out.grad[i];
     }
@@ -115,11 +115,11 @@ export async function rlStep(
       return out;
     };
     const { value, grads: byVar } = tf.variableGrads(() => {
-      const { logp, entropy: ent } = completionLogprobs(params, config, packed); // (B·L), (B·L)
-      if (k === 0) {
-        entropy = maskedMean(toCompletionLayout(ent.dataSync(), packed.positions), batch.mask);
-      }
-      return closedFormLoss(logp, packed.positions, lossAndGrad);
+      const { logp, entropy: ent, index } = completionLogprobs(params, config, packed, {
+        entropy: k === 0,
+      }); // (K), (K)
+      if (ent !== null) entropy = maskedMean(toCompletionLayout(ent.dataSync(), index), batch.mask);
+      return closedFormLoss(logp, index, lossAndGrad);
     }, varList);
     const grads = Object.fromEntries(names.map((n) => [n, byVar[params[n].name]]));
     value.dispose();

@@ -1,5 +1,6 @@
 // Completion-only next-token cross-entropy over a right-padded batch: prompt and padding positions get
-// weight 0. Targets are selected with a weight matrix built in JS (no tf.gather gradient, which wasm lacks).
+// weight 0 (and lossRows drops them before the LM head). Targets are selected with a weight matrix built in
+// JS (no tf.gather gradient, which wasm lacks).
 import * as tf from "@tensorflow/tfjs";
 import { fusedWeightedNll } from "../../model/blas/fused_cross_entropy.ts";
 import { fusedOpsActive } from "../../model/blas/fused_kernels.ts";
@@ -52,10 +53,41 @@ export function padBatch(examples: readonly SftExample[], padId: number): Padded
   return { inputIds, targets, weights, lossTokens, inputTokens };
 }
 
+/** The loss-carrying positions of a batch: flat indices into B·T with their targets and weights. */
+export interface LossRows {
+  /** (M) flat positions b·T + t with weight ≠ 0, ascending */
+  rows: Int32Array;
+  /** (M) next-token ids at those positions */
+  targets: Int32Array;
+  /** (M) their loss weights */
+  weights: Float32Array;
+}
+
+/**
+ * The positions of `batch` that carry loss (weight ≠ 0), in ascending order, for logits of those rows only
+ * (lib/model/decoder.ts forwardRows). Σ over them equals Σ over every position: the others weigh 0.
+ *
+ * @example
+ * ```ts
+ * lossRows(padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0));
+ * // rows [1], targets [7], weights [1]
+ * ```
+ */
+export function lossRows(batch: Pick<PaddedBatch, "targets" | "weights">): LossRows {
+  const { targets, weights } = batch;
+  const rows: number[] = [];
+  for (let n = 0; n < weights.length; n++) if (weights[n] !== 0) rows.push(n);
+  return {
+    rows: Int32Array.from(rows),
+    targets: Int32Array.from(rows, (n) => targets[n]),
+    weights: Float32Array.from(rows, (n) => weights[n]),
+  };
+}
+
 /**
  * Sum over positions of weight · (−log softmax(logits)[target]) as a scalar (divide by the token count
- * for a mean). logits (B, T, V); targets and weights (B·T). On cpu-blas this is one fused op
- * (lib/model/blas/fused_cross_entropy.ts, same value and gradient up to float rounding).
+ * for a mean). logits (B, T, V) or (N, V); targets and weights (B·T) or (N). On cpu-blas this is one
+ * fused op (lib/model/blas/fused_cross_entropy.ts, same value and gradient up to float rounding).
  *
  * @example
  * ```ts
@@ -63,18 +95,26 @@ export function padBatch(examples: readonly SftExample[], padId: number): Padded
  * ```
  */
 export function weightedNll(
-  logits: tf.Tensor3D,
+  logits: tf.Tensor3D | tf.Tensor2D,
   targets: Int32Array,
   weights: Float32Array,
 ): tf.Scalar {
-  const [B, T, V] = logits.shape;
-  const N = B * T;
+  const V = logits.shape[logits.rank - 1];
+  const N = logits.size / V;
   if (targets.length !== N || weights.length !== N) {
     throw new Error(
       `lib/train/sft/loss.ts: weightedNll: ${targets.length} targets / ${weights.length} weights for ${N} positions`,
     );
   }
-  if (fusedOpsActive()) return fusedWeightedNll(logits, targets, weights);
+  if (fusedOpsActive()) {
+    return tf.tidy(() =>
+      fusedWeightedNll(
+        logits.rank === 3 ? logits as tf.Tensor3D : tf.reshape(logits, [1, N, V]), // (B, T, V)
+        targets,
+        weights,
+      )
+    );
+  }
   const pick = new Float32Array(N * V); // (N, V): weight at the target column
   for (let n = 0; n < N; n++) if (weights[n] !== 0) pick[n * V + targets[n]] = weights[n];
   return tf.tidy(() => {

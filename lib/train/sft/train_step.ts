@@ -1,17 +1,20 @@
 // One SFT optimizer step: token-mean completion loss over micro-batches (gradient accumulation), one
 // global-norm clip, one AdamW update; a non-finite loss or gradient norm skips the update (NaN/Inf guard).
+// Logits are formed only at loss-carrying positions (env CONVREC_FULL_LOGITS=1: at all, for A/B timing).
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../model/config.ts";
-import { forward } from "../../model/decoder.ts";
+import { forward, forwardRows, fullLogitsPath } from "../../model/decoder.ts";
 import { type AdamWOptions, type AdamWState, adamwUpdate } from "../optim/adamw.ts";
 import { clipScale, globalNorm } from "../optim/clip.ts";
-import { type PaddedBatch, weightedNll } from "./loss.ts";
+import { lossRows, type PaddedBatch, weightedNll } from "./loss.ts";
 
 /** Σ weighted NLL of one micro-batch under `params` (a scalar). */
 export type MicroLoss = (params: Record<string, tf.Variable>, batch: PaddedBatch) => tf.Scalar;
 
 /**
- * The decoder's completion NLL: forward pass, then {@link weightedNll}.
+ * The decoder's completion NLL: logits at the loss-carrying positions only ({@link lossRows},
+ * forwardRows), then {@link weightedNll}; a batch without such positions, or env CONVREC_FULL_LOGITS=1,
+ * takes logits everywhere (same value and gradient up to float rounding).
  *
  * @example
  * ```ts
@@ -21,8 +24,13 @@ export type MicroLoss = (params: Record<string, tf.Variable>, batch: PaddedBatch
 export function decoderLoss(config: ModelConfig): MicroLoss {
   return (params, batch) =>
     tf.tidy(() => {
-      const { logits } = forward(params, config, batch.inputIds); // (B, T, V)
-      return weightedNll(logits, batch.targets, batch.weights);
+      const sel = lossRows(batch);
+      if (sel.rows.length === 0 || fullLogitsPath()) {
+        const { logits } = forward(params, config, batch.inputIds); // (B, T, V)
+        return weightedNll(logits, batch.targets, batch.weights);
+      }
+      const logits = forwardRows(params, config, batch.inputIds, sel.rows); // (M, V)
+      return weightedNll(logits, sel.targets, sel.weights);
     });
 }
 

@@ -1,17 +1,26 @@
 // The update's pieces on tiny inputs: packSequences by hand, closedFormLoss's gradient = the closed form,
-// training-forward log-probs = the generator's log-probs of the same tokens (alignment), rlStep tensor count.
+// training-forward log-probs = the generator's log-probs of the same tokens (alignment), rlStep tensor count,
+// completion-row logits = all-position logits (log-probs, entropies, gradients; cpu, wasm, cpu-blas).
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals } from "../../_assert.ts";
-import { useBackend } from "../../../lib/model/backend.ts";
+import { type BackendName, useBackend } from "../../../lib/model/backend.ts";
+import { openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { parseModelConfig, presetConfig } from "../../../lib/model/config.ts";
 import { generate } from "../../../lib/model/generate/generate.ts";
 import { initWeights } from "../../../lib/model/weights.ts";
 import { adamwInit, disposeAdamW } from "../../../lib/train/optim/adamw.ts";
 import { rlAlgoConfig } from "../../../lib/train/rl/algo_config.ts";
 import { itemSegments } from "../../../lib/train/rl/item_segments.ts";
-import { frozenLogprobs, packSequences } from "../../../lib/train/rl_loop/policy_logprobs.ts";
+import {
+  completionLogprobs,
+  frozenLogprobs,
+  packSequences,
+  pickedLogSoftmax,
+  toCompletionLayout,
+} from "../../../lib/train/rl_loop/policy_logprobs.ts";
 import { closedFormLoss, rlStep } from "../../../lib/train/rl_loop/rl_step.ts";
 import type { RolloutBatch } from "../../../lib/train/rl_loop/rollouts.ts";
+import { assertClose } from "../../model/test_utils.ts";
 
 Deno.test("packSequences: rows = prompt ++ completion[:-1], right-padded; positions by hand", () => {
   // 1 prompt [1, 2], G = 2 completions [7, 3] and [5] (padded)
@@ -24,10 +33,9 @@ Deno.test("packSequences: rows = prompt ++ completion[:-1], right-padded; positi
   assertEquals(p.length, 3);
   assertEquals(p.inputIds, [[1, 2, 7], [1, 2, 0]]);
   assertEquals(Array.from(p.positions), [1, 2, 4, -1]); // row 0: positions 1,2; row 1: 3 + 1
-  assertEquals(p.pick[1 * 8 + 7], 1);
-  assertEquals(p.pick[2 * 8 + 3], 1);
-  assertEquals(p.pick[4 * 8 + 5], 1);
-  assertEquals(p.pick.reduce((s, x) => s + x, 0), 3);
+  assertEquals(Array.from(p.rows), [1, 2, 4]); // the logit rows needed, in (B, T) order
+  assertEquals(Array.from(p.targets), [7, 3, 5]);
+  assertEquals(Array.from(p.rowOf), [0, 1, 2, -1]);
 });
 
 Deno.test("closedFormLoss: value and gradient are the given closed form, scattered to positions", async () => {
@@ -122,4 +130,104 @@ Deno.test("training-forward log-probs equal the generator's log-probs of the sam
   );
   disposeAdamW(optimizer);
   tf.dispose([...Object.values(params), ...Object.values(weights)]);
+});
+
+const blas = openBlasAvailable();
+
+/** Completion-row log-probs/entropies and the update's gradients = the all-positions path on `backend`. */
+async function checkRowsParity(backend: BackendName): Promise<void> {
+  await useBackend(backend);
+  const config = parseModelConfig({
+    ...presetConfig("builtin-small"),
+    vocab_size: 48,
+    hidden_size: 32,
+    intermediate_size: 48,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+  });
+  const weights = initWeights(config, { seed: 9 });
+  const params = Object.fromEntries(
+    Object.entries(weights).map(([k, w]) => [k, tf.variable(w, true, `rows_${backend}_${k}`)]),
+  );
+  const names = Object.keys(params).sort();
+  // 2 prompts × G = 2 completions of lengths 4, 2, 3, 1 (T = 4)
+  const dims = { b: 4, t: 4 };
+  const tokenIds = Int32Array.of(5, 9, 11, 3, 7, 7, 0, 0, 40, 2, 1, 0, 30, 0, 0, 0);
+  const mask = Uint8Array.of(1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0);
+  const packed = packSequences([[1, 4, 6], [2, 8, 10, 12, 14]], {
+    tokenIds,
+    mask,
+    dims,
+    groupSize: 2,
+  }, { padId: 0, vocabSize: 48 });
+  const gradWeights = Float64Array.from({ length: 16 }, (_, i) => (i % 5) - 2); // dLoss/dlogπ (B, T)
+  const run = (flag: "0" | "1") => {
+    Deno.env.set("CONVREC_FULL_LOGITS", flag);
+    let logp: Float64Array = new Float64Array(0), entropy: Float64Array = new Float64Array(0);
+    const { value, grads } = tf.variableGrads(() => {
+      const out = completionLogprobs(params, config, packed);
+      entropy = toCompletionLayout(out.entropy!.dataSync(), out.index);
+      return closedFormLoss(out.logp, out.index, (lp) => {
+        logp = lp.slice();
+        let loss = 0;
+        lp.forEach((x, i) => (loss += gradWeights[i] * x * mask[i]));
+        return { loss, grad: gradWeights.map((g, i) => g * mask[i]), stats: {} as never };
+      });
+    }, names.map((n) => params[n]));
+    const g = names.map((n) => grads[params[n].name].dataSync().slice());
+    tf.dispose([value, ...Object.values(grads)]);
+    return { logp, entropy, g };
+  };
+  try {
+    const before = tf.memory().numTensors;
+    const rows = run("0"), full = run("1");
+    assertEquals(tf.memory().numTensors, before, `${backend}: no leaks`);
+    assertClose(rows.logp, full.logp, 1e-5, `${backend} logp`);
+    assertClose(rows.entropy, full.entropy, 1e-5, `${backend} entropy`);
+    assert(rows.logp.some((x, i) => mask[i] !== 0 && x < 0), "real log-probs");
+    names.forEach((n, i) => {
+      assertClose(rows.g[i], full.g[i], 1e-5, `${backend} grad ${n}`);
+      assert(full.g[i].some((x) => x !== 0), `${backend}: ${n} gets a gradient`);
+    });
+    Deno.env.set("CONVREC_FULL_LOGITS", "0");
+    const frozen = await frozenLogprobs(weights, config, packed);
+    assertClose(frozen, rows.logp, 1e-6, `${backend} frozenLogprobs`);
+  } finally {
+    Deno.env.delete("CONVREC_FULL_LOGITS");
+    tf.dispose([...Object.values(params), ...Object.values(weights)]);
+  }
+}
+
+Deno.test("completionLogprobs on completion rows only = on all positions: log-probs, entropies, gradients (cpu, wasm)", async () => {
+  await checkRowsParity("cpu");
+  await checkRowsParity("wasm");
+});
+
+Deno.test({
+  name: `completionLogprobs on completion rows only = on all positions on cpu-blas${
+    blas.ok ? "" : ` (skipped: ${blas.reason})`
+  }`,
+  ignore: !blas.ok,
+  fn: () => checkRowsParity("cpu-blas"),
+});
+
+Deno.test("pickedLogSoftmax: log-prob and entropy by hand; gradient dy₀·(pick − softmax), entropy column ignored", async () => {
+  await useBackend("cpu");
+  const x = tf.tensor2d([[0, 0, 0, 0], [Math.log(2), 0, 0, Math.log(3)]]); // (2, 4)
+  const pick = Float32Array.of(0, 1, 0, 0, 0, 0, 0, 1); // token 1, then token 3
+  const out = pickedLogSoftmax(x, pick, { entropy: true });
+  const p1 = [2 / 7, 1 / 7, 1 / 7, 3 / 7];
+  const h1 = -p1.reduce((s, p) => s + p * Math.log(p), 0);
+  assertClose(await out.data(), [-Math.log(4), Math.log(4), Math.log(3 / 7), h1], 1e-6, "values");
+  const up = tf.tensor2d([[2, 100], [-1, 100]]); // the entropy column's upstream gradient is ignored
+  const g = tf.grad((t: tf.Tensor) =>
+    tf.sum(tf.mul(pickedLogSoftmax(t as tf.Tensor2D, pick, { entropy: true }), up))
+  )(x);
+  const want = [
+    ...[0, 1, 0, 0].map((o) => 2 * (o - 0.25)),
+    ...[0, 0, 0, 1].map((o, j) => -1 * (o - p1[j])),
+  ];
+  assertClose(await g.data(), want, 1e-6, "gradient");
+  tf.dispose([x, out, up, g]);
 });
