@@ -1,5 +1,6 @@
 // Catalog-constrained decoding: per-row state over a CatalogTrie that allows only tokens keeping the current
-// line a prefix of a catalog item, then newline or EOS; optionally no repeats and no seen titles.
+// line a prefix of a catalog item, then newline or EOS; optionally no repeats (exact: per-row counts of used
+// items per trie node, the trie itself shared) and no seen titles.
 import type { CatalogTrie, TrieNode } from "./catalog_trie.ts";
 
 /** A per-row token filter used by generate: which ids may come next, and how a chosen id moves the state. */
@@ -12,32 +13,49 @@ export interface TokenConstraint<S> {
   advance(state: S, token: number): S;
 }
 
-/** State of one row: where the current line is in the trie, and items no longer allowed. */
+/**
+ * State of one row: where the current line is in the trie, and items no longer allowed. The trie is shared
+ * by all rows; a row only counts, per node on the path of each forbidden item, how many items below that
+ * node it has used up (a node stays open while `node.count - blocked` > 0).
+ */
 export interface CatalogState {
   node: TrieNode;
-  /** per node: how many items of its subtree are forbidden */
+  /** per node: how many items of its subtree are forbidden (seen titles, and emitted items with noRepeat) */
   blocked: Map<TrieNode, number>;
+  /** forbidden item ids (canonical: the id the trie keeps for a token sequence) */
   forbidden: Set<number>;
-  /** item ids completed so far, in order */
+  /** item ids completed so far, in order (an item ended by EOS without a newline included) */
   emitted: number[];
 }
 
 /** Options of {@link catalogConstraint}. */
 export interface CatalogConstraintOptions {
-  /** forbid an item already emitted in the same completion @default true */
-  forbidRepeats?: boolean;
+  /**
+   * forbid an item already emitted in the same completion: a prefix stays allowed while it still leads to an
+   * item not yet emitted (nor forbidden); when none is left below it, its token is masked @default true
+   */
+  noRepeat?: boolean;
   /** titles each prompt must not recommend (every year of the title), by prompt index @default none */
   forbiddenTitles?: readonly (readonly string[])[];
   /** allow EOS before the first item (an empty list) @default false */
   allowEmpty?: boolean;
 }
 
+/** The trie node where `item`'s tokens end. */
+function itemNode(trie: CatalogTrie, item: number): TrieNode {
+  let node = trie.root;
+  for (const id of trie.itemTokens[item]) node = node.children.get(id)!;
+  return node;
+}
+
 function forbid(trie: CatalogTrie, state: CatalogState, item: number): void {
-  if (state.forbidden.has(item)) return;
-  state.forbidden.add(item);
+  // an item whose tokens equal an earlier item's is not counted in the trie: block the kept one, once
+  const canonical = itemNode(trie, item).item;
+  if (state.forbidden.has(canonical)) return;
+  state.forbidden.add(canonical);
   let node = trie.root;
   state.blocked.set(node, (state.blocked.get(node) ?? 0) + 1);
-  for (const id of trie.itemTokens[item]) {
+  for (const id of trie.itemTokens[canonical]) {
     node = node.children.get(id)!;
     state.blocked.set(node, (state.blocked.get(node) ?? 0) + 1);
   }
@@ -53,9 +71,13 @@ function open(state: CatalogState, node: TrieNode): boolean {
  * after a complete allowed item also newline and EOS. Tokens merging "\n" with text are never allowed: the
  * output uses the canonical segmentation (see segmentationMismatches).
  *
+ * No dead ends: a token is allowed only if some allowed item lies at or below its node, so every line can be
+ * completed; at a line start with nothing left (every item emitted or forbidden) only EOS is allowed, even
+ * before a first item. With `noRepeat` no completion names an item twice.
+ *
  * @example
  * ```ts
- * const c = catalogConstraint(trie, { forbiddenTitles: [["Heat"]] });
+ * const c = catalogConstraint(trie, { noRepeat: true, forbiddenTitles: [["Heat"]] });
  * const out = await generate(dw, prompts, { constraint: c, eosIds: trie.eosIds, seed: 1 });
  * ```
  */
@@ -63,7 +85,7 @@ export function catalogConstraint(
   trie: CatalogTrie,
   options: CatalogConstraintOptions = {},
 ): TokenConstraint<CatalogState> {
-  const forbidRepeats = options.forbidRepeats ?? true;
+  const noRepeat = options.noRepeat ?? true;
   return {
     start(promptIndex) {
       const state: CatalogState = {
@@ -92,7 +114,11 @@ export function catalogConstraint(
       return out;
     },
     advance(state, token) {
-      if (trie.eosIds.includes(token)) return state;
+      if (trie.eosIds.includes(token)) {
+        if (state.node !== trie.root && state.node.item >= 0) state.emitted.push(state.node.item);
+        state.node = trie.root;
+        return state;
+      }
       if (token === trie.newlineId) {
         const item = state.node.item;
         if (state.node === trie.root || item < 0) {
@@ -101,7 +127,7 @@ export function catalogConstraint(
           );
         }
         state.emitted.push(item);
-        if (forbidRepeats) forbid(trie, state, item);
+        if (noRepeat) forbid(trie, state, item);
         state.node = trie.root;
         return state;
       }

@@ -1,5 +1,5 @@
-// Evaluate a saved checkpoint folder (weights + its tokenizer) on val records: greedy lists scored with
-// lib/reward, one generation per unique conversation. For runs in progress or finished.
+// Evaluate a saved checkpoint folder (weights + its tokenizer) on val records: greedy lists (optionally
+// catalog-constrained, beyond the paper) scored with lib/reward, one generation per unique conversation.
 import { loadCatalog } from "../../catalog/catalog.ts";
 import type { ConversationRecord } from "../../data/record.ts";
 import { readRecords } from "../../data/read_records.ts";
@@ -7,7 +7,7 @@ import { useBackend } from "../../model/backend.ts";
 import { loadCheckpoint } from "../../model/checkpoint.ts";
 import { loadTokenizer } from "../../model/tokenizer/load.ts";
 import { disposeWeights } from "../../model/weights.ts";
-import { evalGeneration, type EvalMetrics } from "./evaluate.ts";
+import { type EvalDecoding, evalGeneration, type EvalGenerationResult } from "./evaluate.ts";
 
 /** Options of {@link evalCheckpoint}. */
 export interface EvalCheckpointOptions {
@@ -25,6 +25,8 @@ export interface EvalCheckpointOptions {
   conversations?: number | null;
   /** @default "wasm" */
   backend?: "wasm" | "cpu";
+  /** greedy, or greedy constrained to the catalog (see EvalDecoding) @default "greedy" */
+  decoding?: EvalDecoding;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface EvalCheckpointOptions {
 export async function evalCheckpoint(
   dir: string,
   options: EvalCheckpointOptions,
-): Promise<{ metrics: EvalMetrics; texts: string[] }> {
+): Promise<EvalGenerationResult> {
   await useBackend(options.backend ?? "wasm");
   const tokenizer = await loadTokenizer(dir);
   const catalog = await loadCatalog(options.catalog);
@@ -54,6 +56,7 @@ export async function evalCheckpoint(
       maxPromptTokens: options.maxPromptTokens ?? 192,
       batchSize: options.batchSize ?? 16,
       conversations: options.conversations,
+      decoding: options.decoding,
     });
   } finally {
     disposeWeights(weights);

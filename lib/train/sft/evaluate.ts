@@ -1,9 +1,12 @@
 // Evaluation on val: completion-only loss, and greedy-decoded lists scored with lib/reward (Recall/NDCG@k,
 // in-catalog share) — one generation per unique conversation, scored against every row that shares it.
+// Beyond the paper: greedy decoding optionally constrained to the catalog trie, with or without repeats.
 import * as tf from "@tensorflow/tfjs";
 import type { Catalog } from "../../catalog/catalog.ts";
 import { conversationKey, type ConversationRecord } from "../../data/record.ts";
 import type { ModelConfig } from "../../model/config.ts";
+import { catalogConstraint } from "../../model/generate/catalog_constraint.ts";
+import { buildCatalogTrie, type CatalogTrie } from "../../model/generate/catalog_trie.ts";
 import { generate } from "../../model/generate/generate.ts";
 import type { TextTokenizer } from "../../model/tokenizer/load.ts";
 import type { DecoderWeights } from "../../model/weights.ts";
@@ -60,6 +63,32 @@ export function groupConversations(
   return [...groups].map(([key, rows]) => ({ key, rows }));
 }
 
+/**
+ * How eval lists are decoded, always greedily: "greedy" unconstrained (the paper's setting); "catalog" every
+ * line a catalog item (lib/model/generate/catalog_constraint.ts, repeats allowed); "catalog-no-repeat" the
+ * same and no item twice in a list.
+ */
+export type EvalDecoding = "greedy" | "catalog" | "catalog-no-repeat";
+
+/** The decodings {@link evalGeneration} accepts. */
+export const EVAL_DECODINGS: readonly EvalDecoding[] = ["greedy", "catalog", "catalog-no-repeat"];
+
+/**
+ * The catalog trie under `tokenizer` (items as `Title (Year)`, newline one token, the tokenizer's EOS).
+ *
+ * @example
+ * ```ts
+ * const trie = tokenizerCatalogTrie(tok, catalog); // build once, pass as catalogTrie to each eval
+ * ```
+ */
+export function tokenizerCatalogTrie(tokenizer: TextTokenizer, catalog: Catalog): CatalogTrie {
+  return buildCatalogTrie(
+    catalog.items,
+    (text) => tokenizer.encode(text, { addSpecialTokens: false }),
+    { eosIds: [tokenizer.eosId] },
+  );
+}
+
 /** Options of {@link evalGeneration}. */
 export interface EvalGenerationOptions {
   catalog: Catalog;
@@ -70,16 +99,28 @@ export interface EvalGenerationOptions {
   batchSize: number;
   /** only the first N conversations @default all */
   conversations?: number | null;
+  /** @default "greedy" (unconstrained) */
+  decoding?: EvalDecoding;
+  /** the catalog's trie under this tokenizer, for the catalog decodings @default built from `catalog` */
+  catalogTrie?: CatalogTrie;
+}
+
+/** Result of {@link evalGeneration}: metrics, the decoded list per conversation, and the decoding used. */
+export interface EvalGenerationResult {
+  metrics: EvalMetrics;
+  texts: string[];
+  decoding: EvalDecoding;
 }
 
 /**
- * Greedy-decode one list per unique conversation and score it against each of its rows.
+ * Greedy-decode one list per unique conversation (unconstrained, or constrained to the catalog per
+ * `decoding`) and score it against each of its rows.
  *
  * @example
  * ```ts
  * const m = await evalGeneration(weights, cfg, tok, valRecords, { catalog, ks: [5, 10, 20],
- *   maxNewTokens: 320, maxPromptTokens: 192, batchSize: 16 });
- * m["ndcg@20"];
+ *   maxNewTokens: 320, maxPromptTokens: 192, batchSize: 16, decoding: "catalog-no-repeat" });
+ * m.metrics["ndcg@20"];
  * ```
  */
 export async function evalGeneration(
@@ -88,7 +129,19 @@ export async function evalGeneration(
   tokenizer: TextTokenizer,
   records: readonly ConversationRecord[],
   options: EvalGenerationOptions,
-): Promise<{ metrics: EvalMetrics; texts: string[] }> {
+): Promise<EvalGenerationResult> {
+  const decoding = options.decoding ?? "greedy";
+  if (!EVAL_DECODINGS.includes(decoding)) {
+    throw new Error(
+      `lib/train/sft/evaluate.ts: decoding: expected one of ${EVAL_DECODINGS.join(", ")}, got ${
+        JSON.stringify(decoding)
+      }`,
+    );
+  }
+  const constraint = decoding === "greedy" ? undefined : catalogConstraint(
+    options.catalogTrie ?? tokenizerCatalogTrie(tokenizer, options.catalog),
+    { noRepeat: decoding === "catalog-no-repeat" },
+  );
   const groups = groupConversations(records).slice(0, options.conversations ?? undefined);
   const totals = emptyTotals(options.ks);
   const texts: string[] = [];
@@ -104,6 +157,7 @@ export async function evalGeneration(
       temperature: 0,
       eosIds: [tokenizer.eosId],
       padId: tokenizer.padId ?? tokenizer.eosId,
+      constraint,
     });
     completions.forEach((c, j) => {
       newTokens += c.tokenIds.length;
@@ -134,5 +188,5 @@ export async function evalGeneration(
     metrics[`recall@${k}`] = s.recall[k];
     metrics[`ndcg@${k}`] = s.ndcg[k];
   }
-  return { metrics, texts };
+  return { metrics, texts, decoding };
 }
