@@ -31,7 +31,9 @@ export const SFT_USAGE =
   --max-seq-len N  --warmup-ratio X  --weight-decay X  --max-grad-norm X
   --eval-every N          greedy val evaluation every N steps and after the last step; 0 = only
                           after the last step (default: the preset's)
-  --eval-conversations N  --save-every N  --max-bad-steps N`;
+  --eval-conversations N  --save-every N  --max-bad-steps N
+  --unlikelihood-weight X item-level unlikelihood weight α (beyond the paper): loss = CE + α·UL, UL
+                          penalising tokens that would repeat an item already listed (default 0: plain CE)`;
 
 const num = z.coerce.number();
 const int = z.coerce.number().int();
@@ -63,6 +65,7 @@ export const SftOptionsSchema = z.strictObject({
   "eval-conversations": int.positive().optional(),
   "save-every": int.positive().optional(),
   "max-bad-steps": int.positive().optional(),
+  "unlikelihood-weight": num.min(0).optional(),
 });
 /** Parsed options of `convrec sft`. */
 export type SftCommandOptions = z.infer<typeof SftOptionsSchema>;
@@ -159,6 +162,7 @@ export async function runSftCommand(
       eval_conversations: opts["eval-conversations"],
       save_every: opts["save-every"],
       max_bad_steps: opts["max-bad-steps"],
+      unlikelihood_weight: opts["unlikelihood-weight"],
     }).filter(([, v]) => v !== undefined),
   );
   const config = parseSftConfig({

@@ -54,6 +54,11 @@ export const SftConfigSchema = z.strictObject({
   keep_checkpoints: z.int().positive().default(2),
   /** stop after this many consecutive non-finite steps */
   max_bad_steps: z.int().positive().default(3),
+  /**
+   * weight α of the item-level unlikelihood term (lib/train/sft/unlikelihood.ts; beyond the paper):
+   * loss = CE + α·UL per completion token; 0 is the paper's plain cross-entropy
+   */
+  unlikelihood_weight: z.number().min(0).default(0),
 });
 
 /** A validated SFT configuration. */

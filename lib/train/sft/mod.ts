@@ -11,3 +11,5 @@ export * from "./presets.ts";
 export * from "./train_step.ts";
 export * from "./trainer.ts";
 export * from "./world_demos.ts";
+export * from "./unlikelihood.ts";
+export * from "./diagnose.ts";

@@ -1,36 +1,82 @@
 // One SFT optimizer step: token-mean completion loss over micro-batches (gradient accumulation), one
 // global-norm clip, one AdamW update; a non-finite loss or gradient norm skips the update (NaN/Inf guard).
 // Logits are formed only at loss-carrying positions (env CONVREC_FULL_LOGITS=1: at all, for A/B timing).
+// Optional item-level unlikelihood term (lib/train/sft/unlikelihood.ts; beyond the paper, off by default).
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../model/config.ts";
 import { forward, forwardRows, fullLogitsPath } from "../../model/decoder.ts";
 import { type AdamWOptions, type AdamWState, adamwUpdate } from "../optim/adamw.ts";
 import { clipScale, globalNorm } from "../optim/clip.ts";
 import { lossRows, type PaddedBatch, weightedNll } from "./loss.ts";
+import { batchNegatives, unlikelihoodSum } from "./unlikelihood.ts";
 
-/** Σ weighted NLL of one micro-batch under `params` (a scalar). */
-export type MicroLoss = (params: Record<string, tf.Variable>, batch: PaddedBatch) => tf.Scalar;
+/**
+ * Receives a named sum term of a micro-loss (e.g. "ce_loss", "ul_loss": Σ over the micro-batch, not yet
+ * divided by tokens); the value is disposed when the loss's tidy ends unless the sink keeps it.
+ */
+export type TermSink = (name: string, value: tf.Scalar) => void;
+
+/** Σ loss of one micro-batch under `params` (a scalar); optional parts go to `terms`. */
+export type MicroLoss = (
+  params: Record<string, tf.Variable>,
+  batch: PaddedBatch,
+  terms?: TermSink,
+) => tf.Scalar;
+
+/** Options of {@link decoderLoss}. */
+export interface DecoderLossOptions {
+  /**
+   * Item-level unlikelihood: loss = Σ NLL + weight · Σ UL (lib/train/sft/unlikelihood.ts); terms
+   * "ce_loss" and "ul_loss" (unweighted) go to the sink. Weight 0 is plain NLL, bit for bit.
+   * @default none
+   */
+  unlikelihood?: { weight: number; closesItem: (id: number) => boolean };
+}
 
 /**
  * The decoder's completion NLL: logits at the loss-carrying positions only ({@link lossRows},
  * forwardRows), then {@link weightedNll}; a batch without such positions, or env CONVREC_FULL_LOGITS=1,
- * takes logits everywhere (same value and gradient up to float rounding).
+ * takes logits everywhere (same value and gradient up to float rounding). With `unlikelihood` (weight > 0)
+ * the item-level UL term is added from the same loss-row logits.
  *
  * @example
  * ```ts
  * const lossFn = decoderLoss(modelConfig);
+ * const ulLossFn = decoderLoss(modelConfig, { unlikelihood: { weight: 0.5, closesItem: itemCloser(tok) } });
  * ```
  */
-export function decoderLoss(config: ModelConfig): MicroLoss {
-  return (params, batch) =>
+export function decoderLoss(config: ModelConfig, options: DecoderLossOptions = {}): MicroLoss {
+  const ul = options.unlikelihood;
+  if (ul !== undefined && !(Number.isFinite(ul.weight) && ul.weight >= 0)) {
+    throw new Error(
+      `lib/train/sft/train_step.ts: decoderLoss: unlikelihood weight ${ul.weight}, expected a finite number ≥ 0`,
+    );
+  }
+  if (ul === undefined || ul.weight === 0) {
+    return (params, batch) =>
+      tf.tidy(() => {
+        const sel = lossRows(batch);
+        if (sel.rows.length === 0 || fullLogitsPath()) {
+          const { logits } = forward(params, config, batch.inputIds); // (B, T, V)
+          return weightedNll(logits, batch.targets, batch.weights);
+        }
+        const logits = forwardRows(params, config, batch.inputIds, sel.rows); // (M, V)
+        return weightedNll(logits, sel.targets, sel.weights);
+      });
+  }
+  return (params, batch, terms) =>
     tf.tidy(() => {
       const sel = lossRows(batch);
-      if (sel.rows.length === 0 || fullLogitsPath()) {
+      if (sel.rows.length === 0) {
         const { logits } = forward(params, config, batch.inputIds); // (B, T, V)
-        return weightedNll(logits, batch.targets, batch.weights);
+        return weightedNll(logits, batch.targets, batch.weights); // no loss rows: no UL either
       }
       const logits = forwardRows(params, config, batch.inputIds, sel.rows); // (M, V)
-      return weightedNll(logits, sel.targets, sel.weights);
+      const nll = weightedNll(logits, sel.targets, sel.weights);
+      const unlikely = unlikelihoodSum(logits, batchNegatives(batch, ul.closesItem));
+      terms?.("ce_loss", nll);
+      terms?.("ul_loss", unlikely);
+      return tf.add(nll, tf.mul(unlikely, ul.weight)) as tf.Scalar;
     });
 }
 
@@ -46,6 +92,8 @@ export interface StepOutcome {
   inputTokens: number;
   /** true when the loss or gradient was non-finite and no update was applied */
   skipped: boolean;
+  /** token-means of the named terms the loss reported (e.g. ce_loss, ul_loss); {} when none */
+  terms: Record<string, number>;
 }
 
 /**
@@ -73,12 +121,19 @@ export async function sftStep(
   const varList = names.map((n) => params[n]);
   let acc: Record<string, tf.Tensor> | null = null;
   let lossSum = 0;
+  const kept: [string, tf.Scalar][] = []; // terms reported by the loss, read after each micro-batch
+  const terms: Record<string, number> = {};
+  const sink: TermSink = (name, value) => kept.push([name, tf.keep(value)]);
   try {
     for (const batch of microBatches) {
       const { value, grads: byVarName } = tf.variableGrads(
-        () => tf.tidy(() => tf.div(options.lossFn(params, batch), lossTokens) as tf.Scalar),
+        () => tf.tidy(() => tf.div(options.lossFn(params, batch, sink), lossTokens) as tf.Scalar),
         varList,
       );
+      for (const [name, t] of kept.splice(0)) {
+        terms[name] = (terms[name] ?? 0) + (await t.data())[0] / lossTokens;
+        t.dispose();
+      }
       const grads = Object.fromEntries(names.map((n) => [n, byVarName[params[n].name]])); // tfjs keys by variable name
       lossSum += (await value.data())[0];
       value.dispose();
@@ -91,7 +146,7 @@ export async function sftStep(
       }
     }
     const gradNorm = await globalNorm(acc!);
-    const outcome = { loss: lossSum, gradNorm, lossTokens, inputTokens };
+    const outcome = { loss: lossSum, gradNorm, lossTokens, inputTokens, terms };
     if (!Number.isFinite(lossSum) || !Number.isFinite(gradNorm)) {
       return { ...outcome, skipped: true };
     }
@@ -102,5 +157,6 @@ export async function sftStep(
     return { ...outcome, skipped: false };
   } finally {
     if (acc !== null) tf.dispose(acc);
+    tf.dispose(kept.map(([, t]) => t));
   }
 }

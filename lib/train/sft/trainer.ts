@@ -1,5 +1,6 @@
 // The SFT loop: data order from (seed, step), one sftStep per optimizer step, StepRecords to
 // runs/<name>/metrics.jsonl and onStep, periodic eval and atomic checkpoints; resumes exactly from the last one.
+// With unlikelihood_weight > 0 training adds the item-level UL term (val loss stays plain CE).
 import * as tf from "@tensorflow/tfjs";
 import { loadCatalog } from "../../catalog/catalog.ts";
 import { type LocatedRecord, readRecords } from "../../data/read_records.ts";
@@ -28,6 +29,7 @@ import { padBatch } from "./loss.ts";
 import { withPlainMatMulGrad } from "./plain_matmul_grad.ts";
 import { sftModelConfig } from "./presets.ts";
 import { decoderLoss, type MicroLoss, sftStep } from "./train_step.ts";
+import { itemCloser } from "./unlikelihood.ts";
 
 /** Options of {@link runSft}. */
 export interface RunSftOptions {
@@ -37,7 +39,10 @@ export interface RunSftOptions {
   onStep?: (record: StepRow) => Promise<void>;
   /** return right after this step is recorded (simulates a crash; for tests) @default never */
   stopAfterStep?: number;
-  /** replaces the decoder loss (tests inject NaN here) @default decoderLoss(modelConfig) */
+  /**
+   * replaces the decoder loss of training and val (tests inject NaN here; unlikelihood_weight is then not
+   * applied) @default decoderLoss(modelConfig)
+   */
   lossFn?: (config: ModelConfig) => MicroLoss;
   /** log lines (skipped steps, checkpoints) @default console.error */
   log?: (line: string) => void;
@@ -160,6 +165,11 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
   const params = toVariables(weights);
   optimizer ??= adamwInit(params);
   const lossFn = (options.lossFn ?? decoderLoss)(modelConfig);
+  const trainLossFn = options.lossFn === undefined && config.unlikelihood_weight > 0
+    ? decoderLoss(modelConfig, {
+      unlikelihood: { weight: config.unlikelihood_weight, closesItem: itemCloser(tokenizer) },
+    })
+    : lossFn;
   const record = async (row: StepRow) => {
     await appendStepRow(metricsPath, row);
     await options.onStep?.(row);
@@ -184,7 +194,7 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
           minLrRatio: config.min_lr_ratio,
         });
         const out = await sftStep(params, optimizer!, micro, {
-          lossFn,
+          lossFn: trainLossFn,
           lr,
           beta1: config.beta1,
           beta2: config.beta2,
@@ -199,6 +209,7 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
           phase: out.skipped ? "skipped" : "train",
           epoch: dataPosition(step, perEpoch).epoch,
           loss: out.loss,
+          ...out.terms, // ce_loss, ul_loss (token means) when unlikelihood_weight > 0
           lr,
           grad_norm: out.gradNorm,
           loss_tokens: out.lossTokens,
