@@ -5,13 +5,19 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { writeFileAtomic } from "../data/atomic_write.ts";
-import { DEFAULT_PYTHON, executeNotebook } from "../notebook/jupyter.ts";
+import {
+  DEFAULT_PYTHON,
+  executeNotebook,
+  type RerunCell,
+  type RerunResult,
+} from "../notebook/jupyter.ts";
 import { fnv1a } from "../report/figure_html.ts";
-import type { RawOptions } from "./args.ts";
+import { type RawOptions, UsageError } from "./args.ts";
 import { parseOverrides, splitSetList } from "./repeated.ts";
 
 export const NB_USAGE =
   `convrec nb <name> [--set key=value …] [--name RUN] [--runs DIR] [--timeout S]
+                [--rerun-cell N [--rerun-replace 'OLD=>NEW']]
 
   <name>          a notebook in notebooks/ without .ipynb, e.g. 01_catalog_and_data
                   (also spelt --notebook NAME)
@@ -21,6 +27,12 @@ export const NB_USAGE =
   --name RUN      run folder name (default: <name>-<hash of the overrides>)
   --runs DIR      parent of the run folder (default runs)
   --timeout S     per-cell timeout in seconds (default 600)
+  --rerun-cell N  after the whole notebook ran, re-run its cell N (0-based index in the .ipynb,
+                  markdown cells counted) once more in the same kernel, as a user re-runs one cell
+  --rerun-replace 'OLD=>NEW'
+                  edit that cell first: every OLD (split at the first =>) becomes NEW, and OLD must
+                  occur, e.g. --rerun-cell 8 --rerun-replace 'rl.run(algo)=>rl.run("gspo")'; the
+                  executed notebook keeps the edited source with its new outputs
 
 Writes DIR/RUN/<name>.ipynb (executed), <name>.html, figures/ (when the notebook declares a
 figures_dir knob) and nb.json (the run's config and summary); prints the paths as JSON.`;
@@ -37,6 +49,8 @@ export const NbOptionsSchema = z.strictObject({
   name: z.string().regex(RUN_NAME, "expected a folder name of letters, digits, _ . = -").optional(),
   runs: z.string().default("runs"),
   timeout: z.coerce.number().positive().default(600),
+  "rerun-cell": z.coerce.number().int().nonnegative().optional(),
+  "rerun-replace": z.string().optional(),
 });
 export type NbOptions = z.infer<typeof NbOptionsSchema>;
 
@@ -57,18 +71,52 @@ export function nbOverrides(set: string | undefined): Record<string, unknown> {
 }
 
 /**
+ * The re-run of `--rerun-cell N [--rerun-replace 'OLD=>NEW']` (split at the first "=>"), undefined
+ * without --rerun-cell. Throws a UsageError for --rerun-replace alone or without "=>".
+ * @example nbRerun({ "rerun-cell": 8, "rerun-replace": "run(a)=>run(b)" }) // { cell: 8, replace: [{ old: "run(a)", new: "run(b)" }] }
+ */
+export function nbRerun(
+  opts: Pick<NbOptions, "rerun-cell" | "rerun-replace">,
+): RerunCell | undefined {
+  const edit = opts["rerun-replace"];
+  if (opts["rerun-cell"] === undefined) {
+    if (edit !== undefined) throw new UsageError("--rerun-replace: needs --rerun-cell N");
+    return undefined;
+  }
+  if (edit === undefined) return { cell: opts["rerun-cell"], replace: [] };
+  const at = edit.indexOf("=>");
+  if (at <= 0) {
+    throw new UsageError(`--rerun-replace ${edit}: expected OLD=>NEW with a non-empty OLD`);
+  }
+  return {
+    cell: opts["rerun-cell"],
+    replace: [{ old: edit.slice(0, at), new: edit.slice(at + 2) }],
+  };
+}
+
+/**
  * The default run name: the notebook name and an 8-hex-digit hash of the overrides (key order does
- * not matter).
+ * not matter) and, when given, the re-run (so it does not overwrite the plain run's folder).
  * @example defaultRunName("01_catalog_and_data", { seed: 7 }) // "01_catalog_and_data-<8 hex>"
  */
-export function defaultRunName(notebook: string, overrides: Record<string, unknown>): string {
-  const canonical = JSON.stringify(Object.keys(overrides).sort().map((k) => [k, overrides[k]]));
-  return `${notebook}-${fnv1a(canonical)}`;
+export function defaultRunName(
+  notebook: string,
+  overrides: Record<string, unknown>,
+  rerun?: RerunCell,
+): string {
+  const pairs: unknown[] = Object.keys(overrides).sort().map((k) => [k, overrides[k]]);
+  if (rerun !== undefined) pairs.push(["--rerun", rerun.cell, rerun.replace ?? []]);
+  return `${notebook}-${fnv1a(JSON.stringify(pairs))}`;
 }
 
 /** The run folder of validated options. */
-export function nbRunDir(opts: Pick<NbOptions, "notebook" | "set" | "name" | "runs">): string {
-  return join(opts.runs, opts.name ?? defaultRunName(opts.notebook, nbOverrides(opts.set)));
+export function nbRunDir(
+  opts: Pick<NbOptions, "notebook" | "set" | "name" | "runs" | "rerun-cell" | "rerun-replace">,
+): string {
+  return join(
+    opts.runs,
+    opts.name ?? defaultRunName(opts.notebook, nbOverrides(opts.set), nbRerun(opts)),
+  );
 }
 
 /**
@@ -102,6 +150,8 @@ export interface NbResult {
   cells: number;
   outputs: number;
   wall_s: number;
+  /** The re-run of `--rerun-cell` (absent without it). */
+  rerun?: RerunResult;
 }
 
 /** Names of the code cell tagged `parameters` that are declared with let/const/var. */
@@ -156,6 +206,7 @@ export async function runNb(
     );
   }
   const overrides = nbOverrides(opts.set);
+  const rerun = nbRerun(opts);
   const dir = nbRunDir(opts);
   const figuresDir = join(dir, "figures");
   const knobs = declaredKnobs(text, path);
@@ -169,6 +220,7 @@ export async function runNb(
     params: parameters,
     timeoutS: opts.timeout,
     onLog: (line) => log(line),
+    rerun,
   });
   const result: NbResult = {
     dir,
@@ -179,6 +231,7 @@ export async function runNb(
     cells: r.cells,
     outputs: r.outputs,
     wall_s: r.wall_s,
+    ...(r.rerun ? { rerun: r.rerun } : {}),
   };
   await writeFileAtomic(
     join(dir, "nb.json"),

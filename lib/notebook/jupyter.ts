@@ -87,6 +87,56 @@ export interface ExecuteOptions {
   python?: string;
   /** Receives the runner's progress lines (one per cell); @default console.error */
   onLog?: (line: string) => void;
+  /** After the whole notebook ran, re-run one cell, edited, in the same kernel (see {@link RerunCell}). */
+  rerun?: RerunCell;
+}
+
+/**
+ * One cell to re-run after the notebook ran, as a user does after editing it in Jupyter: the saved
+ * notebook holds the edited source and the new outputs in that cell, the other cells' outputs as
+ * they were.
+ */
+export interface RerunCell {
+  /** The cell's index in the input notebook (0-based, markdown cells counted). */
+  cell: number;
+  /** Source edits applied in order; every occurrence of `old` becomes `new`, and `old` must occur. */
+  replace?: readonly { old: string; new: string }[];
+}
+
+/** What the runner reports about a {@link RerunCell} re-run. */
+export interface RerunResult {
+  input_cell: number;
+  /** Index in the executed notebook (after the injected parameters cell); null when not re-run. */
+  executed_cell: number | null;
+  replacements: number;
+  execution_count: number | null;
+  wall_s: number | null;
+  /** The edited source that was (or would have been) executed. */
+  source: string;
+}
+
+/**
+ * The runner's arguments for a re-run (`--rerun-cell N --rerun-replace OLD=>NEW`…). Throws when an
+ * `old` contains "=>" (the runner splits at the first one) or is empty, or the cell is not an index.
+ * @example rerunArgs({ cell: 8, replace: [{ old: "rl.run(algo)", new: 'rl.run("gspo")' }] })
+ * // ["--rerun-cell", "8", "--rerun-replace", 'rl.run(algo)=>rl.run("gspo")']
+ */
+export function rerunArgs(rerun: RerunCell): string[] {
+  if (!Number.isInteger(rerun.cell) || rerun.cell < 0) {
+    throw new Error(`executeNotebook: rerun.cell: expected a cell index ≥ 0, got ${rerun.cell}`);
+  }
+  const args = ["--rerun-cell", String(rerun.cell)];
+  (rerun.replace ?? []).forEach((r, i) => {
+    if (r.old === "" || r.old.includes("=>")) {
+      throw new Error(
+        `executeNotebook: rerun.replace[${i}].old: expected non-empty text without "=>", got ${
+          JSON.stringify(r.old)
+        }`,
+      );
+    }
+    args.push("--rerun-replace", `${r.old}=>${r.new}`);
+  });
+  return args;
 }
 
 /** The runner's summary of one execution. */
@@ -99,7 +149,10 @@ export interface ExecuteResult {
   /** Outputs that arrived after their cell's idle status (kept, not lost). */
   late_outputs: number;
   wall_s: number;
-  error: { cell: number; ename: string; evalue: string } | null;
+  /** The first failure; `rerun` is true when it was the re-run of {@link ExecuteOptions.rerun}. */
+  error: { cell: number; ename: string; evalue: string; rerun?: boolean } | null;
+  /** Present when {@link ExecuteOptions.rerun} was given. */
+  rerun?: RerunResult;
 }
 
 async function forwardLines(
@@ -121,7 +174,8 @@ async function forwardLines(
 
 /**
  * Executes `input` headless through real Jupyter with the project kernel, writing
- * `<outDir>/<stem>.ipynb` and `.html`. Throws (message names the failing cell and error; the
+ * `<outDir>/<stem>.ipynb` and `.html`; with `rerun`, then re-runs one edited cell in the same kernel.
+ * Throws (message names the failing cell and error; the
  * executed notebook is still written) when a cell errors or the runner fails.
  * @example
  * const r = await executeNotebook("notebooks/00_smoke.ipynb", { outDir: "runs/smoke", params: { scale: 3 } });
@@ -139,6 +193,7 @@ export async function executeNotebook(input: string, opts: ExecuteOptions): Prom
   if (opts.timeoutS !== undefined) args.push("--timeout", String(opts.timeoutS));
   if (opts.graceS !== undefined) args.push("--grace", String(opts.graceS));
   if (opts.html === false) args.push("--no-html");
+  if (opts.rerun !== undefined) args.push(...rerunArgs(opts.rerun));
   const child = new Deno.Command(opts.python ?? DEFAULT_PYTHON, {
     args,
     env: jupyterEnv(),
@@ -161,7 +216,9 @@ export async function executeNotebook(input: string, opts: ExecuteOptions): Prom
   if (result.error !== null) {
     const e = result.error;
     throw new Error(
-      `executeNotebook: ${input}: cell ${e.cell} failed: ${e.ename}: ${e.evalue} (executed notebook: ${result.notebook})`,
+      `executeNotebook: ${input}: cell ${e.cell}${
+        e.rerun ? " (re-run)" : ""
+      } failed: ${e.ename}: ${e.evalue} (executed notebook: ${result.notebook})`,
       { cause: result },
     );
   }

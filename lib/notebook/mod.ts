@@ -34,6 +34,9 @@ export {
   type NotebookServer,
   type NotebookServerOptions,
   pythonHas,
+  rerunArgs,
+  type RerunCell,
+  type RerunResult,
   runnerPath,
   startNotebookServer,
 } from "./jupyter.ts";

@@ -17,9 +17,17 @@ Parameters convention (the TypeScript analogue of papermill):
     Assignments (not redeclarations) keep the notebook valid TypeScript when its cells are joined
     and type-checked; a key the parameters cell does not declare, or declares with `const`, fails.
 
+Re-running one cell (what a user does after editing a cell in Jupyter):
+  * `--rerun-cell N` (N: the cell's index in the INPUT notebook, 0-based, markdown cells counted)
+    re-executes that code cell once more, after the whole notebook ran without error, in the same
+    kernel; `--rerun-replace OLD=>NEW` (repeatable, applied in order; split at the first `=>`, so OLD
+    cannot contain `=>`) first replaces every occurrence of OLD in its source, and each OLD must occur.
+  * The saved notebook holds the edited source and the re-run's outputs in that cell; the other
+    cells keep their outputs of the first pass, exactly what a user sees after the edit.
+
 Usage:
   /usr/bin/python3 lib/notebook/run_notebook.py NB.ipynb --out-dir DIR [--set k=v]... [--timeout S]
-      [--grace S] [--kernel NAME] [--no-html]
+      [--grace S] [--kernel NAME] [--no-html] [--rerun-cell N [--rerun-replace OLD=>NEW]...]
 Writes DIR/<stem>.ipynb (executed, also when a cell fails) and DIR/<stem>.html, prints one JSON
 summary line on stdout; progress lines go to stderr. Exit 0 ok, 1 a cell failed, 2 bad usage/input.
 """
@@ -98,6 +106,37 @@ def inject_parameters(nb, params, path):
     return idx + 1
 
 
+def parse_replacements(items):
+    """['OLD=>NEW', ...] -> [(OLD, NEW), ...], split at the first `=>`; OLD must be non-empty."""
+    out = []
+    for item in items:
+        old, sep, new = item.partition("=>")
+        if not sep or old == "":
+            raise UsageError(f"--rerun-replace {item!r}: expected OLD=>NEW with a non-empty OLD")
+        out.append((old, new))
+    return out
+
+
+def plan_rerun(nb, cell_index, replacements, path):
+    """The cell to re-run (a cell object of nb, found before injection) and its edited source."""
+    if cell_index is None:
+        if replacements:
+            raise UsageError("--rerun-replace given without --rerun-cell")
+        return None
+    if not 0 <= cell_index < len(nb.cells):
+        raise UsageError(f"{path}: --rerun-cell {cell_index}: expected 0..{len(nb.cells) - 1}")
+    cell = nb.cells[cell_index]
+    tags = cell.get("metadata", {}).get("tags", [])
+    if cell.cell_type != "code" or not cell.source.strip() or "injected-parameters" in tags:
+        raise UsageError(f"{path}: cell {cell_index}: --rerun-cell expects a non-empty code cell, got {cell.cell_type}")
+    source = cell.source
+    for old, new in replacements:
+        if old not in source:
+            raise UsageError(f"{path}: cell {cell_index}: --rerun-replace: {old!r} not found in its source:\n{source}")
+        source = source.replace(old, new)
+    return {"cell": cell, "input_cell": cell_index, "source": source, "replacements": len(replacements)}
+
+
 class GraceNotebookClient(NotebookClient):
     """NotebookClient that does not drop iopub messages published after `status: idle`."""
 
@@ -151,8 +190,9 @@ def log(text):
     print(f"run_notebook: {text}", file=sys.stderr, flush=True)
 
 
-async def execute(nb, client, injected_idx):
-    """Runs every code cell in order; returns None or a dict describing the first failure."""
+async def execute(nb, client, injected_idx, rerun=None):
+    """Runs every code cell in order, then the `rerun` cell (plan_rerun) with its edited source when
+    all succeeded; returns None or a dict describing the first failure (fills rerun's summary keys)."""
     failure = None
     async with client.async_setup_kernel():  # starts the kernel in resources.metadata.path
         # As nbclient's async_execute(): kernel_info first, so the notebook records its language.
@@ -174,8 +214,38 @@ async def execute(nb, client, injected_idx):
             log(f"cell {index}{tag} [{n}/{len(code_cells)}] {status} {time.monotonic() - t0:.2f}s")
             if failure:
                 break
+        if rerun is not None and failure is None:
+            failure = await rerun_cell(nb, client, rerun, len(code_cells) + 1)
         await client.drain(max(client.grace_s, 0.3))
     return failure
+
+
+async def rerun_cell(nb, client, rerun, execution_count):
+    """Re-executes rerun["cell"] with its edited source as execution `execution_count`."""
+    cell = rerun["cell"]
+    index = next(i for i, c in enumerate(nb.cells) if c is cell)
+    await client.drain(max(client.grace_s, 0.3))  # late outputs of the first pass reach their cells first
+    cell.source = rerun["source"]
+    rerun.update(executed_cell=index, execution_count=execution_count)
+    failure = None
+    t0 = time.monotonic()
+    try:
+        await client.async_execute_cell(cell, index, execution_count=execution_count)
+    except CellExecutionError as err:
+        failure = {"cell": index, "ename": err.ename, "evalue": err.evalue, "rerun": True}
+    except (CellTimeoutError, DeadKernelError) as err:
+        failure = {"cell": index, "ename": type(err).__name__, "evalue": str(err).splitlines()[0], "rerun": True}
+    rerun["wall_s"] = round(time.monotonic() - t0, 3)
+    edits = rerun["replacements"]
+    log(f"cell {index} re-run (input cell {rerun['input_cell']}, {edits} edit{'s' * (edits != 1)}) "
+        f"{'FAILED' if failure else 'ok'} {rerun['wall_s']:.2f}s")
+    return failure
+
+
+def rerun_summary(rerun):
+    """The JSON-able part of a rerun plan after execution."""
+    keys = ("input_cell", "executed_cell", "replacements", "execution_count", "wall_s")
+    return {k: rerun.get(k) for k in keys} | {"source": rerun["source"]}
 
 
 def write_atomic(path, text):
@@ -204,11 +274,17 @@ def main(argv):
     ap.add_argument("--grace", type=float, default=0.02, help="quiet seconds after idle (default 0.02)")
     ap.add_argument("--kernel", default=None, help="kernel name (default: the notebook's kernelspec)")
     ap.add_argument("--no-html", action="store_true")
+    ap.add_argument("--rerun-cell", type=int, default=None, metavar="N",
+                    help="after the run, re-run input cell N (0-based) in the same kernel")
+    ap.add_argument("--rerun-replace", action="append", default=[], metavar="OLD=>NEW",
+                    help="edit the re-run cell's source first (repeatable, in order)")
     args = ap.parse_args(argv)
 
     try:
         params = parse_set(args.set)
+        replacements = parse_replacements(args.rerun_replace)
         nb = nbformat.read(args.notebook, as_version=4)
+        rerun = plan_rerun(nb, args.rerun_cell, replacements, args.notebook)
         injected_idx = inject_parameters(nb, params, args.notebook)
     except (UsageError, OSError, nbformat.reader.NotJSONError) as err:
         log(f"error: {err}")
@@ -231,9 +307,11 @@ def main(argv):
         resources={"metadata": {"path": cwd}},
     )
     t0 = time.monotonic()
-    failure = asyncio.run(execute(nb, client, injected_idx))
+    failure = asyncio.run(execute(nb, client, injected_idx, rerun))
     wall_s = time.monotonic() - t0
     nb.metadata["convrec"] = {"parameters": params, "wall_s": round(wall_s, 3)}
+    if rerun is not None:
+        nb.metadata["convrec"]["rerun"] = rerun_summary(rerun)
 
     out_nb = os.path.join(args.out_dir, stem + ".ipynb")
     write_atomic(out_nb, nbformat.writes(nb))
@@ -254,9 +332,12 @@ def main(argv):
         "wall_s": round(wall_s, 3),
         "error": failure,
     }
+    if rerun is not None:
+        summary["rerun"] = rerun_summary(rerun)
     print(json.dumps(summary), flush=True)
     if failure:
-        log(f"error: {args.notebook}: cell {failure['cell']} failed: {failure['ename']}: {failure['evalue']}")
+        again = " (re-run)" if failure.get("rerun") else ""
+        log(f"error: {args.notebook}: cell {failure['cell']}{again} failed: {failure['ename']}: {failure['evalue']}")
         return 1
     return 0
 
