@@ -1,7 +1,8 @@
 // Training and KV-cache generation tokens/s of the decoder presets on each CPU backend (wasm, cpu,
 // cpu-blas), side by side with PyTorch CPU (tests/reference/torch_speed.py, same dims, same session).
-// `deno run` prints the table (env BENCH_PRESETS / BENCH_BACKENDS / BENCH_WHAT pick rows); `deno bench`
-// times the same steps as Deno.bench cases.
+// `deno run` prints the table (env BENCH_PRESETS / BENCH_BACKENDS / BENCH_WHAT=train,generate,optim pick
+// rows; BENCH_AB=1|optim adds a legacy row, alternating; BENCH_PROFILE=1 per-kernel times; BENCH_TORCH=0
+// skips torch); `deno bench` times the same steps as Deno.bench cases.
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/model/backend.ts";
 import { useBlasBackend } from "../../lib/model/blas/blas_backend.ts";
@@ -9,6 +10,10 @@ import { openBlasAvailable } from "../../lib/model/blas/openblas.ts";
 import { disposeKvCache, forward, type KvCache } from "../../lib/model/decoder.ts";
 import { type ModelConfig, presetConfig, type PresetName } from "../../lib/model/config.ts";
 import { disposeWeights, initWeights } from "../../lib/model/weights.ts";
+import { fusedWeightedNll } from "../../lib/model/blas/fused_cross_entropy.ts";
+import { fusedOpsActive } from "../../lib/model/blas/fused_kernels.ts";
+import { adamwInit, adamwUpdate, disposeAdamW } from "../../lib/train/optim/adamw.ts";
+import { clipScale, globalNorm } from "../../lib/train/optim/clip.ts";
 
 /** Workload shared with torch_speed.py (pass the same numbers there). */
 export const WORKLOAD = { trainBatch: 8, trainSeq: 64, genBatch: 8, genPrompt: 16, genTokens: 32 };
@@ -28,32 +33,67 @@ function ids(B: number, T: number, vocab: number, mult: number): number[][] {
   );
 }
 
-/** A train-step closure (forward + CE loss + backward + Adam) and its teardown. */
+/**
+ * A train-step closure and its teardown: forward, mean next-token cross-entropy (the fused one on cpu-blas,
+ * as SFT runs it), backward, global-norm clipping to 1 and AdamW (lib/train/optim, as sftStep does).
+ */
 function trainer(config: ModelConfig) {
   const { trainBatch: B, trainSeq: T } = WORKLOAD, V = config.vocab_size;
   const init = initWeights(config, { seed: 0 });
   const vars = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, tf.variable(v)]));
   disposeWeights(init);
-  const opt = tf.train.adam(1e-3);
+  const names = Object.keys(vars).sort(), varList = names.map((n) => vars[n]);
+  const opt = adamwInit(vars);
   const seq = ids(B, T + 1, V, 17);
-  const onehot = new Float32Array(B * T * V); // (B, T, V) next-token targets
-  seq.forEach((r, b) => r.slice(1).forEach((id, t) => (onehot[(b * T + t) * V + id] = 1)));
+  const targets = Int32Array.from(seq.flatMap((r) => r.slice(1))); // (B·T) next-token ids
+  const weights = new Float32Array(B * T).fill(1 / (B * T)); // mean over positions
+  const onehot = new Float32Array(B * T * V); // (B, T, V) for the stock loss off cpu-blas
+  targets.forEach((id, n) => (onehot[n * V + id] = 1));
   const target = tf.tensor3d(onehot, [B, T, V]);
   const inputs = seq.map((r) => r.slice(0, T));
-  const step = () => {
-    const loss = opt.minimize(() => {
-      const { logits } = forward(vars, config, inputs); // (B, T, V)
-      return tf.losses.softmaxCrossEntropy(target, logits) as tf.Scalar;
-    }, true)!;
-    const v = loss.dataSync()[0];
-    loss.dispose();
+  const step = async () => {
+    const { value, grads: byVar } = tf.variableGrads(() =>
+      tf.tidy(() => {
+        const { logits } = forward(vars, config, inputs); // (B, T, V)
+        return (fusedOpsActive()
+          ? fusedWeightedNll(logits, targets, weights)
+          : tf.losses.softmaxCrossEntropy(target, logits)) as tf.Scalar;
+      }), varList);
+    const grads = Object.fromEntries(names.map((n) => [n, byVar[vars[n].name]]));
+    const norm = await globalNorm(grads);
+    adamwUpdate(vars, grads, opt, { lr: 1e-3, gradScale: clipScale(norm, 1) });
+    tf.dispose(Object.values(grads));
+    const v = (await value.data())[0];
+    value.dispose();
     return v;
   };
   const dispose = () => {
     tf.dispose([target, ...Object.values(vars)]);
-    opt.dispose();
+    disposeAdamW(opt);
   };
   return { step, dispose, tokens: B * T };
+}
+
+/**
+ * The optimizer part of a train step alone: global norm + clip scale + AdamW (weight decay 0.01) over every
+ * parameter of `config`, with fixed gradients (0.5·W). For BENCH_WHAT=optim A/B runs (no torch peer row).
+ */
+function optimizer(config: ModelConfig) {
+  const init = initWeights(config, { seed: 0 });
+  const vars = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, tf.variable(v)]));
+  const grads = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, tf.mul(v, 0.5)]));
+  disposeWeights(init);
+  const opt = adamwInit(vars);
+  const step = async () => {
+    const norm = await globalNorm(grads);
+    adamwUpdate(vars, grads, opt, { lr: 1e-3, weightDecay: 0.01, gradScale: clipScale(norm, 1) });
+    return norm;
+  };
+  const dispose = () => {
+    tf.dispose([...Object.values(grads), ...Object.values(vars)]);
+    disposeAdamW(opt);
+  };
+  return { step, dispose, tokens: WORKLOAD.trainBatch * WORKLOAD.trainSeq };
 }
 
 /** Greedy generation with the KV cache: prefill genPrompt tokens, then genTokens - 1 cached steps. */
@@ -86,26 +126,34 @@ function generator(config: ModelConfig) {
   return { run, dispose: () => disposeWeights(weights), tokens: B * N };
 }
 
-function medianMs(fn: () => unknown, runs: number): { median: number; runs: number[] } {
-  fn(); // warm-up
-  const ts = Array.from({ length: runs }, () => {
+async function medianMs(
+  fn: () => unknown,
+  runs: number,
+): Promise<{ median: number; runs: number[] }> {
+  await fn(); // warm-up
+  const ts: number[] = [];
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    fn();
-    return performance.now() - t0;
-  });
+    await fn();
+    ts.push(performance.now() - t0);
+  }
   const s = [...ts].sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)], runs: ts.map((t) => Math.round(t)) };
 }
 
-/** medianMs of `fn` with env CONVREC_BLAS_LEGACY off and on, alternating which runs first. */
-function alternateMs(fn: () => unknown, runs: number) {
-  const setLegacy = (on: boolean) => Deno.env.set("CONVREC_BLAS_LEGACY", on ? "1" : "0");
+/**
+ * medianMs of `fn` with env `flag` off ("0") and on ("1"), alternating which runs first: flag
+ * CONVREC_BLAS_LEGACY (the older cpu-blas kernels) or CONVREC_OPTIM_LEGACY (AdamW and the global norm
+ * as tf-op chains).
+ */
+async function alternateMs(fn: () => unknown, runs: number, flag: string) {
+  const setLegacy = (on: boolean) => Deno.env.set(flag, on ? "1" : "0");
   const ts: Record<"cur" | "leg", number[]> = { cur: [], leg: [] };
   for (let i = -1; i < runs; i++) { // i = -1: warm-up of both
     for (const legacy of i % 2 === 0 ? [false, true] : [true, false]) {
       setLegacy(legacy);
       const t0 = performance.now();
-      fn();
+      await fn();
       if (i >= 0) ts[legacy ? "leg" : "cur"].push(performance.now() - t0);
     }
   }
@@ -116,10 +164,32 @@ function alternateMs(fn: () => unknown, runs: number) {
   });
 }
 
+/** BENCH_PROFILE=1: per-kernel wall times (tf.profile) of one step after a warm-up, to stderr. */
+async function profileStep(fn: () => unknown, label: string): Promise<void> {
+  await fn();
+  const t0 = performance.now();
+  const info = await tf.profile(() => fn() as tf.TensorContainer);
+  const wall = performance.now() - t0;
+  const by = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = by.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    e.calls++;
+    by.set(k.name, e);
+  }
+  const total = [...by.values()].reduce((a, e) => a + e.ms, 0);
+  console.error(`profile ${label}: wall ${wall.toFixed(0)} ms, kernels ${total.toFixed(0)} ms`);
+  for (const [name, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
+    console.error(
+      `  ${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms ${`${e.calls}`.padStart(5)} calls`,
+    );
+  }
+}
+
 interface Row {
   peer: string;
   preset: PresetName;
-  what: "train" | "generate";
+  what: "train" | "generate" | "optim";
   tokens_per_s: number;
   median_ms: number;
   runs_ms: number[];
@@ -184,10 +254,13 @@ async function sideBySide(runs: number, threads: number): Promise<void> {
   const rows: Row[] = [];
   const presets = envList("BENCH_PRESETS", ["builtin-small", "builtin-large"] as const);
   const backends = envList("BENCH_BACKENDS", BACKENDS);
-  const whats = envList("BENCH_WHAT", ["train", "generate"] as const);
+  const whats = Deno.env.get("BENCH_WHAT")
+    ? envList("BENCH_WHAT", ["train", "generate", "optim"] as const)
+    : (["train", "generate"] as const);
   for (const preset of presets) {
     const config = presetConfig(preset);
-    rows.push(...await torchRows(preset, threads, runs));
+    // BENCH_TORCH=0: ours only (for A/B runs); the "vs torch" column is then "—"
+    if (Deno.env.get("BENCH_TORCH") !== "0") rows.push(...await torchRows(preset, threads, runs));
     for (const backend of backends) {
       for (const what of whats) {
         const why = skipReason(backend, preset, what);
@@ -196,20 +269,31 @@ async function sideBySide(runs: number, threads: number): Promise<void> {
           continue;
         }
         await select(backend, threads);
-        const job = what === "train" ? trainer(config) : generator(config);
+        const job = what === "train"
+          ? trainer(config)
+          : what === "optim"
+          ? optimizer(config)
+          : generator(config);
         const n = backend === "cpu" || (backend === "wasm" && preset === "builtin-large")
           ? 1
           : runs;
-        const fn = what === "train"
-          ? (job as ReturnType<typeof trainer>).step
-          : (job as ReturnType<typeof generator>).run;
-        // BENCH_AB=1: cpu-blas also under CONVREC_BLAS_LEGACY=1, alternating run by run
-        const ab = backend === "cpu-blas" && Deno.env.get("BENCH_AB") === "1";
-        const results = ab ? alternateMs(fn, n) : [{ ...medianMs(fn, n), legacy: false }];
+        const fn = "step" in job ? job.step : job.run;
+        if (Deno.env.get("BENCH_PROFILE") === "1") {
+          await profileStep(fn, `${preset} ${what} ${backend}`);
+        }
+        // BENCH_AB=1 (or =optim): cpu-blas also under CONVREC_BLAS_LEGACY=1 (CONVREC_OPTIM_LEGACY=1),
+        // alternating run by run
+        const abFlag = { "1": "CONVREC_BLAS_LEGACY", optim: "CONVREC_OPTIM_LEGACY" }[
+          Deno.env.get("BENCH_AB") ?? ""
+        ];
+        const ab = backend === "cpu-blas" && abFlag !== undefined;
+        const results = ab
+          ? await alternateMs(fn, n, abFlag!)
+          : [{ ...await medianMs(fn, n), legacy: false }];
         job.dispose();
         for (const r of results) {
           const row: Row = {
-            peer: `ours ${backend}${r.legacy ? " (legacy)" : ""}`,
+            peer: `ours ${backend}${r.legacy ? ` (${abFlag}=1)` : ""}`,
             preset,
             what,
             tokens_per_s: job.tokens / r.median * 1000,
@@ -229,11 +313,11 @@ async function sideBySide(runs: number, threads: number): Promise<void> {
     const torch = rows.find((t) =>
       t.peer.startsWith("torch") && t.preset === r.preset && t.what === r.what
     );
-    if (!torch) continue; // a torch row filtered out by BENCH_WHAT
+    const vs = torch ? `${(r.tokens_per_s / torch.tokens_per_s).toFixed(2)}×` : "—";
     console.log(
       `| ${r.preset} | ${r.what} | ${r.peer} | ${r.tokens_per_s.toFixed(0)} | ${
         r.median_ms.toFixed(0)
-      } | ${r.runs_ms.join(", ")} | ${(r.tokens_per_s / torch.tokens_per_s).toFixed(2)}× |`,
+      } | ${r.runs_ms.join(", ")} | ${vs} |`,
     );
   }
 }
@@ -265,7 +349,7 @@ if (import.meta.main) {
               const j = what === "train" ? trainer(config) : generator(config);
               job = { run: "step" in j ? j.step : j.run, dispose: j.dispose };
             }
-            job.run();
+            await job.run();
           },
         });
       }

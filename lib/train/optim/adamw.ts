@@ -1,6 +1,7 @@
 // AdamW (Loshchilov & Hutter): Adam moments with bias correction and decoupled weight decay, as
 // torch.optim.AdamW. Departs from the paper's Adam β2 0.99 for SFT only by default (0.999, torch's).
 import * as tf from "@tensorflow/tfjs";
+import { adamwValues, fusedOptimActive } from "./fused_adamw.ts";
 
 /** Hyper-parameters of one AdamW update. */
 export interface AdamWOptions {
@@ -51,7 +52,9 @@ export function disposeAdamW(state: AdamWState): void {
 
 /**
  * Apply one AdamW update in place: `variables` are assigned their new values, `state` gets new moments
- * (the old ones are disposed) and step + 1. Gradients are not disposed.
+ * (the old ones are disposed) and step + 1. Gradients are not disposed. On the cpu and cpu-blas backends
+ * each parameter is updated in one typed-array pass (fused_adamw.ts; same formula, float64 inside, so
+ * results differ from the tf-op chain by float32 rounding only).
  *
  * @example
  * ```ts
@@ -76,21 +79,50 @@ export function adamwUpdate(
     if (g0 === undefined) {
       throw new Error(`lib/train/optim/adamw.ts: adamwUpdate: no gradient for parameter "${name}"`);
     }
+    const decayed = wd > 0 && decays(name, p);
+    if (fusedOptimActive([p, g0, state.m[name], state.v[name]])) {
+      const out = adamwValues(
+        p.dataSync() as Float32Array,
+        g0.dataSync() as Float32Array,
+        state.m[name].dataSync() as Float32Array,
+        state.v[name].dataSync() as Float32Array,
+        {
+          beta1: b1,
+          beta2: b2,
+          eps,
+          lr,
+          weightDecay: decayed ? wd : 0,
+          gradScale: scale,
+          biasCorrection1: bc1,
+          biasCorrection2: bc2,
+        },
+      );
+      swap(state, name, tf.tensor(out.m, p.shape, "float32"), tf.tensor(out.v, p.shape, "float32"));
+      const next = tf.tensor(out.p, p.shape, "float32");
+      p.assign(next);
+      next.dispose();
+      continue;
+    }
     const [m, v, next] = tf.tidy(() => {
       const g = scale === 1 ? g0 : tf.mul(g0, scale);
       const m = tf.add(tf.mul(state.m[name], b1), tf.mul(g, 1 - b1));
       const v = tf.add(tf.mul(state.v[name], b2), tf.mul(tf.square(g), 1 - b2));
       const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
       const stepDir = tf.div(m, denom); // Adam direction before lr / bc1
-      const decayed = wd > 0 && decays(name, p) ? tf.mul(p, 1 - lr * wd) : p;
-      return [m, v, tf.sub(decayed, tf.mul(stepDir, lr / bc1))];
+      const kept = decayed ? tf.mul(p, 1 - lr * wd) : p;
+      return [m, v, tf.sub(kept, tf.mul(stepDir, lr / bc1))];
     });
-    state.m[name].dispose();
-    state.v[name].dispose();
-    state.m[name] = m;
-    state.v[name] = v;
+    swap(state, name, m, v);
     p.assign(next);
     next.dispose();
   }
   state.step = t;
+}
+
+/** Replace the moments of `name` in `state` by `m` and `v`, disposing the old ones. */
+function swap(state: AdamWState, name: string, m: tf.Tensor, v: tf.Tensor): void {
+  state.m[name].dispose();
+  state.v[name].dispose();
+  state.m[name] = m;
+  state.v[name] = v;
 }

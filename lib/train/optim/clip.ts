@@ -1,12 +1,14 @@
 // Global-norm gradient clipping (as torch.nn.utils.clip_grad_norm_): one L2 norm over every gradient,
 // all scaled by min(1, max/norm). The norm is read back once per step (also logged and NaN-checked).
 import * as tf from "@tensorflow/tfjs";
+import { fusedOptimActive, sumOfSquares } from "./fused_adamw.ts";
 
 /** Gradients keyed like the parameters they belong to. */
 export type NamedGrads = Record<string, tf.Tensor>;
 
 /**
- * The L2 norm over all gradients, as a JS number (NaN/Infinity when any gradient is non-finite).
+ * The L2 norm over all gradients, as a JS number (NaN/Infinity when any gradient is non-finite). On the cpu
+ * and cpu-blas backends: one read pass per gradient (fused_adamw.ts), no intermediate tensors.
  *
  * @example
  * ```ts
@@ -14,6 +16,12 @@ export type NamedGrads = Record<string, tf.Tensor>;
  * ```
  */
 export async function globalNorm(grads: NamedGrads): Promise<number> {
+  const names = Object.keys(grads).sort();
+  if (fusedOptimActive(names.map((k) => grads[k]))) {
+    let total = 0; // float64 over all gradients
+    for (const k of names) total += sumOfSquares(grads[k].dataSync() as Float32Array);
+    return Math.sqrt(total);
+  }
   const total = tf.tidy(() => {
     const squares = Object.keys(grads).sort().map((k) => tf.sum(tf.square(grads[k]))); // scalars
     return squares.length === 0 ? tf.scalar(0) : tf.addN(squares);

@@ -2,4 +2,5 @@
 // shared by SFT and RL.
 export * from "./adamw.ts";
 export * from "./clip.ts";
+export * from "./fused_adamw.ts";
 export * from "./schedule.ts";
