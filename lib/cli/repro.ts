@@ -4,22 +4,17 @@
 import { join } from "node:path";
 import { parseOptions, type RawOptions } from "./args.ts";
 import type { CommandPermissions } from "./commands.ts";
-import { runReproduction } from "../train/repro/driver.ts";
-import { parseJobId, runReproJob } from "../train/repro/jobs.ts";
 import {
   REPRO_USAGE,
   type ReproCliOptions,
   ReproOptionsSchema,
   reproSetup,
+  runRepro,
 } from "../train/repro/main.ts";
-import { selectMethods } from "../train/repro/methods.ts";
 import { reproPermissionFlags } from "../train/repro/processes.ts";
-import { writeReproReport } from "../train/repro/report.ts";
 
 /** Usage text of `convrec repro` (the driver's options). */
 export const REPRO_CLI_USAGE = REPRO_USAGE.replace(/^lib\/train\/repro\/main\.ts/, "convrec repro");
-
-const on = (v: true | "true" | "false" | undefined) => v === true || v === "true";
 
 /** Which {@link CommandPermissions} list each `--allow-…=a,b` flag fills. */
 const FLAG_KEYS = {
@@ -67,49 +62,13 @@ export function reproPermissions(raw: RawOptions): CommandPermissions {
   );
 }
 
-/** The seeds of `--seeds`, failing on anything but integers ≥ 0 (32-bit). */
-function seedList(seeds: readonly string[]): number[] {
-  return seeds.map((s) => {
-    const n = Number(s);
-    if (!/^\d+$/.test(s) || n > 0xffffffff) {
-      throw new Error(`lib/cli/repro.ts: --seeds: "${s}": expected integers ≥ 0`);
-    }
-    return n;
-  });
-}
-
 /**
- * Runs the reproduction from raw options: `--print-flags` prints the driver's least-privilege flags,
- * `--job ID` runs one job here, else every pending job as a process and then table.md + figures/
- * (printed). Throws naming the failed jobs after writing the report of the others.
+ * Runs the reproduction from raw options (the driver's {@link runRepro}): `--print-flags`, `--job ID`,
+ * or every pending job then table.md + figures/. Throws naming the failed jobs after the report.
  * @example await runReproCommand(parseOptions(ReproOptionsSchema, { init: "ck", preset: "smoke" }), raw);
  */
-export async function runReproCommand(
+export const runReproCommand: (
   opts: ReproCliOptions,
   raw: RawOptions,
-  log: (line: string) => void = console.log,
-): Promise<void> {
-  const setup = reproSetup(opts);
-  if (on(opts["print-flags"])) {
-    log(reproPermissionFlags({ ...setup, backend: opts.backend }, { run: true }).join(" "));
-    return;
-  }
-  if (opts.job !== undefined) {
-    await runReproJob(setup, parseJobId(opts.job));
-    return;
-  }
-  let failed: string[] = [];
-  if (!on(opts["report-only"])) {
-    const { jobs: _j, "report-only": _r, ...childRaw } = raw;
-    const summary = await runReproduction(setup, {
-      methods: selectMethods(opts.methods),
-      seeds: seedList(opts.seeds),
-      jobs: opts.jobs,
-      flags: reproPermissionFlags({ ...setup, backend: opts.backend }, { run: false }),
-      args: Object.entries(childRaw).map(([k, v]) => v === true ? `--${k}` : `--${k}=${v}`),
-    });
-    failed = summary.failed.map((f) => `${f.id} (exit ${f.code})`);
-  }
-  log(await writeReproReport(opts.out));
-  if (failed.length > 0) throw new Error(`failed jobs: ${failed.join(", ")}`);
-}
+  log?: (line: string) => void,
+) => Promise<void> = runRepro;

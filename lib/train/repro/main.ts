@@ -88,19 +88,27 @@ function seedList(seeds: readonly string[]): number[] {
   });
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const raw = splitArgs(argv).options;
-  const opts = parseOptions(ReproOptionsSchema, raw);
+/**
+ * Runs the reproduction from parsed and raw options: `--print-flags` logs the driver's least-privilege
+ * flags, `--job ID` runs one job in this process, else every pending job as a process and then
+ * table.md + figures/ (logged). Throws naming the failed jobs after writing the report of the others.
+ * @example await runRepro(parseOptions(ReproOptionsSchema, raw), raw);
+ */
+export async function runRepro(
+  opts: ReproCliOptions,
+  raw: Record<string, unknown>,
+  log: (line: string) => void = console.log,
+): Promise<void> {
   const setup = reproSetup(opts);
   if (on(opts["print-flags"])) {
-    console.log(reproPermissionFlags({ ...setup, backend: opts.backend }, { run: true }).join(" "));
-    return 0;
+    log(reproPermissionFlags({ ...setup, backend: opts.backend }, { run: true }).join(" "));
+    return;
   }
   if (opts.job !== undefined) {
     await runReproJob(setup, parseJobId(opts.job));
-    return 0;
+    return;
   }
-  let failed = 0;
+  let failed: string[] = [];
   if (!on(opts["report-only"])) {
     const { jobs: _j, "report-only": _r, ...childRaw } = raw;
     const summary = await runReproduction(setup, {
@@ -110,15 +118,29 @@ async function main(argv: readonly string[]): Promise<number> {
       flags: reproPermissionFlags({ ...setup, backend: opts.backend }, { run: false }),
       args: Object.entries(childRaw).map(([k, v]) => v === true ? `--${k}` : `--${k}=${v}`),
     });
-    failed = summary.failed.length;
-    if (failed > 0) {
-      console.error(
-        `repro: failed jobs: ${summary.failed.map((f) => `${f.id} (exit ${f.code})`).join(", ")}`,
-      );
-    }
+    failed = summary.failed.map((f) => `${f.id} (exit ${f.code})`);
   }
-  console.log(await writeReproReport(opts.out));
-  return failed > 0 ? 1 : 0;
+  log(await writeReproReport(opts.out));
+  if (failed.length > 0) throw new ReproJobsFailed(failed);
+}
+
+/** Thrown by {@link runRepro} when job processes failed (after the report was written). */
+export class ReproJobsFailed extends Error {
+  constructor(readonly jobs: string[]) {
+    super(`failed jobs: ${jobs.join(", ")}`);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const raw = splitArgs(argv).options;
+  try {
+    await runRepro(parseOptions(ReproOptionsSchema, raw), raw);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ReproJobsFailed)) throw e;
+    console.error(`repro: ${e.message}`);
+    return 1;
+  }
 }
 
 if (import.meta.main) {
