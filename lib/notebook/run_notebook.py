@@ -297,17 +297,34 @@ def main(argv):
     os.makedirs(args.out_dir, exist_ok=True)
     stem = os.path.splitext(os.path.basename(args.notebook))[0]
     cwd = os.path.dirname(os.path.abspath(args.notebook))
-    client = GraceNotebookClient(
-        nb,
-        args.grace,
-        kernel_name=kernel,
-        timeout=int(args.timeout),
-        iopub_timeout=10,
-        startup_timeout=120,
-        resources={"metadata": {"path": cwd}},
-    )
+
+    def make_client(notebook):
+        return GraceNotebookClient(
+            notebook,
+            args.grace,
+            kernel_name=kernel,
+            timeout=int(args.timeout),
+            iopub_timeout=10,
+            startup_timeout=120,
+            resources={"metadata": {"path": cwd}},
+        )
+
     t0 = time.monotonic()
-    failure = asyncio.run(execute(nb, client, injected_idx, rerun))
+    for attempt in (1, 2):
+        client = make_client(nb)
+        try:
+            failure = asyncio.run(execute(nb, client, injected_idx, rerun))
+            break
+        except ValueError as err:
+            # jupyter_client rejects a kernel message whose HMAC does not verify ("Invalid Signature"),
+            # seen rarely from the Deno kernel on a loaded machine. Nothing more from that kernel can be
+            # trusted, so start over once: a fresh kernel and a freshly read notebook (wall_s counts both).
+            if attempt == 2 or "Invalid Signature" not in str(err):
+                raise
+            log(f"kernel message failed verification ({err}); re-running the notebook once with a fresh kernel")
+            nb = nbformat.read(args.notebook, as_version=4)
+            rerun = plan_rerun(nb, args.rerun_cell, replacements, args.notebook)
+            injected_idx = inject_parameters(nb, params, args.notebook)
     wall_s = time.monotonic() - t0
     nb.metadata["convrec"] = {"parameters": params, "wall_s": round(wall_s, 3)}
     if rerun is not None:
