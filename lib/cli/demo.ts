@@ -49,7 +49,7 @@ export { type DemoRow, resultsTable } from "./demo_results.ts";
 
 export const DEMO_USAGE =
   `convrec demo [--preset builtin-small|smoke] [--seed N] [--via auto|jupyter|lib]
-             [--backend auto|cpu-blas|wasm|cpu] [--out DIR] [--cache DIR]
+             [--backend auto|cpu-blas|wasm|cpu|webgpu] [--out DIR] [--cache DIR]
 
   --preset P   builtin-small (default: the built-in model, the default world) or smoke (a tiny
                model and world, seconds; for tests)

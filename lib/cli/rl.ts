@@ -31,7 +31,7 @@ export const RL_USAGE =
   --preset NAME        ${RL_PRESETS.join(" | ")} (default default: 25 steps, 4 prompts × G 4)
   --resume             continue runs/NAME from its last checkpoint
   --steps N  --prompts N  --group-size N  --max-new-tokens N  --lr X  --beta X  --mu N
-  --eps-low X  --eps-high X  --no-shaping  --seed N  --backend wasm|cpu|cpu-blas
+  --eps-low X  --eps-high X  --no-shaping  --seed N  --backend wasm|cpu|cpu-blas|webgpu
   --save-every N
 No evaluation runs during RL (no --eval-every): test metrics come from the reproduction driver
 (lib/train/repro/main.ts) or from evaluating a checkpoint.`;
@@ -62,7 +62,7 @@ export const RlOptionsSchema = z.strictObject({
   "eps-high": num.positive().optional(),
   "no-shaping": flag.optional(),
   seed: int.min(0).optional(),
-  backend: z.enum(["wasm", "cpu", "cpu-blas"]).optional(),
+  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).optional(),
   "save-every": int.positive().optional(),
 });
 /** Parsed options of `convrec rl`. */

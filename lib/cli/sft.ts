@@ -27,7 +27,7 @@ export const SFT_USAGE =
   --model NAME            ${SFT_MODEL_PRESETS.join(" | ")} (default builtin-small)
   --preset NAME           training settings: builtin-small | smoke (default builtin-small)
   --resume                continue runs/NAME from its last checkpoint
-  --seed N  --backend wasm|cpu|cpu-blas  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
+  --seed N  --backend wasm|cpu|cpu-blas|webgpu  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
   --max-seq-len N  --warmup-ratio X  --weight-decay X  --max-grad-norm X
   --eval-every N          greedy val evaluation every N steps and after the last step; 0 = only
                           after the last step (default: the preset's)
@@ -51,7 +51,7 @@ export const SftOptionsSchema = z.strictObject({
   preset: z.enum(["builtin-small", "smoke"]).default("builtin-small"),
   resume: flag.optional(),
   seed: int.min(0).optional(),
-  backend: z.enum(["wasm", "cpu", "cpu-blas"]).optional(),
+  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).optional(),
   lr: num.positive().optional(),
   "batch-size": int.positive().optional(),
   "grad-accum": int.positive().optional(),

@@ -226,7 +226,7 @@ export interface PathQuery {
   readonly device: GpuHandle | GpuInfo | null;
   /** Estimated time of the CPU path for this piece of work. */
   readonly estimatedCpuMs: number;
-  /** Cost of one submit + readback. @default 11.5 on a software adapter, 0.5 otherwise */
+  /** Cost of one submit + readback. @default SOFTWARE_SUBMIT_MS or HARDWARE_SUBMIT_MS */
   readonly submitCostMs?: number;
   /** Estimated kernel time excluding the submit cost, when known (e.g. from a measured bench). */
   readonly estimatedGpuMs?: number;
@@ -242,6 +242,14 @@ export interface PathChoice {
 export const SOFTWARE_SUBMIT_MS = 11.5;
 
 /**
+ * Submit + readback latency measured on a real GPU (NVIDIA H200, Vulkan, Deno 2.9.6): 12.2 ms fixed +
+ * 6.2 ns/token for the rank objective (tests/bench/rl_kernels_bench.ts, tests/bench/README_model_speed.md).
+ * About the software adapter's floor: the readback latency is Deno's (buffer map polling), not the
+ * adapter's, so a hardware adapter does not make small dispatches cheap.
+ */
+export const HARDWARE_SUBMIT_MS = 12.2;
+
+/**
  * Picks the GPU only where it pays: a device exists, the work outweighs the submit cost, and — on a
  * software adapter, which shares the CPU cores — a measured GPU estimate beats the CPU estimate.
  *
@@ -254,7 +262,7 @@ export function choosePath(query: PathQuery): PathChoice {
   const { device, estimatedCpuMs, estimatedGpuMs } = query;
   if (device === null) return { path: "cpu", reason: "no GPU device" };
   const info = "info" in device ? device.info : device;
-  const submit = query.submitCostMs ?? (info.isSoftware ? SOFTWARE_SUBMIT_MS : 0.5);
+  const submit = query.submitCostMs ?? (info.isSoftware ? SOFTWARE_SUBMIT_MS : HARDWARE_SUBMIT_MS);
   const f = (x: number) => x.toFixed(2);
   if (estimatedCpuMs <= submit) {
     return {

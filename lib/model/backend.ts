@@ -1,12 +1,69 @@
 // Select a tfjs backend by name. For wasm in Deno, points tfjs at the .wasm files inside node_modules
 // (tfjs takes Node code paths in Deno and reads them as plain file paths); single-threaded SIMD.
 // "cpu-blas" is the cpu backend with OpenBLAS matmuls and fast elementwise kernels (lib/model/blas).
+// "webgpu" is tfjs-backend-webgpu on Deno's navigator.gpu (no flag or permission needed in Deno 2.9);
+// its tensors cannot be read synchronously in Deno (dataSync needs OffscreenCanvas): read with data().
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { useBlasBackend } from "./blas/blas_backend.ts";
 
 /** tfjs backends this project selects between. */
-export type BackendName = "cpu" | "wasm" | "cpu-blas";
+export type BackendName = "cpu" | "wasm" | "cpu-blas" | "webgpu";
+
+/** How long the WebGPU adapter request may take before "webgpu" is reported unavailable. */
+const ADAPTER_TIMEOUT_MS = 10_000;
+
+/** What to do when "webgpu" cannot start (appended to its errors). */
+const WEBGPU_FIX = "run on a machine with a GPU and its Vulkan driver (or, for a slow software " +
+  "adapter, Debian mesa-vulkan-drivers), or pick --backend wasm | cpu | cpu-blas";
+
+/**
+ * Resolves when a WebGPU adapter exists; throws an Error naming the cause and the fix otherwise
+ * (no `navigator.gpu`, `requestAdapter()` null, rejected or slower than 10 s).
+ *
+ * @example
+ * ```ts
+ * await requireWebgpuAdapter(); // throws on a machine without WebGPU
+ * ```
+ */
+export async function requireWebgpuAdapter(): Promise<GPUAdapter> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (gpu === undefined) {
+    throw new Error(
+      `lib/model/backend.ts: backend "webgpu": navigator.gpu is undefined in this runtime; ${WEBGPU_FIX}`,
+    );
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ADAPTER_TIMEOUT_MS);
+  });
+  let adapter: GPUAdapter | null | "timeout";
+  try {
+    adapter = await Promise.race([
+      gpu.requestAdapter({ powerPreference: "high-performance" }),
+      timeout,
+    ]);
+  } catch (e) {
+    throw new Error(
+      `lib/model/backend.ts: backend "webgpu": requestAdapter failed (${
+        (e as Error).message
+      }); ${WEBGPU_FIX}`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  if (adapter === "timeout") {
+    throw new Error(
+      `lib/model/backend.ts: backend "webgpu": requestAdapter took over ${ADAPTER_TIMEOUT_MS} ms; ${WEBGPU_FIX}`,
+    );
+  }
+  if (adapter === null) {
+    throw new Error(
+      `lib/model/backend.ts: backend "webgpu": no WebGPU adapter (navigator.gpu.requestAdapter() returned null); ${WEBGPU_FIX}`,
+    );
+  }
+  return adapter;
+}
 
 /**
  * Make `name` the active tfjs backend and return it; throws if it cannot start.
@@ -23,7 +80,33 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
     const dist = new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm"));
     setWasmPaths(decodeURIComponent(dist.pathname));
   }
-  if (!(await tf.setBackend(name))) throw new Error(`tfjs backend "${name}" failed to initialise`);
+  if (name === "webgpu" && tf.findBackendFactory("webgpu") === null) {
+    await requireWebgpuAdapter();
+    await import("@tensorflow/tfjs-backend-webgpu"); // registers "webgpu" (priority 3) on import
+  }
+  if (!(await tf.setBackend(name))) {
+    const fix = name === "webgpu" ? `; ${WEBGPU_FIX}` : "";
+    throw new Error(`lib/model/backend.ts: tfjs backend "${name}" failed to initialise${fix}`);
+  }
   await tf.ready();
   return name;
+}
+
+/**
+ * The active backend in words for logs and bench rows: its name, plus the adapter on webgpu.
+ *
+ * @example
+ * ```ts
+ * await useBackend("webgpu");
+ * activeBackendLabel(); // "webgpu (NVIDIA H200 …, vendor nvidia)" or "webgpu (llvmpipe …)"
+ * ```
+ */
+export function activeBackendLabel(): string {
+  const name = tf.getBackend();
+  if (name !== "webgpu") return name;
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  const info = (device as unknown as { adapterInfo?: GPUAdapterInfo } | undefined)?.adapterInfo;
+  if (info === undefined) return name;
+  const parts = [info.description, info.vendor ? `vendor ${info.vendor}` : ""].filter((p) => p);
+  return parts.length === 0 ? name : `${name} (${parts.join(", ")})`;
 }

@@ -67,6 +67,30 @@ export const modelConfigSchema = z.looseObject({
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
 /**
+ * transformers ≥ 5 writes RoPE settings as `rope_parameters: {rope_type, rope_theta, …scaling}` instead of
+ * top-level `rope_theta` + `rope_scaling`; map that form onto the older keys (which keep precedence when
+ * both are present). Other input passes through unchanged.
+ *
+ * @example
+ * ```ts
+ * fromRopeParameters({ rope_parameters: { rope_type: "default", rope_theta: 1e6 } }); // { rope_theta: 1e6, … }
+ * ```
+ */
+export function fromRopeParameters(json: unknown): unknown {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return json;
+  const c = json as Record<string, unknown>;
+  const p = c.rope_parameters;
+  if (typeof p !== "object" || p === null || Array.isArray(p)) return json;
+  const { rope_theta, ...scaling } = p as Record<string, unknown>;
+  const kind = scaling.rope_type ?? scaling.type;
+  return {
+    ...c,
+    rope_theta: c.rope_theta ?? rope_theta,
+    rope_scaling: c.rope_scaling ?? (kind === undefined || kind === "default" ? null : scaling),
+  };
+}
+
+/**
  * Validate a parsed `config.json` object. Errors name the source and every offending key.
  *
  * @example
@@ -77,7 +101,7 @@ export type ModelConfig = z.infer<typeof modelConfigSchema>;
  */
 export function parseModelConfig(json: unknown, options: { source?: string } = {}): ModelConfig {
   const source = options.source ?? "config.json";
-  const result = modelConfigSchema.safeParse(json);
+  const result = modelConfigSchema.safeParse(fromRopeParameters(json));
   if (!result.success) {
     const problems = result.error.issues.map((i) => {
       const key = i.path.join(".") || "(root)";

@@ -232,7 +232,7 @@ export function rlComparison(
 }
 
 /** Backend knob values of the notebooks and the demo: "auto" or a tfjs backend. */
-export const TRAINING_BACKENDS = ["auto", "cpu-blas", "wasm", "cpu"] as const;
+export const TRAINING_BACKENDS = ["auto", "cpu-blas", "wasm", "cpu", "webgpu"] as const;
 
 /** A training backend with the reason it was picked. */
 export interface ResolvedBackend {

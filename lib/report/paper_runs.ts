@@ -125,7 +125,7 @@ export interface PaperRlOptions extends CachedRunOptions {
   steps: number | null;
   /** SFT checkpoint folder; "" = the preset's cached SFT */
   init: string;
-  backend: "wasm" | "cpu" | "cpu-blas";
+  backend: "wasm" | "cpu" | "cpu-blas" | "webgpu";
 }
 
 /**

@@ -1,10 +1,13 @@
 // Training and KV-cache generation tokens/s of the decoder presets on each CPU backend (wasm, cpu,
-// cpu-blas), side by side with PyTorch CPU (tests/reference/torch_speed.py, same dims, same session).
-// `deno run` prints the table (env BENCH_PRESETS / BENCH_BACKENDS / BENCH_WHAT=train,generate,optim pick
-// rows; BENCH_AB=1|optim adds a legacy row, alternating; BENCH_PROFILE=1 per-kernel times; BENCH_TORCH=0
-// skips torch); `deno bench` times the same steps as Deno.bench cases.
+// cpu-blas) and, when asked, webgpu, side by side with PyTorch (tests/reference/torch_speed.py, same dims,
+// same session). `deno run` prints the table (env BENCH_PRESETS / BENCH_BACKENDS (default
+// cpu-blas,wasm,cpu; webgpu on request) / BENCH_WHAT=train,generate,optim pick rows; BENCH_AB=1|optim adds
+// a legacy row, alternating; BENCH_PROFILE=1 per-kernel times; BENCH_TORCH=0 skips torch;
+// BENCH_TORCH_DEVICE=cuda runs torch on the GPU; BENCH_PYTHON picks the interpreter, default
+// /usr/bin/python3); `deno bench` times the CPU backends' steps as Deno.bench cases.
 import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "../../lib/model/backend.ts";
+import { gpuAvailable, type GpuProbe } from "../../lib/gpu/device.ts";
+import { activeBackendLabel, useBackend } from "../../lib/model/backend.ts";
 import { useBlasBackend } from "../../lib/model/blas/blas_backend.ts";
 import { openBlasAvailable } from "../../lib/model/blas/openblas.ts";
 import { disposeKvCache, forward, type KvCache } from "../../lib/model/decoder.ts";
@@ -18,7 +21,9 @@ import { clipScale, globalNorm } from "../../lib/train/optim/clip.ts";
 /** Workload shared with torch_speed.py (pass the same numbers there). */
 export const WORKLOAD = { trainBatch: 8, trainSeq: 64, genBatch: 8, genPrompt: 16, genTokens: 32 };
 const BACKENDS = ["cpu-blas", "wasm", "cpu"] as const;
-type Backend = (typeof BACKENDS)[number];
+/** What BENCH_BACKENDS accepts: the default CPU backends plus webgpu (only when named). */
+const ALL_BACKENDS = [...BACKENDS, "webgpu"] as const;
+type Backend = (typeof ALL_BACKENDS)[number];
 
 async function select(backend: Backend, threads: number): Promise<void> {
   if (backend === "cpu-blas") await useBlasBackend({ threads });
@@ -100,8 +105,9 @@ function optimizer(config: ModelConfig) {
 function generator(config: ModelConfig) {
   const { genBatch: B, genPrompt: P, genTokens: N } = WORKLOAD, V = config.vocab_size;
   const weights = initWeights(config, { seed: 0 });
-  const argmaxLast = (logits: tf.Tensor3D) => { // (B, T, V) → next ids (B rows of 1)
-    const [, T] = logits.shape, data = logits.dataSync();
+  // async read: webgpu tensors cannot be read synchronously in Deno (and the read waits for the device)
+  const argmaxLast = async (logits: tf.Tensor3D) => { // (B, T, V) → next ids (B rows of 1)
+    const [, T] = logits.shape, data = await logits.data();
     return Array.from({ length: B }, (_, b) => {
       const bi = (b * T + T - 1) * V;
       let best = 0;
@@ -109,15 +115,15 @@ function generator(config: ModelConfig) {
       return [best];
     });
   };
-  const run = () => {
+  const run = async () => {
     let { logits, kvCache } = forward(weights, config, ids(B, P, V, 13), { returnCache: true });
-    let next = argmaxLast(logits);
+    let next = await argmaxLast(logits);
     for (let i = 1; i < N; i++) {
       logits.dispose();
       const out = forward(weights, config, next, { kvCache });
       disposeKvCache(kvCache);
       ({ logits, kvCache } = out as { logits: tf.Tensor3D; kvCache: KvCache });
-      next = argmaxLast(logits);
+      next = await argmaxLast(logits);
     }
     logits.dispose();
     disposeKvCache(kvCache);
@@ -195,12 +201,19 @@ interface Row {
   runs_ms: number[];
 }
 
-async function torchRows(preset: PresetName, threads: number, runs: number): Promise<Row[]> {
+async function torchRows(
+  preset: PresetName,
+  threads: number,
+  options: { runs: number; device: "cpu" | "cuda" },
+): Promise<Row[]> {
+  const { runs, device } = options;
   const script = new URL("../reference/torch_speed.py", import.meta.url).pathname;
   const w = WORKLOAD;
-  const out = await new Deno.Command("/usr/bin/python3", {
+  const out = await new Deno.Command(Deno.env.get("BENCH_PYTHON") ?? "/usr/bin/python3", {
     args: [
       script,
+      "--device",
+      device,
       "--preset",
       preset,
       "--threads",
@@ -225,23 +238,36 @@ async function torchRows(preset: PresetName, threads: number, runs: number): Pro
   }
   return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => {
     const r = JSON.parse(l);
-    return { ...r, peer: `torch ${r.torch} (${threads} threads)` } as Row;
+    const where = device === "cuda" ? `cuda: ${r.device_name}` : `${threads} threads`;
+    return { ...r, peer: `torch ${r.torch} (${where})` } as Row;
   });
 }
 
 /** Which (backend, preset, what) cases run; pure-JS cpu on the large preset takes minutes per step. */
-function skipReason(backend: Backend, preset: PresetName, what: string): string | undefined {
+function skipReason(
+  backend: Backend,
+  preset: PresetName,
+  what: string,
+  webgpu: GpuProbe | null = null,
+): string | undefined {
   if (backend === "cpu-blas" && !openBlasAvailable().ok) return openBlasAvailable().reason;
+  if (backend === "webgpu" && !webgpu?.available) {
+    return `no WebGPU adapter: ${webgpu?.reason ?? "not probed"}`;
+  }
   if (backend === "cpu" && preset === "builtin-large" && what === "train") {
     return "pure-JS matMul ~1 GFLOP/s: minutes per step";
   }
   return undefined;
 }
 
-/** Comma-separated env list, filtered to `allowed`; all of `allowed` when unset. */
-function envList<T extends string>(name: string, allowed: readonly T[]): T[] {
+/** Comma-separated env list, filtered to `allowed`; `fallback` (default: all of `allowed`) when unset. */
+function envList<T extends string>(
+  name: string,
+  allowed: readonly T[],
+  fallback: readonly T[] = allowed,
+): T[] {
   const raw = Deno.env.get(name);
-  if (!raw) return [...allowed];
+  if (!raw) return [...fallback];
   const picked = raw.split(",").map((s) => s.trim()) as T[];
   const bad = picked.filter((p) => !allowed.includes(p));
   if (bad.length) {
@@ -253,22 +279,30 @@ function envList<T extends string>(name: string, allowed: readonly T[]): T[] {
 async function sideBySide(runs: number, threads: number): Promise<void> {
   const rows: Row[] = [];
   const presets = envList("BENCH_PRESETS", ["builtin-small", "builtin-large"] as const);
-  const backends = envList("BENCH_BACKENDS", BACKENDS);
+  const backends = envList<Backend>("BENCH_BACKENDS", ALL_BACKENDS, BACKENDS);
+  const webgpu = backends.includes("webgpu") ? await gpuAvailable({ timeoutMs: 10_000 }) : null;
+  const torchDevice = envList("BENCH_TORCH_DEVICE", ["cpu", "cuda"] as const, ["cpu"]);
+  if (torchDevice.length !== 1) {
+    throw new Error("train_step_bench.ts: env BENCH_TORCH_DEVICE: one of cpu, cuda");
+  }
   const whats = Deno.env.get("BENCH_WHAT")
     ? envList("BENCH_WHAT", ["train", "generate", "optim"] as const)
     : (["train", "generate"] as const);
   for (const preset of presets) {
     const config = presetConfig(preset);
     // BENCH_TORCH=0: ours only (for A/B runs); the "vs torch" column is then "—"
-    if (Deno.env.get("BENCH_TORCH") !== "0") rows.push(...await torchRows(preset, threads, runs));
+    if (Deno.env.get("BENCH_TORCH") !== "0") {
+      rows.push(...await torchRows(preset, threads, { runs, device: torchDevice[0] }));
+    }
     for (const backend of backends) {
       for (const what of whats) {
-        const why = skipReason(backend, preset, what);
+        const why = skipReason(backend, preset, what, webgpu);
         if (why) {
           console.error(`skip ${backend} ${preset} ${what}: ${why}`);
           continue;
         }
         await select(backend, threads);
+        const label = activeBackendLabel(); // names the adapter on webgpu
         const job = what === "train"
           ? trainer(config)
           : what === "optim"
@@ -293,7 +327,7 @@ async function sideBySide(runs: number, threads: number): Promise<void> {
         job.dispose();
         for (const r of results) {
           const row: Row = {
-            peer: `ours ${backend}${r.legacy ? ` (${abFlag}=1)` : ""}`,
+            peer: `ours ${label}${r.legacy ? ` (${abFlag}=1)` : ""}`,
             preset,
             what,
             tokens_per_s: job.tokens / r.median * 1000,

@@ -70,6 +70,8 @@ Deno.test("choosePath: CPU without a device, below the submit cost, or on a soft
 Deno.test("choosePath: GPU on hardware once the work outweighs the submit cost", () => {
   const hw = info({ isSoftware: false, isFallbackAdapter: false, description: "NVIDIA H100" });
   assertEquals(choosePath({ device: hw, estimatedCpuMs: 0.2 }).path, "cpu");
+  // the 12.2 ms readback floor measured on an H200 holds on hardware too
+  assertEquals(choosePath({ device: hw, estimatedCpuMs: 10 }).path, "cpu");
   assertEquals(choosePath({ device: hw, estimatedCpuMs: 20 }).path, "gpu");
   assertEquals(choosePath({ device: hw, estimatedCpuMs: 20, submitCostMs: 30 }).path, "cpu");
 });

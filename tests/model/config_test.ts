@@ -90,6 +90,25 @@ Deno.test("config: Llama-3.2-1B parses with llama3 rope scaling", () => {
   assertEquals([qkvBias(biased), oBias(biased)], [true, true]);
 });
 
+Deno.test("config: transformers 5 rope_parameters form maps onto rope_theta / rope_scaling", () => {
+  const { rope_theta: theta, rope_scaling: scaling, ...rest } = llama32;
+  const v5 = parseModelConfig({ ...rest, rope_parameters: { rope_theta: theta, ...scaling } });
+  assertEquals([v5.rope_theta, v5.rope_scaling?.factor], [500000, 32]);
+  const { rope_theta: qTheta, ...qRest } = qwen25;
+  const q = parseModelConfig({
+    ...qRest,
+    rope_parameters: { rope_type: "default", rope_theta: qTheta },
+  });
+  assertEquals([q.rope_theta, q.rope_scaling], [1000000, null]);
+  // the older top-level keys win where both are written
+  const both = parseModelConfig({ ...qwen25, rope_parameters: { rope_theta: 5 } });
+  assertEquals(both.rope_theta, 1000000);
+  assertThrowsWith(
+    () => parseModelConfig({ ...rest, rope_parameters: { rope_type: "yarn", rope_theta: 1 } }),
+    "rope_scaling",
+  );
+});
+
 Deno.test("config: missing required key names file and key", () => {
   const { rope_theta: _drop, ...rest } = llama32;
   assertThrowsWith(

@@ -1,8 +1,9 @@
-// Backend parity (wasm vs cpu) and differentiability of the decoder, incl. the embedding gradient that
-// tf.gather cannot provide on wasm.
+// Backend parity (wasm, and webgpu when an adapter exists, vs cpu) and differentiability of the decoder,
+// incl. the embedding gradient that tf.gather cannot provide on wasm.
 import { ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "../../lib/model/backend.ts";
+import { gpuAvailable } from "../../lib/gpu/device.ts";
+import { type BackendName, useBackend } from "../../lib/model/backend.ts";
 import { forward } from "../../lib/model/decoder.ts";
 import { embedTokens } from "../../lib/model/embedding.ts";
 import { linear, PLAIN_MATMUL_MIN_ROWS } from "../../lib/model/linear.ts";
@@ -39,7 +40,7 @@ async function gradients(dir: string): Promise<Record<string, Float32Array>> {
   return out;
 }
 
-async function logitsOn(backend: "cpu" | "wasm", name: string): Promise<Float32Array> {
+async function logitsOn(backend: BackendName, name: string): Promise<Float32Array> {
   await useBackend(backend);
   const { config, weights } = await loadCheckpoint(`${FIXTURES}${name}`);
   const { logits } = forward(weights, config, IDS);
@@ -125,4 +126,38 @@ Deno.test("linear: transpose-then-matMul and transposeB paths agree (cpu, wasm)"
     tf.dispose([x, w, b]);
   }
   await useBackend("cpu");
+});
+
+const probe = await gpuAvailable({ timeoutMs: 5000 });
+
+Deno.test({
+  name: `webgpu backend: logits and grads match cpu within 1e-4 on both fixtures${
+    probe.available ? "" : ` (skipped: no WebGPU adapter: ${probe.reason})`
+  }`,
+  ignore: !probe.available,
+  sanitizeResources: false, // the tfjs webgpu device stays open for the process
+  async fn() {
+    try {
+      for (const name of ["tiny_llama", "tiny_qwen2"]) {
+        const cpu = await logitsOn("cpu", name);
+        const gpu = await logitsOn("webgpu", name);
+        assertClose(gpu, cpu, 1e-4, `${name} webgpu vs cpu`);
+        await useBackend("cpu");
+        const cpuGrads = await gradients(`${FIXTURES}${name}`);
+        await useBackend("webgpu");
+        const gpuGrads = await gradients(`${FIXTURES}${name}`);
+        for (const key of Object.keys(cpuGrads)) {
+          const scale = Math.max(1, ...cpuGrads[key].map(Math.abs));
+          assertClose(
+            gpuGrads[key],
+            cpuGrads[key],
+            1e-4 * scale,
+            `${name} ${key} webgpu vs cpu grad`,
+          );
+        }
+      }
+    } finally {
+      await useBackend("cpu");
+    }
+  },
 });

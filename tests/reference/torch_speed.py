@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""PyTorch CPU peer for tests/bench/train_step_bench.ts: training and KV-cache generation tokens/s of a
-Qwen2-style decoder with the same dims as lib/model/config.ts presets (written here in plain torch, float32).
+"""PyTorch peer for tests/bench/train_step_bench.ts: training and KV-cache generation tokens/s of a
+Qwen2-style decoder with the same dims as lib/model/config.ts presets (written here in plain torch, float32),
+on the CPU (default) or a CUDA GPU (--device cuda: timers stop after torch.cuda.synchronize()).
 
 Usage: /usr/bin/python3 tests/reference/torch_speed.py --preset builtin-small --threads 2 --runs 5
-Prints one JSON object per line: {"peer": "torch", "preset", "what", "tokens_per_s", "runs_ms", ...}.
+       python3 tests/reference/torch_speed.py --preset builtin-large --device cuda
+Prints one JSON object per line: {"peer": "torch", "device", "preset", "what", "tokens_per_s", "runs_ms", ...}.
 """
 import argparse
 import json
@@ -59,7 +61,7 @@ class Decoder(torch.nn.Module):
     def forward(self, ids, cache=None):  # ids (B, T); cache: list of (k, v) or None
         B, T = ids.shape
         past = 0 if cache is None else cache[0][0].shape[2]
-        pos = torch.arange(past, past + T)
+        pos = torch.arange(past, past + T, device=ids.device)
         x = self.embed(ids)
         new_cache = []
         for i, m in enumerate(self.layers):
@@ -75,7 +77,7 @@ class Decoder(torch.nn.Module):
             kk, vv = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)
             att = (q @ kk.transpose(-1, -2)) / math.sqrt(self.hd)  # (B, H, T, S)
             S = kk.shape[2]
-            mask = torch.ones(T, S, dtype=torch.bool).triu(S - T + 1)
+            mask = torch.ones(T, S, dtype=torch.bool, device=ids.device).triu(S - T + 1)
             att = att.masked_fill(mask, float("-inf")).softmax(-1)
             y = (att @ vv).transpose(1, 2).reshape(B, T, self.h * self.hd)
             x = x + m.o(y)
@@ -84,13 +86,17 @@ class Decoder(torch.nn.Module):
         return self.rms(x, self.norm) @ self.embed.weight.t(), new_cache
 
 
-def median_ms(fn, runs, warmup):
+def median_ms(fn, runs, warmup, sync=lambda: None):
+    """Median wall ms of fn over `runs` after `warmup` calls; `sync` waits for queued device work
+    before each timer starts and stops (torch.cuda.synchronize on cuda, a no-op on the CPU)."""
     for _ in range(warmup):
         fn()
     ts = []
     for _ in range(runs):
+        sync()
         t0 = time.perf_counter()
         fn()
+        sync()
         ts.append((time.perf_counter() - t0) * 1000)
     return statistics.median(ts), ts
 
@@ -105,15 +111,22 @@ def main():
     ap.add_argument("--gen-batch", type=int, default=8)
     ap.add_argument("--gen-prompt", type=int, default=16)
     ap.add_argument("--gen-tokens", type=int, default=32)
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     a = ap.parse_args()
+    if a.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("torch_speed.py: --device cuda: torch.cuda.is_available() is False "
+                         f"(torch {torch.__version__}, built for CUDA {torch.version.cuda})")
+    dev = torch.device(a.device)
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
+    warmup = 3 if a.device == "cuda" else 1  # cuda: lazy init, kernel selection and caching allocator
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     cfg = PRESETS[a.preset]
-    model = Decoder(**cfg)
+    model = Decoder(**cfg).to(dev)
     V = cfg["vocab"]
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     B, T = a.train_batch, a.train_seq
-    ids = (torch.arange(B)[:, None] * 131 + torch.arange(T + 1)[None, :] * 17) % V
+    ids = ((torch.arange(B)[:, None] * 131 + torch.arange(T + 1)[None, :] * 17) % V).to(dev)
 
     def train_step():
         logits, _ = model(ids[:, :-1])
@@ -123,13 +136,16 @@ def main():
         opt.step()
         return loss.item()
 
-    ms, ts = median_ms(train_step, a.runs, 1)
-    common = dict(peer="torch", torch=torch.__version__, threads=a.threads, preset=a.preset)
+    ms, ts = median_ms(train_step, a.runs, warmup, sync)
+    common = dict(peer="torch", torch=torch.__version__, threads=a.threads, preset=a.preset,
+                  device=a.device)
+    if a.device == "cuda":
+        common["device_name"] = torch.cuda.get_device_name(dev)
     print(json.dumps(dict(common, what="train", batch=B, seq=T, tokens_per_s=B * T / ms * 1000,
                           median_ms=ms, runs_ms=[round(t, 1) for t in ts])), flush=True)
 
     G, P, N = a.gen_batch, a.gen_prompt, a.gen_tokens
-    prompt = (torch.arange(G)[:, None] * 7 + torch.arange(P)[None, :] * 13) % V
+    prompt = ((torch.arange(G)[:, None] * 7 + torch.arange(P)[None, :] * 13) % V).to(dev)
 
     @torch.no_grad()
     def generate():  # greedy: prefill the prompt, then N-1 cached steps; tokens/s counts the N new tokens
@@ -140,7 +156,7 @@ def main():
             nxt = logits[:, -1].argmax(-1, keepdim=True)
         return nxt
 
-    ms, ts = median_ms(generate, a.runs, 1)
+    ms, ts = median_ms(generate, a.runs, warmup, sync)
     print(json.dumps(dict(common, what="generate", batch=G, prompt=P, new_tokens=N,
                           tokens_per_s=G * N / ms * 1000, median_ms=ms,
                           runs_ms=[round(t, 1) for t in ts])), flush=True)

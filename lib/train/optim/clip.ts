@@ -22,9 +22,11 @@ export async function globalNorm(grads: NamedGrads): Promise<number> {
     for (const k of names) total += sumOfSquares(grads[k].dataSync() as Float32Array);
     return Math.sqrt(total);
   }
+  // stack + sum, not tf.addN: tfjs-webgpu's AddN binds every input in one shader and silently returns
+  // garbage past maxStorageBuffersPerShaderStage (8 by default); its Concat splits into chunks
   const total = tf.tidy(() => {
-    const squares = Object.keys(grads).sort().map((k) => tf.sum(tf.square(grads[k]))); // scalars
-    return squares.length === 0 ? tf.scalar(0) : tf.addN(squares);
+    const squares = names.map((k) => tf.sum(tf.square(grads[k]))); // scalars
+    return squares.length === 0 ? tf.scalar(0) : tf.sum(tf.stack(squares)); // ()
   });
   const [value] = await total.data();
   total.dispose();

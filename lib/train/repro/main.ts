@@ -26,7 +26,8 @@ export const REPRO_USAGE = `lib/train/repro/main.ts --init DIR [options]
   --seeds 0,1,2            RL seeds (default 0,1,2)
   --preset NAME            RL preset default (P 4 × G 4 rollouts, 220 new tokens) | smoke (tests)
   --steps N                RL steps per run (default 25)
-  --backend B              RL backend wasm | cpu | cpu-blas (default wasm; cpu-blas needs --allow-ffi)
+  --backend B              RL backend wasm | cpu | cpu-blas | webgpu (default wasm; cpu-blas needs
+                           --allow-ffi; webgpu a WebGPU adapter)
   --save-every N           RL checkpoint interval, the resume granularity (default 5)
   --test-conversations N   first N unique test conversations (default all)
   --eval-max-new-tokens N  greedy tokens per test list (default 220)
@@ -45,7 +46,7 @@ export const ReproOptionsSchema = z.strictObject({
   seeds: list.default(["0", "1", "2"]),
   preset: z.enum(RL_PRESETS).default("default"),
   steps: z.coerce.number().int().positive().default(25),
-  backend: z.enum(["wasm", "cpu", "cpu-blas"]).default("wasm"),
+  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).default("wasm"),
   "save-every": z.coerce.number().int().positive().default(5),
   "test-conversations": z.coerce.number().int().positive().optional(),
   "eval-max-new-tokens": z.coerce.number().int().positive().default(220),

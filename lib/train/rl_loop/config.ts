@@ -34,7 +34,7 @@ export const RlRunConfigSchema = z.strictObject({
   n: z.int().positive().default(20),
   seed: z.int().min(0).max(0xffffffff).default(0),
   /** tfjs backend of the whole loop (generation and update) */
-  backend: z.enum(["wasm", "cpu", "cpu-blas"]).default("wasm"),
+  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).default("wasm"),
   /** RL steps (one rollout batch each) */
   steps: z.int().positive(),
   /** prompts per step P */

@@ -1,5 +1,7 @@
 // One RL update on a scored rollout batch: advantages once, then μ AdamW steps whose gradient flows from
 // the closed-form dLoss/dlogπθ (policyLossAndGrad) through tf.customGrad into the decoder. Paper.md §4.
+// On webgpu (no synchronous reads in Deno) logπθ is read by an untaped forward first, then the taped
+// forward carries the precomputed gradient: one extra forward per update, same values.
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../model/config.ts";
 import { type AdamWState, adamwUpdate } from "../optim/adamw.ts";
@@ -48,10 +50,39 @@ export function closedFormLoss(
   positions: Int32Array,
   lossAndGrad: (logpNew: Float64Array) => PolicyLoss,
 ): tf.Scalar {
+  return lossWithGrad(
+    logp,
+    positions,
+    (x) => lossAndGrad(toCompletionLayout(x.dataSync(), positions)),
+  );
+}
+
+/**
+ * {@link closedFormLoss} when the loss and its (B, T) gradient were already computed from this logp's
+ * values (read asynchronously): nothing is read back, so it works on backends without dataSync (webgpu).
+ * @example
+ * ```ts
+ * const out = lossAndGrad(toCompletionLayout(await logp0.data(), index)); // untaped pass
+ * const loss = precomputedLoss(logp, index, out); // inside tf.variableGrads
+ * ```
+ */
+export function precomputedLoss(
+  logp: tf.Tensor1D,
+  positions: Int32Array,
+  out: PolicyLoss,
+): tf.Scalar {
+  return lossWithGrad(logp, positions, () => out);
+}
+
+/** Scalar loss.loss with gradient loss.grad (B, T) scattered onto the (K) rows by `positions`. */
+function lossWithGrad(
+  logp: tf.Tensor1D,
+  positions: Int32Array,
+  resolve: (x: tf.Tensor) => PolicyLoss,
+): tf.Scalar {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor; // (K)
-    const values = toCompletionLayout(x.dataSync(), positions); // (B, T)
-    const out = lossAndGrad(values);
+    const out = resolve(x);
     const grad = new Float32Array(x.size); // (K)
     for (let i = 0; i < positions.length; i++) {
       if (positions[i] >= 0) grad[positions[i]] = out.grad[i];
@@ -114,12 +145,22 @@ export async function rlStep(
       losses.push(out);
       return out;
     };
+    let known: PolicyLoss | null = null; // loss + gradient from an untaped forward (webgpu)
+    if (!syncReadable()) {
+      const first = completionLogprobs(params, config, packed, { entropy: k === 0 }); // (K), (K)
+      const [lp, ent] = await Promise.all([first.logp.data(), first.entropy?.data() ?? null]);
+      tf.dispose([first.logp, ...(first.entropy === null ? [] : [first.entropy])]);
+      if (ent !== null) entropy = maskedMean(toCompletionLayout(ent, first.index), batch.mask);
+      known = lossAndGrad(toCompletionLayout(lp, first.index));
+    }
     const { value, grads: byVar } = tf.variableGrads(() => {
       const { logp, entropy: ent, index } = completionLogprobs(params, config, packed, {
-        entropy: k === 0,
+        entropy: k === 0 && known === null,
       }); // (K), (K)
       if (ent !== null) entropy = maskedMean(toCompletionLayout(ent.dataSync(), index), batch.mask);
-      return closedFormLoss(logp, index, lossAndGrad);
+      return known === null
+        ? closedFormLoss(logp, index, lossAndGrad)
+        : precomputedLoss(logp, index, known);
     }, varList);
     const grads = Object.fromEntries(names.map((n) => [n, byVar[params[n].name]]));
     value.dispose();
@@ -150,6 +191,14 @@ export async function rlStep(
     gradNorms,
     skipped,
   };
+}
+
+/**
+ * Whether the active backend's tensors can be read synchronously (dataSync): not on webgpu in Deno (incl.
+ * kernels/rank_objective_tfjs.ts's "webgpu-shared"), whose readSync needs OffscreenCanvas.
+ */
+function syncReadable(): boolean {
+  return !tf.getBackend().startsWith("webgpu");
 }
 
 function mean(xs: readonly number[]): number {

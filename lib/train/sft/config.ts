@@ -22,7 +22,7 @@ export const SftConfigSchema = z.strictObject({
   /** run folder, e.g. runs/sft-builtin */
   run_dir: z.string().min(1),
   seed: z.int().min(0).max(0xffffffff).default(0),
-  backend: z.enum(["wasm", "cpu", "cpu-blas"]).default("wasm"),
+  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).default("wasm"),
   /** peak learning rate (paper: 5e-5 for 0.5B–3B models) */
   lr: z.number().positive().default(5e-5),
   beta1: z.number().min(0).lt(1).default(0.9),

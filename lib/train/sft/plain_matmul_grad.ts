@@ -53,7 +53,7 @@ function plainGradConfig(stock: tf.GradConfig): tf.GradConfig {
 
 /**
  * Run `fn` with the plain-matMul BatchMatMul gradient registered, then restore the stock one (also on
- * error); on the cpu-blas backend `fn` runs with the stock gradient. Values equal the stock gradient's up to float rounding of the summation order.
+ * error); on the cpu-blas and webgpu backends `fn` runs with the stock gradient. Values equal the stock gradient's up to float rounding of the summation order.
  *
  * @example
  * ```ts
@@ -62,8 +62,10 @@ function plainGradConfig(stock: tf.GradConfig): tf.GradConfig {
  */
 export async function withPlainMatMulGrad<T>(fn: () => Promise<T> | T): Promise<T> {
   // cpu-blas passes transposes to sgemm for free: explicit transposes there only cost (1948 → 2250
-  // tokens/s on the built-in SFT step when skipped)
-  if (tf.getBackend() === "cpu-blas") return await fn();
+  // tokens/s on the built-in SFT step when skipped); webgpu's matMul shader reads transposed operands
+  // in place, so explicit transposes would only add kernel launches and memory traffic
+  const backend = tf.getBackend();
+  if (backend === "cpu-blas" || backend === "webgpu") return await fn();
   const stock = tf.getGradient("BatchMatMul");
   if (stock === undefined) throw new Error("withPlainMatMulGrad: tfjs has no BatchMatMul gradient");
   tf.registerGradient(plainGradConfig(stock));
