@@ -3,7 +3,7 @@
 import { loadCatalog } from "../../catalog/catalog.ts";
 import type { ConversationRecord } from "../../data/record.ts";
 import { readRecords } from "../../data/read_records.ts";
-import { useBackend } from "../../model/backend.ts";
+import { type BackendName, useBackend } from "../../model/backend.ts";
 import { loadCheckpoint } from "../../model/checkpoint.ts";
 import { loadTokenizer } from "../../model/tokenizer/load.ts";
 import { disposeWeights } from "../../model/weights.ts";
@@ -24,7 +24,7 @@ export interface EvalCheckpointOptions {
   /** first N conversations @default all */
   conversations?: number | null;
   /** @default "wasm" */
-  backend?: "wasm" | "cpu";
+  backend?: BackendName;
   /** greedy, or greedy constrained to the catalog (see EvalDecoding) @default "greedy" */
   decoding?: EvalDecoding;
 }
