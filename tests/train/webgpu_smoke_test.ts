@@ -14,15 +14,13 @@ import { parseModelConfig, presetConfig } from "../../lib/model/config.ts";
 import { initWeights } from "../../lib/model/weights.ts";
 import { adamwInit, disposeAdamW } from "../../lib/train/optim/adamw.ts";
 import { rlAlgoConfig } from "../../lib/train/rl/algo_config.ts";
-import { itemSegments } from "../../lib/train/rl/item_segments.ts";
 import { readStepRows } from "../../lib/train/run/metrics_log.ts";
 import { frozenLogprobs, packSequences } from "../../lib/train/rl_loop/policy_logprobs.ts";
 import { rlStep, type RlStepOutcome } from "../../lib/train/rl_loop/rl_step.ts";
-import type { RolloutBatch } from "../../lib/train/rl_loop/rollouts.ts";
 import { runRl } from "../../lib/train/rl_loop/trainer.ts";
 import { runSft } from "../../lib/train/sft/trainer.ts";
 import { assertRejectsWith } from "../model/test_utils.ts";
-import { smokeRlConfig } from "./rl_loop/fixture.ts";
+import { handScoredBatch, smokeRlConfig } from "./rl_loop/fixture.ts";
 import { type Fixture, smokeConfig, writeFixture } from "./sft/fixture.ts";
 
 const probe = await gpuAvailable({ timeoutMs: 5000 });
@@ -109,19 +107,10 @@ function tinyRollouts() {
     ...[30, 10, 0, 0, 0, 0],
   );
   const mask = Uint8Array.from(tokenIds, (id, i) => id !== 0 || i % 6 === 0 ? 1 : 0);
-  const newlines = new Int32Array(64);
-  newlines[10] = 1;
   const hits = new Uint8Array(4 * 20);
   hits[0] = 1; // rollout 0 hits at rank 1
   hits[2 * 20 + 1] = 1; // rollout 2 hits at rank 2
-  const batch = {
-    dims,
-    groupSize: 2,
-    tokenIds,
-    mask,
-    scored: { hits },
-    segments: itemSegments(tokenIds, mask, { dims, newlines, eosId: 63 }),
-  } as unknown as RolloutBatch;
+  const batch = handScoredBatch(tokenIds, mask, dims, hits);
   const packed = packSequences(
     [[1, 4, 6], [2, 8, 12, 14]],
     { tokenIds, mask, dims, groupSize: 2 },

@@ -10,7 +10,6 @@ import { generate } from "../../../lib/model/generate/generate.ts";
 import { initWeights } from "../../../lib/model/weights.ts";
 import { adamwInit, disposeAdamW } from "../../../lib/train/optim/adamw.ts";
 import { rlAlgoConfig } from "../../../lib/train/rl/algo_config.ts";
-import { itemSegments } from "../../../lib/train/rl/item_segments.ts";
 import {
   completionLogprobs,
   frozenLogprobs,
@@ -19,8 +18,8 @@ import {
   toCompletionLayout,
 } from "../../../lib/train/rl_loop/policy_logprobs.ts";
 import { closedFormLoss, rlStep } from "../../../lib/train/rl_loop/rl_step.ts";
-import type { RolloutBatch } from "../../../lib/train/rl_loop/rollouts.ts";
 import { assertClose } from "../../model/test_utils.ts";
+import { handScoredBatch } from "./fixture.ts";
 
 Deno.test("packSequences: rows = prompt ++ completion[:-1], right-padded; positions by hand", () => {
   // 1 prompt [1, 2], G = 2 completions [7, 3] and [5] (padded)
@@ -99,16 +98,7 @@ Deno.test("training-forward log-probs equal the generator's log-probs of the sam
   const optimizer = adamwInit(params);
   const hits = new Uint8Array(4 * 20);
   hits[0] = 1; // rollout 0 hits at rank 1 → non-zero advantages
-  const newlines = new Int32Array(64);
-  newlines[10] = 1;
-  const batch = {
-    dims,
-    groupSize: 2,
-    tokenIds,
-    mask,
-    scored: { hits },
-    segments: itemSegments(tokenIds, mask, { dims, newlines, eosId: 63 }),
-  } as unknown as RolloutBatch;
+  const batch = handScoredBatch(tokenIds, mask, dims, hits);
   const before = tf.memory().numTensors;
   const w0 = Array.from(params["model.norm.weight"].dataSync());
   for (let i = 0; i < 2; i++) {
