@@ -3,6 +3,7 @@
 
 import { join } from "node:path";
 import { z } from "zod";
+import { BACKEND_NAMES } from "../model/backend_names.ts";
 import { reporter } from "../notebook/progress.ts";
 import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../train/rl/algo_config.ts";
 import { parseRlRunConfig, type RlRunConfig } from "../train/rl_loop/config.ts";
@@ -62,7 +63,7 @@ export const RlOptionsSchema = z.strictObject({
   "eps-high": num.positive().optional(),
   "no-shaping": flag.optional(),
   seed: int.min(0).optional(),
-  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).optional(),
+  backend: z.enum(BACKEND_NAMES).optional(),
   "save-every": int.positive().optional(),
 });
 /** Parsed options of `convrec rl`. */

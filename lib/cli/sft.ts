@@ -3,6 +3,7 @@
 
 import { join } from "node:path";
 import { z } from "zod";
+import { BACKEND_NAMES } from "../model/backend_names.ts";
 import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
 import { vegaMoviesPath } from "../data/world/mod.ts";
 import { reporter } from "../notebook/progress.ts";
@@ -51,7 +52,7 @@ export const SftOptionsSchema = z.strictObject({
   preset: z.enum(["builtin-small", "smoke"]).default("builtin-small"),
   resume: flag.optional(),
   seed: int.min(0).optional(),
-  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).optional(),
+  backend: z.enum(BACKEND_NAMES).optional(),
   lr: num.positive().optional(),
   "batch-size": int.positive().optional(),
   "grad-accum": int.positive().optional(),

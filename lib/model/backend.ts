@@ -7,8 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { useBlasBackend } from "./blas/blas_backend.ts";
 
-/** tfjs backends this project selects between. */
-export type BackendName = "cpu" | "wasm" | "cpu-blas" | "webgpu";
+import type { BackendName } from "./backend_names.ts";
+export type { BackendName } from "./backend_names.ts";
 
 /** How long the WebGPU adapter request may take before "webgpu" is reported unavailable. */
 const ADAPTER_TIMEOUT_MS = 10_000;

@@ -1,6 +1,7 @@
 // The (method, seed) runs behind notebook 06's RL table: the reproduction's <id>/result.json files (test
 // metrics) when present, else cached smoke RL runs over seeds scored by final-step ROLLOUT metrics (no test).
 
+import type { BackendName } from "../model/backend_names.ts";
 import { join } from "node:path";
 import {
   cachedRl,
@@ -125,7 +126,7 @@ export interface PaperRlOptions extends CachedRunOptions {
   steps: number | null;
   /** SFT checkpoint folder; "" = the preset's cached SFT */
   init: string;
-  backend: "wasm" | "cpu" | "cpu-blas" | "webgpu";
+  backend: BackendName;
 }
 
 /**

@@ -5,6 +5,7 @@
 // (cpu-blas: + read/FFI of the OpenBLAS paths, --allow-env=OPENBLAS_NUM_THREADS). Re-running finishes
 // what is missing; `--job ID` runs one job in this process (what the parent starts per job).
 import { z } from "zod";
+import { BACKEND_NAMES } from "../../model/backend_names.ts";
 import { parseOptions, splitArgs, UsageError } from "../../cli/args.ts";
 import { runReproduction } from "./driver.ts";
 import { parseJobId, type ReproSetup, runReproJob } from "./jobs.ts";
@@ -46,7 +47,7 @@ export const ReproOptionsSchema = z.strictObject({
   seeds: list.default(["0", "1", "2"]),
   preset: z.enum(RL_PRESETS).default("default"),
   steps: z.coerce.number().int().positive().default(25),
-  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).default("wasm"),
+  backend: z.enum(BACKEND_NAMES).default("wasm"),
   "save-every": z.coerce.number().int().positive().default(5),
   "test-conversations": z.coerce.number().int().positive().optional(),
   "eval-max-new-tokens": z.coerce.number().int().positive().default(220),

@@ -1,6 +1,7 @@
 // The RL run configuration: one strict zod schema (unknown keys fail), written whole to
 // runs/<name>/config.json. Departs from paper.md §4 only in scale (batch, steps, lr) — see presets.ts.
 import { z } from "zod";
+import { BACKEND_NAMES } from "../../model/backend_names.ts";
 import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../rl/algo_config.ts";
 
 /** Schema of an RL run (snake_case keys, as written to config.json). */
@@ -34,7 +35,7 @@ export const RlRunConfigSchema = z.strictObject({
   n: z.int().positive().default(20),
   seed: z.int().min(0).max(0xffffffff).default(0),
   /** tfjs backend of the whole loop (generation and update) */
-  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).default("wasm"),
+  backend: z.enum(BACKEND_NAMES).default("wasm"),
   /** RL steps (one rollout batch each) */
   steps: z.int().positive(),
   /** prompts per step P */

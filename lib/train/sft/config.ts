@@ -1,6 +1,7 @@
 // The SFT run configuration: one strict zod schema (unknown keys fail), recorded whole in
 // runs/<name>/config.json with the seed and backend. Defaults follow the paper's SFT (cosine, 5% warm-up).
 import { z } from "zod";
+import { BACKEND_NAMES } from "../../model/backend_names.ts";
 
 /** Model presets SFT can start from when no checkpoint is given (see sftModelConfig). */
 export const SFT_MODEL_PRESETS = ["builtin-small", "smoke"] as const;
@@ -22,7 +23,7 @@ export const SftConfigSchema = z.strictObject({
   /** run folder, e.g. runs/sft-builtin */
   run_dir: z.string().min(1),
   seed: z.int().min(0).max(0xffffffff).default(0),
-  backend: z.enum(["wasm", "cpu", "cpu-blas", "webgpu"]).default("wasm"),
+  backend: z.enum(BACKEND_NAMES).default("wasm"),
   /** peak learning rate (paper: 5e-5 for 0.5B–3B models) */
   lr: z.number().positive().default(5e-5),
   beta1: z.number().min(0).lt(1).default(0.9),
