@@ -1,9 +1,10 @@
-// Prototype: the rank objective on tfjs-webgpu tensors with no CPU round trip — tfjs's WebGPUBackend
-// registered on OUR device (with the stock webgpu kernels), tensors' GPU buffers bound to the kernels,
-// outputs wrapped as tensors, the gradient supplied through tf.customGrad. Not wired into training.
+// The rank objective on tfjs-webgpu tensors with no CPU round trip: tfjs's "webgpu" backend runs on our
+// device (lib/model/backend.ts useBackend("webgpu"), webgpuHandle()), the tensors' GPU buffers are bound to
+// the kernels, the outputs wrapped as tensors, the gradient supplied through tf.customGrad. The RL update
+// uses it through lib/train/rl_loop/gpu_objective.ts.
 
 import * as tf from "@tensorflow/tfjs";
-import { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import type { GpuHandle } from "../lib/gpu/device.ts";
 import type { PolicyLossConfig } from "../lib/train/rl/policy_loss.ts";
 import type { RankObjectiveGpu } from "./rank_objective.ts";
@@ -31,44 +32,10 @@ export interface RankObjectiveTensorOutputs {
 }
 
 /**
- * Registers (once per name) and activates a tfjs WebGPU backend that uses `gpu.device`, so tfjs
- * tensors and our kernels share buffers. tfjs's stock "webgpu" backend requests its own device,
- * whose buffers cannot be bound by kernels on another device.
- *
- * @example
- * ```ts
- * const gpu = await acquireGpu();
- * await useSharedWebgpuBackend(gpu); // tf.getBackend() === "webgpu-shared"
- * ```
- */
-export async function useSharedWebgpuBackend(
-  gpu: GpuHandle,
-  name = "webgpu-shared",
-): Promise<string> {
-  if (tf.findBackendFactory(name) === null) {
-    tf.registerBackend(name, () => new WebGPUBackend(gpu.device, gpu.adapter.info));
-  }
-  // tfjs looks kernels up by backend name: give this name the stock "webgpu" kernels
-  if (tf.getKernelsForBackend(name).length === 0) {
-    for (const k of tf.getKernelsForBackend("webgpu")) {
-      tf.registerKernel({ ...k, backendName: name });
-    }
-  }
-  if (!(await tf.setBackend(name))) {
-    throw new Error(`kernels/rank_objective_tfjs.ts: tf.setBackend("${name}") failed`);
-  }
-  const backend = tf.backend() as WebGPUBackend;
-  if (backend.device !== gpu.device) {
-    throw new Error(`kernels/rank_objective_tfjs.ts: backend "${name}" uses another device`);
-  }
-  return name;
-}
-
-/**
  * Runs both passes on the tensors' GPU buffers (tfjs `dataToGPU`: a GPU-side copy, no readback)
  * and returns the outputs as tensors (a GPU-side copy into tfjs-owned buffers). Synchronous: one
  * queue submit; await `kernel.ready(config.n)` once before. Needs the backend of
- * {@link useSharedWebgpuBackend}.
+ * tfjs's "webgpu" backend on `gpu.device` (`useBackend("webgpu")`, `gpu = webgpuHandle()`).
  *
  * @example
  * ```ts
@@ -136,7 +103,9 @@ export function rankObjectiveOnTensors(
 /**
  * The scalar loss as a function of `logpNew` with the kernel's gradient attached through
  * tf.customGrad, so `tf.grad` / `tf.variableGrads` through the model see d loss / d logpNew
- * without a CPU round trip. Must be called on the {@link useSharedWebgpuBackend} backend.
+ * without a CPU round trip. Must be called on tfjs's "webgpu" backend on `gpu.device` (`webgpuHandle()`). `onStats`, when given,
+ * takes ownership of the forward pass's (B, 8) row partials and (1) status (inside tf.variableGrads,
+ * `tf.keep` them to read them after it, then dispose them); without it they are disposed here.
  *
  * @example
  * ```ts
@@ -148,6 +117,7 @@ export function rankObjectiveLoss(
   gpu: GpuHandle,
   tensors: RankObjectiveTensors,
   config: PolicyLossConfig,
+  onStats?: (rowStats: tf.Tensor2D, status: tf.Tensor1D) => void,
 ): tf.Scalar {
   const f = tf.customGrad((logpNew, save) => {
     const out = rankObjectiveOnTensors(
@@ -159,8 +129,8 @@ export function rankObjectiveLoss(
     const value = tf.sum(out.tokenLoss) as tf.Scalar;
     (save as tf.GradSaveFunc)([out.grad]);
     out.tokenLoss.dispose();
-    out.rowStats.dispose();
-    out.status.dispose();
+    if (onStats === undefined) tf.dispose([out.rowStats, out.status]);
+    else onStats(out.rowStats, out.status);
     return {
       value,
       gradFunc: (dy, saved) => tf.mul(dy, saved[0]),

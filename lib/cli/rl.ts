@@ -6,7 +6,7 @@ import { z } from "zod";
 import { BACKEND_NAMES } from "../model/backend_names.ts";
 import { reporter } from "../notebook/progress.ts";
 import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../train/rl/algo_config.ts";
-import { parseRlRunConfig, type RlRunConfig } from "../train/rl_loop/config.ts";
+import { OBJECTIVE_SETTINGS, parseRlRunConfig, type RlRunConfig } from "../train/rl_loop/config.ts";
 import { RL_PRESETS, rlPreset } from "../train/rl_loop/presets.ts";
 import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { progressFields } from "../train/rl_loop/step_record.ts";
@@ -33,6 +33,8 @@ export const RL_USAGE =
   --resume             continue runs/NAME from its last checkpoint
   --steps N  --prompts N  --group-size N  --max-new-tokens N  --lr X  --beta X  --mu N
   --eps-low X  --eps-high X  --no-shaping  --seed N  --backend wasm|cpu|cpu-blas|webgpu
+  --objective auto|cpu|gpu   where the loss and its gradient w.r.t. the log-probs run (default auto:
+                       the WGSL kernels when --backend webgpu, else the CPU closed form)
   --save-every N
 No evaluation runs during RL (no --eval-every): test metrics come from the reproduction driver
 (lib/train/repro/main.ts) or from evaluating a checkpoint.`;
@@ -64,6 +66,7 @@ export const RlOptionsSchema = z.strictObject({
   "no-shaping": flag.optional(),
   seed: int.min(0).optional(),
   backend: z.enum(BACKEND_NAMES).optional(),
+  objective: z.enum(OBJECTIVE_SETTINGS).optional(),
   "save-every": int.positive().optional(),
 });
 /** Parsed options of `convrec rl`. */
@@ -120,6 +123,7 @@ export function rlCommandConfig(opts: RlCommandOptions): RlRunConfig {
       shaping: opts["no-shaping"] ? false : undefined,
       seed: opts.seed,
       backend: opts.backend,
+      objective: opts.objective,
       save_every: opts["save-every"],
     }).filter(([, v]) => v !== undefined),
   );

@@ -1,10 +1,14 @@
 // Select a tfjs backend by name. For wasm in Deno, points tfjs at the .wasm files inside node_modules
 // (tfjs takes Node code paths in Deno and reads them as plain file paths); single-threaded SIMD.
 // "cpu-blas" is the cpu backend with OpenBLAS matmuls and fast elementwise kernels (lib/model/blas).
-// "webgpu" is tfjs-backend-webgpu on Deno's navigator.gpu (no flag or permission needed in Deno 2.9);
-// its tensors cannot be read synchronously in Deno (dataSync needs OffscreenCanvas): read with data().
+// "webgpu" is tfjs-backend-webgpu on Deno's navigator.gpu (no flag or permission needed in Deno 2.9),
+// run on a device from lib/gpu/device.ts (limits raised to the adapter's) so that our WGSL kernels can
+// bind tfjs tensors' buffers (kernels/rank_objective_tfjs.ts); tfjs's own factory would request a device
+// of its own with the default 8 storage buffers per stage. Its tensors cannot be read synchronously in
+// Deno (dataSync needs OffscreenCanvas): read with data().
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { acquireGpu, type GpuHandle } from "../gpu/device.ts";
 import { useBlasBackend } from "./blas/blas_backend.ts";
 
 import type { BackendName } from "./backend_names.ts";
@@ -80,16 +84,52 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
     const dist = new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm"));
     setWasmPaths(decodeURIComponent(dist.pathname));
   }
-  if (name === "webgpu" && tf.findBackendFactory("webgpu") === null) {
-    await requireWebgpuAdapter();
-    await import("@tensorflow/tfjs-backend-webgpu"); // registers "webgpu" (priority 3) on import
-  }
+  if (name === "webgpu") await registerWebgpu();
   if (!(await tf.setBackend(name))) {
     const fix = name === "webgpu" ? `; ${WEBGPU_FIX}` : "";
     throw new Error(`lib/model/backend.ts: tfjs backend "${name}" failed to initialise${fix}`);
   }
   await tf.ready();
   return name;
+}
+
+/** The device behind our "webgpu" registration and the factory that uses it. */
+let webgpu: { gpu: GpuHandle; factory: () => tf.KernelBackend } | null = null;
+
+/**
+ * Registers "webgpu" as tfjs's WebGPUBackend on a device of {@link acquireGpu} (once; again if someone
+ * removed or replaced the registration, e.g. a test that imported the stock factory).
+ */
+async function registerWebgpu(): Promise<void> {
+  if (webgpu !== null && tf.findBackendFactory("webgpu") === webgpu.factory) return;
+  await requireWebgpuAdapter(); // the error that names the fix
+  // importing registers tfjs's kernels for "webgpu" (and its own factory, replaced below)
+  const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu");
+  if (tf.getBackend() === "webgpu") await tf.setBackend("cpu"); // leave the registration we replace
+  webgpu?.gpu.dispose();
+  const gpu = await acquireGpu({ timeoutMs: ADAPTER_TIMEOUT_MS });
+  const factory = () => new WebGPUBackend(gpu.device, gpu.adapter.info);
+  tf.removeBackend("webgpu");
+  tf.registerBackend("webgpu", factory, 3);
+  webgpu = { gpu, factory };
+}
+
+/**
+ * The GPU device tfjs's active "webgpu" backend runs on, as a handle for our kernels (its `dispose` is a
+ * no-op: the backend owns the device); null when tfjs is not on that backend.
+ *
+ * @example
+ * ```ts
+ * await useBackend("webgpu");
+ * const gpu = webgpuHandle()!; // createRankObjective(gpu) binds tfjs tensors' buffers
+ * ```
+ */
+export function webgpuHandle(): GpuHandle | null {
+  if (webgpu === null || tf.getBackend() !== "webgpu") return null;
+  const active = tf.backend() as unknown as { device?: GPUDevice };
+  if (active.device !== webgpu.gpu.device) return null;
+  const { adapter, device, info } = webgpu.gpu;
+  return { adapter, device, info, dispose() {} };
 }
 
 /**
@@ -104,8 +144,7 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
 export function activeBackendLabel(): string {
   const name = tf.getBackend();
   if (name !== "webgpu") return name;
-  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-  const info = (device as unknown as { adapterInfo?: GPUAdapterInfo } | undefined)?.adapterInfo;
+  const info = webgpuHandle()?.info;
   if (info === undefined) return name;
   const parts = [info.description, info.vendor ? `vendor ${info.vendor}` : ""].filter((p) => p);
   return parts.length === 0 ? name : `${name} (${parts.join(", ")})`;

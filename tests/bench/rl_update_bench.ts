@@ -2,9 +2,12 @@
 // completion tokens, μ = 1, β > 0 so a reference forward too): packSequences + frozenLogprobs + rlStep,
 // on the stand-in data's real prompts and completions (no generation). --ab: each step's batch also with
 // CONVREC_FULL_LOGITS=1 (logits at every position), alternating which goes first; prints medians.
+// BENCH_MODEL=builtin-large for the larger preset. --objective-ab (with --backend=webgpu): each step's batch with the objective on the CPU closed form and
+// on the GPU kernels (lib/train/rl_loop/objective_path.ts), alternating which goes first.
 import * as tf from "@tensorflow/tfjs";
 import { readRecords } from "../../lib/data/read_records.ts";
-import { type BackendName, useBackend } from "../../lib/model/backend.ts";
+import { activeBackendLabel, type BackendName, useBackend } from "../../lib/model/backend.ts";
+import { parseModelConfig, presetConfig } from "../../lib/model/config.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { initWeights } from "../../lib/model/weights.ts";
 import { adamwInit, disposeAdamW } from "../../lib/train/optim/adamw.ts";
@@ -17,7 +20,6 @@ import { type RolloutBatch, tokenNewlines } from "../../lib/train/rl_loop/rollou
 import { stepIndices } from "../../lib/train/sft/data_order.ts";
 import { buildExamples, leftTruncate, type SftExample } from "../../lib/train/sft/examples.ts";
 import { withPlainMatMulGrad } from "../../lib/train/sft/plain_matmul_grad.ts";
-import { sftModelConfig } from "../../lib/train/sft/presets.ts";
 
 /** Median of a non-empty list. */
 function median(xs: number[]): number {
@@ -75,7 +77,17 @@ export async function benchRlUpdate(options: {
   steps: number;
   backend?: BackendName;
   ab?: boolean;
-}): Promise<{ ms: number[]; medianMs: number; fullMs: number[]; medianFullMs: number }> {
+  objectiveAb?: boolean;
+  /** model preset @default "builtin-small" */
+  model?: "builtin-small" | "builtin-large";
+}): Promise<{
+  ms: number[];
+  medianMs: number;
+  fullMs: number[];
+  medianFullMs: number;
+  gpuObjectiveMs: number[];
+  medianGpuObjectiveMs: number;
+}> {
   const { standin, steps, backend = "cpu-blas" } = options;
   await useBackend(backend);
   const preset = rlPreset("default");
@@ -84,7 +96,13 @@ export async function benchRlUpdate(options: {
   const records = [];
   for await (const r of readRecords(`${standin}/train.jsonl`)) records.push(r);
   const { examples } = buildExamples(records, tokenizer, { maxSeqLen: 512 });
-  const cfg = sftModelConfig("builtin-small", tokenizer);
+  const cfg = parseModelConfig({
+    ...presetConfig(options.model ?? "builtin-small"),
+    vocab_size: tokenizer.vocabSize,
+    eos_token_id: tokenizer.eosId,
+    pad_token_id: tokenizer.padId,
+    bos_token_id: tokenizer.bosId,
+  }, { source: "rl_update_bench" });
   const refWeights = initWeights(cfg, { seed: 7 });
   const params = Object.fromEntries(
     Object.entries(initWeights(cfg, { seed: 7 })).map((
@@ -95,8 +113,8 @@ export async function benchRlUpdate(options: {
   const padId = tokenizer.padId ?? tokenizer.eosId;
   const newlines = tokenNewlines(tokenizer);
   const algo = rlAlgoConfig({ algo: "rank-grpo" });
-  const ms: number[] = [], fullMs: number[] = [];
-  const update = async (step: number, full: boolean) => {
+  const ms: number[] = [], fullMs: number[] = [], gpuObjectiveMs: number[] = [];
+  const update = async (step: number, full: boolean, objective: "cpu" | "gpu" = "cpu") => {
     const idx = stepIndices(step + 1, { seed: 7, n: examples.length, perStep: P * G });
     const r = standinRollouts(examples, idx, {
       groupSize: G,
@@ -126,17 +144,26 @@ export async function benchRlUpdate(options: {
       eps: 1e-8,
       weightDecay: 0,
       maxGradNorm: 1,
+      objective,
     });
     const t = performance.now() - t0;
     console.error(
-      `step ${step}${full ? " full-logits" : ""} B×L=${packed.inputIds.length}×${packed.length} ` +
+      `step ${step}${
+        full ? " full-logits" : ""
+      } objective ${objective} B×L=${packed.inputIds.length}×${packed.length} ` +
         `completion tokens=${packed.rows.length} loss=${out.loss.toFixed(5)} ms=${t.toFixed(0)}` +
         (step === 0 ? " (warm-up)" : ""),
     );
-    if (step > 0) (full ? fullMs : ms).push(t);
+    if (step > 0) (full ? fullMs : objective === "gpu" ? gpuObjectiveMs : ms).push(t);
   };
   await withPlainMatMulGrad(async () => {
     for (let s = 0; s <= steps; s++) {
+      if (options.objectiveAb) {
+        for (const o of s % 2 === 0 ? ["cpu", "gpu"] as const : ["gpu", "cpu"] as const) {
+          await update(s, false, o);
+        }
+        continue;
+      }
       for (const full of options.ab ? (s % 2 === 0 ? [false, true] : [true, false]) : [false]) {
         await update(s, full);
       }
@@ -145,7 +172,14 @@ export async function benchRlUpdate(options: {
   if (options.ab) Deno.env.set("CONVREC_FULL_LOGITS", "0");
   disposeAdamW(optimizer);
   tf.dispose([...Object.values(params), ...Object.values(refWeights)]);
-  return { ms, medianMs: median(ms), fullMs, medianFullMs: fullMs.length ? median(fullMs) : NaN };
+  return {
+    ms,
+    medianMs: median(ms),
+    fullMs,
+    medianFullMs: fullMs.length ? median(fullMs) : NaN,
+    gpuObjectiveMs,
+    medianGpuObjectiveMs: gpuObjectiveMs.length ? median(gpuObjectiveMs) : NaN,
+  };
 }
 
 if (import.meta.main) {
@@ -158,12 +192,21 @@ if (import.meta.main) {
     steps,
     backend,
     ab: Deno.args.includes("--ab"),
+    objectiveAb: Deno.args.includes("--objective-ab"),
+    model: Deno.env.get("BENCH_MODEL") === "builtin-large" ? "builtin-large" : "builtin-small",
   });
   console.log(`${backend} RL update median ms over ${steps} steps: ${r.medianMs.toFixed(0)}`);
   if (r.fullMs.length) {
     console.log(
       `${backend} CONVREC_FULL_LOGITS=1 median ms: ${r.medianFullMs.toFixed(0)}; ` +
         `speed-up ${(r.medianFullMs / r.medianMs).toFixed(2)}×`,
+    );
+  }
+  if (r.gpuObjectiveMs.length) {
+    console.log(
+      `${activeBackendLabel()}: objective on the GPU kernels median ms: ` +
+        `${r.medianGpuObjectiveMs.toFixed(0)}; CPU objective / GPU objective ` +
+        `${(r.medianMs / r.medianGpuObjectiveMs).toFixed(2)}×`,
     );
   }
 }

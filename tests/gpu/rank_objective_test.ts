@@ -243,18 +243,22 @@ Deno.test({
 });
 
 Deno.test({
-  name: `tfjs webgpu on the shared device: kernels read tensor buffers; customGrad = twin${skip}`,
+  name:
+    `tfjs webgpu (useBackend) on our device: kernels read tensor buffers; customGrad = twin${skip}`,
   ignore: !probe.available,
   async fn() {
     const tf = await import("@tensorflow/tfjs");
-    const { rankObjectiveLoss, rankObjectiveOnTensors, useSharedWebgpuBackend } = await import(
+    const { rankObjectiveLoss, rankObjectiveOnTensors } = await import(
       "../../kernels/rank_objective_tfjs.ts"
     );
-    const gpu = await acquireGpu({ timeoutMs: 5000 });
+    const { useBackend, webgpuHandle } = await import("../../lib/model/backend.ts");
     const previous = tf.getBackend();
     try {
+      await useBackend("webgpu");
+      const gpu = webgpuHandle();
+      assert(gpu !== null, 'webgpuHandle() after useBackend("webgpu")');
+      const name = tf.getBackend();
       const obj = await createRankObjective(gpu);
-      const name = await useSharedWebgpuBackend(gpu);
       const c = CASES[1];
       const inputs = makeObjectiveInputs(c);
       const config: PolicyLossConfig = { ...baseCfg(), lossNorm: "rank", beta: 0.04, n: c.n };
@@ -294,8 +298,6 @@ Deno.test({
       for (const x of Object.values(ts)) x.dispose();
     } finally {
       if (previous !== undefined && previous !== tf.getBackend()) await tf.setBackend(previous);
-      tf.removeBackend("webgpu-shared");
-      gpu.dispose();
     }
   },
 });

@@ -80,6 +80,7 @@ Deno.test({
       }
       const rlConfig = JSON.parse(await Deno.readTextFile(`${rl.run_dir}/config.json`));
       assertEquals(rlConfig.backend, "webgpu");
+      assertEquals(rlConfig.derived.objective_path, "gpu", rlConfig.derived.objective_reason);
     } finally {
       await useBackend("cpu");
       await Deno.remove(f.dir, { recursive: true });
@@ -122,8 +123,16 @@ function tinyRollouts() {
   return { batch, packed };
 }
 
-/** rlStep (rank-grpo, μ = 2, β > 0) from seeded weights on `backend`: outcome and updated weights. */
-async function tinyRlStep(backend: BackendName, refLogp: Float64Array) {
+/**
+ * rlStep (default rank-grpo, μ = 2, β > 0) from seeded weights on `backend` with the objective on
+ * `objective`: outcome and updated weights.
+ */
+async function tinyRlStep(
+  backend: BackendName,
+  refLogp: Float64Array,
+  objective: "cpu" | "gpu" = "cpu",
+  algoInput: Record<string, unknown> = { algo: "rank-grpo", mu: 2 },
+) {
   await useBackend(backend);
   const { batch, packed } = tinyRollouts();
   const weights = initWeights(TINY, { seed: 5 });
@@ -134,7 +143,8 @@ async function tinyRlStep(backend: BackendName, refLogp: Float64Array) {
   const optimizer = adamwInit(params);
   const before = tf.memory().numTensors;
   const out: RlStepOutcome = await rlStep(params, TINY, { optimizer, batch, packed, refLogp }, {
-    algo: rlAlgoConfig({ algo: "rank-grpo", mu: 2 }),
+    algo: rlAlgoConfig(algoInput),
+    objective,
     lr: 1e-2,
     beta1: 0.9,
     beta2: 0.99,
@@ -142,12 +152,45 @@ async function tinyRlStep(backend: BackendName, refLogp: Float64Array) {
     weightDecay: 0.01,
     maxGradNorm: 1,
   });
-  assertEquals(tf.memory().numTensors, before, `${backend}: tensor count after rlStep`);
+  assertEquals(
+    tf.memory().numTensors,
+    before,
+    `${backend}/${objective}: tensor count after rlStep`,
+  );
   const names = Object.keys(params).sort();
   const after = await Promise.all(names.map((n) => params[n].data()));
   disposeAdamW(optimizer);
   tf.dispose(Object.values(params));
   return { out, after, names };
+}
+
+type TinyStep = Awaited<ReturnType<typeof tinyRlStep>>;
+
+/** Loss, entropy, stats, grad norms and updated weights of `gpu` = `cpu`'s (within float noise). */
+function assertSameStep(gpu: TinyStep, cpu: TinyStep, what: string): void {
+  assertEquals(gpu.out.skipped, 0, `${what}: skipped`);
+  assertRel(gpu.out.loss, cpu.out.loss, 1e-4, `${what}: loss`);
+  assertRel(gpu.out.entropy, cpu.out.entropy, 1e-4, `${what}: entropy`);
+  for (const k of Object.keys(cpu.out.stats) as (keyof RlStepOutcome["stats"])[]) {
+    assertRel(gpu.out.stats[k], cpu.out.stats[k], 1e-4, `${what}: stats.${k}`);
+  }
+  gpu.out.gradNorms.forEach((g, i) =>
+    assertRel(g, cpu.out.gradNorms[i], 1e-3, `${what}: grad norm ${i}`)
+  );
+  assert(cpu.out.gradNorms[0] > 1e-3, `a real gradient (${cpu.out.gradNorms[0]})`);
+  // Adam's first steps move each weight by ≈ ±lr whatever |g|: a gradient at float-noise level may
+  // flip sign on another device, so allow a few such weights (0.1 %), never a systematic difference
+  let off = 0, total = 0, worst = 0;
+  cpu.names.forEach((_, i) =>
+    gpu.after[i].forEach((x, j) => {
+      const d = Math.abs(x - cpu.after[i][j]);
+      worst = Math.max(worst, d);
+      if (!(d <= 1e-4)) off++;
+      total++;
+    })
+  );
+  console.log(`${what}: ${off} of ${total} updated weights differ by > 1e-4 (max ${worst})`);
+  assert(off <= 0.001 * total, `${what}: ${off} of ${total} updated weights differ by > 1e-4`);
 }
 
 Deno.test({
@@ -163,29 +206,40 @@ Deno.test({
       const refLogp = await frozenLogprobs(refWeights, TINY, packed);
       tf.dispose(Object.values(refWeights));
       const cpu = await tinyRlStep("cpu", refLogp);
-      const gpu = await tinyRlStep("webgpu", refLogp);
+      const gpu = await tinyRlStep("webgpu", refLogp, "cpu");
       assert(cpu.out.advantages.tokenAdvantages.some((a) => a !== 0), "non-zero advantages");
-      assertEquals(gpu.out.skipped, 0);
       assertEquals(gpu.out.gradNorms.length, 2);
-      assertRel(gpu.out.loss, cpu.out.loss, 1e-4, "loss");
-      assertRel(gpu.out.entropy, cpu.out.entropy, 1e-4, "entropy");
-      gpu.out.gradNorms.forEach((g, i) =>
-        assertRel(g, cpu.out.gradNorms[i], 1e-3, `grad norm ${i}`)
-      );
-      assert(cpu.out.gradNorms[0] > 1e-3, `a real gradient (${cpu.out.gradNorms[0]})`);
-      // Adam's first steps move each weight by ≈ ±lr whatever |g|: a gradient at float-noise level may
-      // flip sign on another device, so allow a few such weights (0.1 %), never a systematic difference
-      let off = 0, total = 0, worst = 0;
-      cpu.names.forEach((_, i) =>
-        gpu.after[i].forEach((x, j) => {
-          const d = Math.abs(x - cpu.after[i][j]);
-          worst = Math.max(worst, d);
-          if (!(d <= 1e-4)) off++;
-          total++;
-        })
-      );
-      console.log(`updated weights: ${off} of ${total} differ by > 1e-4 (max ${worst})`);
-      assert(off <= 0.001 * total, `${off} of ${total} updated weights differ from cpu by > 1e-4`);
+      assertSameStep(gpu, cpu, "webgpu, objective cpu");
+    } finally {
+      await useBackend("cpu");
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `webgpu rlStep, objective on the GPU kernels (rank-grpo μ 2 + KL, grpo, gspo μ 2) = cpu${skip}`,
+  ignore: !probe.available,
+  sanitizeResources: false,
+  async fn() {
+    try {
+      await useBackend("cpu");
+      const { packed } = tinyRollouts();
+      const refWeights = initWeights(TINY, { seed: 6 });
+      const refLogp = await frozenLogprobs(refWeights, TINY, packed);
+      tf.dispose(Object.values(refWeights));
+      for (
+        const algo of [
+          { algo: "rank-grpo", mu: 2 },
+          { algo: "grpo", mu: 1, lossNorm: "rank" },
+          { algo: "gspo", mu: 2, beta: 0 },
+        ]
+      ) {
+        const what = `${algo.algo} μ ${algo.mu}`;
+        const cpu = await tinyRlStep("cpu", refLogp, "cpu", algo);
+        const gpu = await tinyRlStep("webgpu", refLogp, "gpu", algo);
+        assertSameStep(gpu, cpu, `${what}, objective gpu`);
+      }
     } finally {
       await useBackend("cpu");
     }

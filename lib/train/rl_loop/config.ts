@@ -4,6 +4,11 @@ import { z } from "zod";
 import { BACKEND_NAMES } from "../../model/backend_names.ts";
 import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../rl/algo_config.ts";
 
+/** Where the update's objective runs (objective_path.ts): let the lib pick, or force a path. */
+export const OBJECTIVE_SETTINGS = ["auto", "cpu", "gpu"] as const;
+/** One of {@link OBJECTIVE_SETTINGS}. */
+export type ObjectiveSetting = (typeof OBJECTIVE_SETTINGS)[number];
+
 /** Schema of an RL run (snake_case keys, as written to config.json). */
 export const RlRunConfigSchema = z.strictObject({
   /** RL records with prompt / seen_titles / groundtruth_with_release_year (JSONL, JSON, HF folder) */
@@ -36,6 +41,9 @@ export const RlRunConfigSchema = z.strictObject({
   seed: z.int().min(0).max(0xffffffff).default(0),
   /** tfjs backend of the whole loop (generation and update) */
   backend: z.enum(BACKEND_NAMES).default("wasm"),
+  /** where the objective (loss + d loss/d logπθ) runs: auto (the GPU kernels when tfjs is on webgpu,
+   * else the CPU; lib/train/rl_loop/objective_path.ts) | cpu | gpu (needs backend webgpu) */
+  objective: z.enum(OBJECTIVE_SETTINGS).default("auto"),
   /** RL steps (one rollout batch each) */
   steps: z.int().positive(),
   /** prompts per step P */

@@ -1,7 +1,8 @@
 // One RL update on a scored rollout batch: advantages once, then μ AdamW steps whose gradient flows from
-// the closed-form dLoss/dlogπθ (policyLossAndGrad) through tf.customGrad into the decoder. Paper.md §4.
-// On webgpu (no synchronous reads in Deno) logπθ is read by an untaped forward first, then the taped
-// forward carries the precomputed gradient: one extra forward per update, same values.
+// dLoss/dlogπθ through tf.customGrad into the decoder. Paper.md §4. The objective runs on the CPU (closed
+// form, policyLossAndGrad) or, with tfjs on webgpu, in the WGSL kernels on the same device
+// (objective_path.ts picks; gpu_objective.ts). On webgpu the CPU path reads logπθ by an untaped forward
+// first (no synchronous reads in Deno): one extra forward per update, same values.
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../model/config.ts";
 import { type AdamWState, adamwUpdate } from "../optim/adamw.ts";
@@ -9,6 +10,16 @@ import { clipScale, globalNorm } from "../optim/clip.ts";
 import type { RlAlgoConfig } from "../rl/algo_config.ts";
 import { type RolloutAdvantages, rolloutAdvantages } from "../rl/compose_loss.ts";
 import { type PolicyLoss, policyLossAndGrad, type PolicyLossStats } from "../rl/policy_loss.ts";
+import { webgpuHandle } from "../../model/backend.ts";
+import {
+  completionLayoutTensor,
+  disposeObjectiveConstants,
+  gpuObjectiveLoss,
+  objectiveConstants,
+  objectiveKernel,
+  type ObjectiveStatsSink,
+  readObjectiveStats,
+} from "./gpu_objective.ts";
 import { completionLogprobs, type PackedSequences, toCompletionLayout } from "./policy_logprobs.ts";
 import type { RolloutBatch } from "./rollouts.ts";
 
@@ -21,6 +32,8 @@ export interface RlStepOptions {
   eps: number;
   weightDecay: number;
   maxGradNorm: number;
+  /** where the objective runs (objective_path.ts chooseObjectivePath) @default "cpu" */
+  objective?: "cpu" | "gpu";
 }
 
 /** What one {@link rlStep} did (stats are means over its μ updates; entropy from the first). */
@@ -97,8 +110,10 @@ function lossWithGrad(
 
 /**
  * The RL step: rewards → advantages ({@link rolloutAdvantages}); for each of μ updates: logπθ by a
- * forward pass, {@link closedFormLoss} (logπθold = the first update's values, detached; μ = 1 passes
- * null so the ratio is exactly 1), global-norm clip, AdamW. `refLogp` (B, T) is the frozen SFT policy.
+ * forward pass, the objective and its gradient w.r.t. logπθ (logπθold = the first update's values,
+ * detached; μ = 1 passes null so the ratio is exactly 1), global-norm clip, AdamW. `refLogp` (B, T) is the
+ * frozen SFT policy. `options.objective` says where the objective runs (objective_path.ts): "cpu" =
+ * {@link closedFormLoss}; "gpu" = the WGSL kernels on tfjs's webgpu device (gpu_objective.ts).
  * @example
  * ```ts
  * const out = await rlStep(params, cfg, { optimizer, batch, packed, refLogp }, opts);
@@ -115,7 +130,7 @@ export async function rlStep(
   },
   options: RlStepOptions,
 ): Promise<RlStepOutcome> {
-  const { batch, packed, refLogp, optimizer } = state;
+  const { batch, optimizer } = state;
   const { algo } = options;
   const advantages = rolloutAdvantages(algo, {
     dims: batch.dims,
@@ -125,63 +140,40 @@ export async function rlStep(
   });
   const names = Object.keys(params).sort();
   const varList = names.map((n) => params[n]);
-  let logpOld: Float64Array | null = null;
+  const updater = options.objective === "gpu"
+    ? await gpuUpdater(params, config, state, algo, advantages, varList)
+    : cpuUpdater(params, config, state, algo, advantages, varList);
   let entropy = NaN;
-  const losses: PolicyLoss[] = [];
+  const losses: UpdateResult[] = [];
   const gradNorms: number[] = [];
   let skipped = 0;
-  for (let k = 0; k < algo.mu; k++) {
-    const lossAndGrad = (logpNew: Float64Array): PolicyLoss => {
-      if (algo.mu > 1 && logpOld === null) logpOld = logpNew.slice(); // detached rollout policy
-      const out = policyLossAndGrad({
-        dims: batch.dims,
-        logpNew,
-        logpOld: algo.mu > 1 ? logpOld : null,
-        logpRef: algo.beta > 0 ? refLogp : null,
-        advantages: advantages.tokenAdvantages,
-        segIds: batch.segments.segIds,
-        mask: batch.mask,
-      }, algo);
-      losses.push(out);
-      return out;
-    };
-    let known: PolicyLoss | null = null; // loss + gradient from an untaped forward (webgpu)
-    if (!syncReadable()) {
-      const first = completionLogprobs(params, config, packed, { entropy: k === 0 }); // (K), (K)
-      const [lp, ent] = await Promise.all([first.logp.data(), first.entropy?.data() ?? null]);
-      tf.dispose([first.logp, ...(first.entropy === null ? [] : [first.entropy])]);
-      if (ent !== null) entropy = maskedMean(toCompletionLayout(ent, first.index), batch.mask);
-      known = lossAndGrad(toCompletionLayout(lp, first.index));
-    }
-    const { value, grads: byVar } = tf.variableGrads(() => {
-      const { logp, entropy: ent, index } = completionLogprobs(params, config, packed, {
-        entropy: k === 0 && known === null,
-      }); // (K), (K)
-      if (ent !== null) entropy = maskedMean(toCompletionLayout(ent.dataSync(), index), batch.mask);
-      return known === null
-        ? closedFormLoss(logp, index, lossAndGrad)
-        : precomputedLoss(logp, index, known);
-    }, varList);
-    const grads = Object.fromEntries(names.map((n) => [n, byVar[params[n].name]]));
-    value.dispose();
-    try {
-      const norm = await globalNorm(grads);
-      gradNorms.push(norm);
-      if (!Number.isFinite(norm) || !Number.isFinite(losses.at(-1)!.loss)) {
-        skipped++;
-        continue;
+  try {
+    for (let k = 0; k < algo.mu; k++) {
+      const { grads: byVar, result } = await updater.run(k);
+      const grads = Object.fromEntries(names.map((n) => [n, byVar[params[n].name]]));
+      try {
+        const [norm, r] = await Promise.all([globalNorm(grads), result]);
+        losses.push(r);
+        if (r.entropy !== null) entropy = r.entropy;
+        gradNorms.push(norm);
+        if (!Number.isFinite(norm) || !Number.isFinite(r.loss)) {
+          skipped++;
+          continue;
+        }
+        adamwUpdate(params, grads, optimizer, {
+          lr: options.lr,
+          beta1: options.beta1,
+          beta2: options.beta2,
+          eps: options.eps,
+          weightDecay: options.weightDecay,
+          gradScale: clipScale(norm, options.maxGradNorm),
+        });
+      } finally {
+        tf.dispose(grads);
       }
-      adamwUpdate(params, grads, optimizer, {
-        lr: options.lr,
-        beta1: options.beta1,
-        beta2: options.beta2,
-        eps: options.eps,
-        weightDecay: options.weightDecay,
-        gradScale: clipScale(norm, options.maxGradNorm),
-      });
-    } finally {
-      tf.dispose(grads);
     }
+  } finally {
+    updater.dispose();
   }
   return {
     advantages,
@@ -193,9 +185,146 @@ export async function rlStep(
   };
 }
 
+/** What one update's objective gave: loss, batch stats, and (first update) the rollout entropy. */
+interface UpdateResult {
+  loss: number;
+  stats: PolicyLossStats;
+  /** mean token entropy on the completion tokens; null when not computed this update */
+  entropy: number | null;
+}
+
+/** One path's μ updates: gradients per variable name now, the objective's values when read. */
+interface Updater {
+  run(k: number): Promise<{ grads: tf.NamedTensorMap; result: Promise<UpdateResult> }>;
+  dispose(): void;
+}
+
+type StepState = Parameters<typeof rlStep>[2];
+
 /**
- * Whether the active backend's tensors can be read synchronously (dataSync): not on webgpu in Deno (incl.
- * kernels/rank_objective_tfjs.ts's "webgpu-shared"), whose readSync needs OffscreenCanvas.
+ * The CPU objective ({@link closedFormLoss}). On webgpu (no synchronous reads in Deno) logπθ is read by an
+ * untaped forward first, then the taped forward carries the precomputed gradient: one extra forward.
+ */
+function cpuUpdater(
+  params: Record<string, tf.Variable>,
+  config: ModelConfig,
+  state: StepState,
+  algo: RlAlgoConfig,
+  advantages: RolloutAdvantages,
+  varList: tf.Variable[],
+): Updater {
+  const { batch, packed, refLogp } = state;
+  let logpOld: Float64Array | null = null;
+  return {
+    async run(k) {
+      let entropy: number | null = null;
+      let last: PolicyLoss | null = null;
+      const lossAndGrad = (logpNew: Float64Array): PolicyLoss => {
+        if (algo.mu > 1 && logpOld === null) logpOld = logpNew.slice(); // detached rollout policy
+        last = policyLossAndGrad({
+          dims: batch.dims,
+          logpNew,
+          logpOld: algo.mu > 1 ? logpOld : null,
+          logpRef: algo.beta > 0 ? refLogp : null,
+          advantages: advantages.tokenAdvantages,
+          segIds: batch.segments.segIds,
+          mask: batch.mask,
+        }, algo);
+        return last;
+      };
+      let known: PolicyLoss | null = null; // loss + gradient from an untaped forward (webgpu)
+      if (!syncReadable()) {
+        const first = completionLogprobs(params, config, packed, { entropy: k === 0 }); // (K), (K)
+        const [lp, ent] = await Promise.all([first.logp.data(), first.entropy?.data() ?? null]);
+        tf.dispose([first.logp, ...(first.entropy === null ? [] : [first.entropy])]);
+        if (ent !== null) entropy = maskedMean(toCompletionLayout(ent, first.index), batch.mask);
+        known = lossAndGrad(toCompletionLayout(lp, first.index));
+      }
+      const { value, grads } = tf.variableGrads(() => {
+        const { logp, entropy: ent, index } = completionLogprobs(params, config, packed, {
+          entropy: k === 0 && known === null,
+        }); // (K), (K)
+        if (ent !== null) {
+          entropy = maskedMean(toCompletionLayout(ent.dataSync(), index), batch.mask);
+        }
+        return known === null
+          ? closedFormLoss(logp, index, lossAndGrad)
+          : precomputedLoss(logp, index, known);
+      }, varList);
+      value.dispose();
+      const out = last as PolicyLoss | null;
+      if (out === null) throw new Error("lib/train/rl_loop/rl_step.ts: the objective did not run");
+      return { grads, result: Promise.resolve({ loss: out.loss, stats: out.stats, entropy }) };
+    },
+    dispose() {},
+  };
+}
+
+/**
+ * The GPU objective (gpu_objective.ts): the step's fixed inputs uploaded once, logπθ laid out on the
+ * device, loss and gradient from the kernels; the stats are read while the gradient norm is.
+ */
+async function gpuUpdater(
+  params: Record<string, tf.Variable>,
+  config: ModelConfig,
+  state: StepState,
+  algo: RlAlgoConfig,
+  advantages: RolloutAdvantages,
+  varList: tf.Variable[],
+): Promise<Updater> {
+  const gpu = webgpuHandle();
+  if (gpu === null) {
+    throw new Error(
+      'lib/train/rl_loop/rl_step.ts: objective "gpu" needs tfjs on webgpu from useBackend("webgpu") ' +
+        `(active: "${tf.getBackend()}"); use objective "cpu" or --backend webgpu`,
+    );
+  }
+  const { batch, packed, refLogp } = state;
+  const kernel = await objectiveKernel(gpu, algo.n);
+  const consts = objectiveConstants({
+    dims: batch.dims,
+    advantages: advantages.tokenAdvantages,
+    segIds: batch.segments.segIds,
+    mask: batch.mask,
+    logpRef: algo.beta > 0 ? refLogp : null,
+  });
+  let logpOld: tf.Tensor2D | null = null; // (B, T) the first update's logπθ, detached (μ > 1)
+  return {
+    // deno-lint-ignore require-await
+    async run(k) {
+      const sink: ObjectiveStatsSink = {};
+      let ent: { values: tf.Tensor1D; index: Int32Array } | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const lp = completionLogprobs(params, config, packed, { entropy: k === 0 }); // (K), (K)
+        if (lp.entropy !== null) ent = { values: tf.keep(lp.entropy), index: lp.index };
+        const layout = completionLayoutTensor(lp.logp, lp.index, batch.dims); // (B, T)
+        if (algo.mu > 1 && logpOld === null) logpOld = tf.keep(tf.clone(layout));
+        return gpuObjectiveLoss(kernel, gpu, layout, logpOld, consts, algo, sink);
+      }, varList);
+      value.dispose();
+      const taken = ent as { values: tf.Tensor1D; index: Int32Array } | null;
+      const result = (async (): Promise<UpdateResult> => {
+        const [objective, entValues] = await Promise.all([
+          readObjectiveStats(sink),
+          taken === null ? null : taken.values.data().finally(() => taken.values.dispose()),
+        ]);
+        const entropy = entValues === null
+          ? null
+          : maskedMean(toCompletionLayout(entValues, taken!.index), batch.mask);
+        return { ...objective, entropy };
+      })();
+      return { grads, result };
+    },
+    dispose() {
+      disposeObjectiveConstants(consts);
+      logpOld?.dispose();
+    },
+  };
+}
+
+/**
+ * Whether the active backend's tensors can be read synchronously (dataSync): not on webgpu in Deno, whose
+ * readSync needs OffscreenCanvas.
  */
 function syncReadable(): boolean {
   return !tf.getBackend().startsWith("webgpu");

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { loadCatalog } from "../../catalog/catalog.ts";
 import type { ConversationRecord } from "../../data/record.ts";
 import { readRecords } from "../../data/read_records.ts";
-import { useBackend } from "../../model/backend.ts";
+import { useBackend, webgpuHandle } from "../../model/backend.ts";
 import { loadCheckpoint } from "../../model/checkpoint.ts";
 import type { ModelConfig } from "../../model/config.ts";
 import { disposeDecodeWeights, prepareDecodeWeights } from "../../model/generate/decode_weights.ts";
@@ -26,6 +26,7 @@ import {
 import { stepIndices } from "../sft/data_order.ts";
 import { withPlainMatMulGrad } from "../sft/plain_matmul_grad.ts";
 import type { RlRunConfig } from "./config.ts";
+import { chooseObjectivePath } from "./objective_path.ts";
 import { frozenLogprobs, packSequences } from "./policy_logprobs.ts";
 import { sampleRollouts, stepSeed, tokenNewlines } from "./rollouts.ts";
 import { rlStep } from "./rl_step.ts";
@@ -117,6 +118,15 @@ export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Pr
   const padId = tokenizer.padId ?? tokenizer.eosId;
   const ref = await loadCheckpoint(config.init);
   const modelConfig: ModelConfig = ref.config;
+  const objective = chooseObjectivePath({
+    setting: config.objective,
+    backend: tf.getBackend(),
+    sharedDevice: webgpuHandle() !== null,
+    dims: { b: config.prompts_per_step * config.group_size, t: config.max_new_tokens },
+    n: config.n,
+    level: algo.level,
+  });
+  log(`rl: objective on the ${objective.path}: ${objective.reason}`);
   await prepareRunFolder(config.run_dir, {
     ...config,
     algo_resolved: algo,
@@ -132,6 +142,8 @@ export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Pr
         ? "none (mu = 1: ratio = 1 exactly)"
         : "first update's logp, detached",
       reference: `${config.init} (frozen)`,
+      objective_path: objective.path,
+      objective_reason: objective.reason,
     },
   }, { resume: options.resume });
   const metricsPath = `${config.run_dir}/metrics.jsonl`;
@@ -197,6 +209,7 @@ export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Pr
           eps: config.eps,
           weightDecay: config.weight_decay,
           maxGradNorm: config.max_grad_norm,
+          objective: objective.path,
         });
         const updateS = (performance.now() - tu) / 1000;
         const row = rlStepRecord(step, {

@@ -1,0 +1,169 @@
+// The RL update's objective on the GPU (objective path "gpu", objective_path.ts): the per-row log-probs
+// are laid out as (B, T) on the device, the WGSL kernels (kernels/rank_objective.ts) compute the loss and
+// d loss / d logπθ from the tensors' buffers, and tf.customGrad hands that gradient to the decoder's
+// backward pass. Nothing is read back until the update's stats. Same values as the CPU closed form
+// (lib/train/rl policyLossAndGrad) within f32 rounding (tests/train/rl_loop/gpu_objective_test.ts).
+import * as tf from "@tensorflow/tfjs";
+import type { GpuHandle } from "../../gpu/device.ts";
+import {
+  createRankObjective,
+  finishRowStats,
+  type RankObjectiveGpu,
+} from "../../../kernels/rank_objective.ts";
+import { rankObjectiveLoss } from "../../../kernels/rank_objective_tfjs.ts";
+import type { PolicyLossConfig, PolicyLossStats } from "../rl/policy_loss.ts";
+import type { TokenDims } from "../rl/shapes.ts";
+
+const compiled = new WeakMap<GPUDevice, Promise<RankObjectiveGpu>>();
+
+/**
+ * The objective kernels for `gpu`'s device, compiled once per device, with the pass for lists of `n` ready.
+ *
+ * @example
+ * ```ts
+ * const kernel = await objectiveKernel(webgpuHandle()!, 20);
+ * ```
+ */
+export async function objectiveKernel(gpu: GpuHandle, n: number): Promise<RankObjectiveGpu> {
+  let k = compiled.get(gpu.device);
+  if (k === undefined) {
+    k = createRankObjective(gpu);
+    compiled.set(gpu.device, k);
+  }
+  const kernel = await k;
+  await kernel.ready(n);
+  return kernel;
+}
+
+/** (B, T) inputs that stay fixed over one step's μ updates, as tensors on the active (webgpu) backend. */
+export interface ObjectiveConstants {
+  /** float32 token advantages */
+  readonly advantages: tf.Tensor2D;
+  /** int32 item index per token, −1 = padding */
+  readonly segIds: tf.Tensor2D;
+  /** int32 0/1 completion mask */
+  readonly mask: tf.Tensor2D;
+  /** float32 reference log-probs; null when β = 0 */
+  readonly logpRef: tf.Tensor2D | null;
+}
+
+/**
+ * Uploads the step's fixed (B, T) inputs (the caller disposes them with {@link disposeObjectiveConstants}).
+ *
+ * @example
+ * ```ts
+ * const c = objectiveConstants({ dims, advantages, segIds, mask, logpRef: null });
+ * ```
+ */
+export function objectiveConstants(inputs: {
+  readonly dims: TokenDims;
+  readonly advantages: ArrayLike<number>;
+  readonly segIds: ArrayLike<number>;
+  readonly mask: ArrayLike<number>;
+  readonly logpRef: ArrayLike<number> | null;
+}): ObjectiveConstants {
+  const shape: [number, number] = [inputs.dims.b, inputs.dims.t];
+  const f32 = (x: ArrayLike<number>) => tf.tensor2d(Float32Array.from(x), shape, "float32");
+  const i32 = (x: ArrayLike<number>) => tf.tensor2d(Int32Array.from(x), shape, "int32");
+  return {
+    advantages: f32(inputs.advantages),
+    segIds: i32(inputs.segIds),
+    mask: i32(inputs.mask),
+    logpRef: inputs.logpRef === null ? null : f32(inputs.logpRef),
+  };
+}
+
+/** Frees {@link objectiveConstants}. */
+export function disposeObjectiveConstants(c: ObjectiveConstants): void {
+  tf.dispose([c.advantages, c.segIds, c.mask, ...(c.logpRef === null ? [] : [c.logpRef])]);
+}
+
+/**
+ * (K) per-row values → the (B, T) completion layout on the device (a gather, so differentiable: its
+ * gradient scatters back onto the rows). Padding (index −1) reads row 0; the kernels mask it out.
+ *
+ * @example
+ * ```ts
+ * completionLayoutTensor(tf.tensor1d([0, -1, -2]), Int32Array.of(1, 2, -1, -1), { b: 2, t: 2 }); // [[-1, -2], [0, 0]]
+ * ```
+ */
+export function completionLayoutTensor(
+  values: tf.Tensor1D,
+  index: Int32Array,
+  dims: TokenDims,
+): tf.Tensor2D {
+  if (index.length !== dims.b * dims.t) {
+    throw new Error(
+      `lib/train/rl_loop/gpu_objective.ts: index has ${index.length} entries, expected B·T = ${dims.b}·${dims.t}`,
+    );
+  }
+  return tf.tidy(() => {
+    const rows = tf.tensor1d(index.map((i) => Math.max(i, 0)), "int32"); // (B·T)
+    return tf.reshape(tf.gather(values, rows), [dims.b, dims.t]) as tf.Tensor2D; // (B, T)
+  });
+}
+
+/** Where {@link gpuObjectiveLoss} leaves the forward pass's stats tensors (kept; read them once). */
+export interface ObjectiveStatsSink {
+  rowStats?: tf.Tensor2D;
+  status?: tf.Tensor1D;
+}
+
+/**
+ * The scalar loss of one update with the kernels' d loss / d logπθ attached (call inside
+ * tf.variableGrads); the row partials and status go to `sink` for {@link readObjectiveStats}.
+ *
+ * @example
+ * ```ts
+ * const sink: ObjectiveStatsSink = {};
+ * const { grads } = tf.variableGrads(() => gpuObjectiveLoss(kernel, gpu, layout, null, consts, algo, sink));
+ * const { loss, stats } = await readObjectiveStats(sink);
+ * ```
+ */
+export function gpuObjectiveLoss(
+  kernel: RankObjectiveGpu,
+  gpu: GpuHandle,
+  logpNew: tf.Tensor2D,
+  logpOld: tf.Tensor2D | null,
+  consts: ObjectiveConstants,
+  config: PolicyLossConfig,
+  sink: ObjectiveStatsSink,
+): tf.Scalar {
+  return rankObjectiveLoss(kernel, gpu, { ...consts, logpNew, logpOld }, config, (rows, status) => {
+    sink.rowStats = tf.keep(rows);
+    sink.status = tf.keep(status);
+  });
+}
+
+/**
+ * Reads and frees the sink's tensors: the loss (f64 sum of the row partials) and the same batch stats as
+ * the CPU path. Throws when a kernel loop was cut short (a software adapter's iteration limit).
+ *
+ * @example
+ * ```ts
+ * const { loss, stats } = await readObjectiveStats(sink); // stats.clipFraction, stats.meanKl, …
+ * ```
+ */
+export async function readObjectiveStats(
+  sink: ObjectiveStatsSink,
+): Promise<{ loss: number; stats: PolicyLossStats }> {
+  const { rowStats, status } = sink;
+  if (rowStats === undefined || status === undefined) {
+    throw new Error("lib/train/rl_loop/gpu_objective.ts: no stats: gpuObjectiveLoss did not run");
+  }
+  try {
+    const [rows, flag] = await Promise.all([rowStats.data(), status.data()]);
+    if (flag[0] !== 0) {
+      throw new Error(
+        "lib/train/rl_loop/gpu_objective.ts: a kernel loop was cut short (status " +
+          `${flag[0]}); rerun with objective cpu and report the batch shape`,
+      );
+    }
+    const { loss, stats } = finishRowStats(rows as Float32Array);
+    return { loss, stats };
+  } finally {
+    tf.dispose([rowStats, status]);
+    delete sink.rowStats;
+    delete sink.status;
+  }
+}
