@@ -2,6 +2,7 @@
 
 import { parseOptions, type RawOptions } from "./args.ts";
 import { DISTILL_USAGE, DistillOptionsSchema, distillPermissions, runDistill } from "./distill.ts";
+import { EVAL_USAGE, EvalOptionsSchema, evalPermissions, runEvalCommand } from "./eval.ts";
 import { DEMO_USAGE, DemoOptionsSchema, demoPermissions, resultsTable, runDemo } from "./demo.ts";
 import { foldRepeated } from "./repeated.ts";
 import { NB_USAGE, NbOptionsSchema, nbPermissions, runNb } from "./nb.ts";
@@ -96,6 +97,15 @@ export const COMMANDS: Record<string, Command> = {
     permissions: rlPermissions,
     async run(raw) {
       console.log(JSON.stringify(await runRlCommand(parseOptions(RlOptionsSchema, raw))));
+    },
+  },
+  eval: {
+    summary:
+      "evaluate a checkpoint on a whole split, with the popularity reference on the same rows",
+    usage: EVAL_USAGE,
+    permissions: evalPermissions,
+    async run(raw) {
+      console.log(JSON.stringify(await runEvalCommand(parseOptions(EvalOptionsSchema, raw))));
     },
   },
   repro: {
