@@ -15,6 +15,7 @@ import { EVAL_DECODINGS, type EvalDecoding } from "../../lib/train/sft/evaluate.
 /** What a reproduction recorded about its inputs (OUT/config.json, written by recordSetup). */
 interface RecordedSetup {
   init: string;
+  rl: { max_prompt_tokens?: number };
   test: string;
   catalog: string;
   test_conversations: number | null;
@@ -36,7 +37,7 @@ if (import.meta.main) {
       catalog: setup.catalog,
       ks: [...REPRO_KS],
       maxNewTokens: setup.eval_max_new_tokens,
-      maxPromptTokens: 192,
+      maxPromptTokens: setup.rl.max_prompt_tokens ?? 192, // as lib/train/repro/jobs.ts evaluates
       conversations: setup.test_conversations,
       backend: backend as BackendName,
       decoding: decoding as EvalDecoding,
