@@ -67,6 +67,7 @@ Deno.test("repro permissions: the launcher grants exactly the driver's least-pri
   const cases: Record<string, string>[] = [
     { init: "ck", out: "runs/r" },
     { init: "ck", data: "d.jsonl", test: "t.jsonl", catalog: "c.csv", backend: "cpu-blas" },
+    { init: "ck", "eval-backend": "cpu-blas" }, // OpenBLAS for the evaluations only
   ];
   for (const raw of cases) {
     const launched = permissionFlags(reproPermissions(raw));
@@ -74,7 +75,10 @@ Deno.test("repro permissions: the launcher grants exactly the driver's least-pri
     const g = grants(launched);
     assertEquals(g.write, [resolve(raw.out ?? "runs/repro")]); // writes the output folder only
     assertEquals(g.run, [Deno.execPath()]); // the job processes and the figure export
-    assertEquals(g.ffi !== undefined, raw.backend === "cpu-blas");
+    assertEquals(
+      g.ffi !== undefined,
+      raw.backend === "cpu-blas" || raw["eval-backend"] === "cpu-blas",
+    );
     for (const probe of ["lib/report/node_modules", "lib/node_modules"]) {
       assert(!g.read.includes(resolve(probe)), `${probe} is no longer granted`);
     }
@@ -115,6 +119,7 @@ Deno.test("convrec repro: a tiny reproduction through the launcher with exactly 
       "eval-max-new-tokens": "16",
       methods: "grpo",
       seeds: "0",
+      "eval-backend": "cpu", // reaches the job processes and is pinned
     };
     const args = ["repro", ...Object.entries(raw).map(([k, v]) => `--${k}=${v}`)];
     const printed = await launch([...args, "--print-flags"]);
@@ -138,6 +143,7 @@ Deno.test("convrec repro: a tiny reproduction through the launcher with exactly 
     assertEquals(table.trim().split("\n").length, 2 + 2, table);
     assert(r.stdout.includes("| method | seeds |"), "the table is printed");
     await Deno.stat(join(out, "figures", "in_catalog_drift.html"));
+    assertEquals(JSON.parse(await Deno.readTextFile(join(out, "config.json"))).eval_backend, "cpu");
   } finally {
     await Deno.remove(f.dir, { recursive: true });
   }

@@ -32,6 +32,10 @@ export async function recordSetup(setup: ReproSetup): Promise<void> {
     rl: setup.rl,
     test_conversations: setup.testConversations,
     eval_max_new_tokens: setup.evalMaxNewTokens,
+    // pinned only when not the default, so folders from before the option still resume
+    ...(setup.evalBackend !== undefined && setup.evalBackend !== "wasm"
+      ? { eval_backend: setup.evalBackend }
+      : {}),
   }, { resume: started });
 }
 

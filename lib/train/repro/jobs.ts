@@ -2,6 +2,7 @@
 // greedy test evaluation. A job writes <out>/<id>/result.json last, so "has result.json" = done.
 import { join } from "node:path";
 import { writeFileAtomic } from "../../data/atomic_write.ts";
+import type { BackendName } from "../../model/backend_names.ts";
 import { readStepRows } from "../run/metrics_log.ts";
 import { checkpointDir, checkpointSteps } from "../run/train_checkpoint.ts";
 import { parseRlRunConfig, type RlRunConfig, type RlRunConfigInput } from "../rl_loop/config.ts";
@@ -29,6 +30,8 @@ export interface ReproSetup {
   testConversations: number | null;
   /** greedy tokens per test list */
   evalMaxNewTokens: number;
+  /** tfjs backend of the test evaluations @default "wasm" */
+  evalBackend?: BackendName;
 }
 
 /** One unit of work: the SFT evaluation (`method` null) or one RL run. */
@@ -125,6 +128,7 @@ async function evaluate(dir: string, setup: ReproSetup): Promise<Record<string, 
     maxNewTokens: setup.evalMaxNewTokens,
     maxPromptTokens: setup.rl.max_prompt_tokens ?? 192,
     conversations: setup.testConversations,
+    backend: setup.evalBackend ?? "wasm",
   });
   return metrics;
 }

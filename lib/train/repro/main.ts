@@ -32,6 +32,8 @@ export const REPRO_USAGE = `lib/train/repro/main.ts --init DIR [options]
   --save-every N           RL checkpoint interval, the resume granularity (default 5)
   --test-conversations N   first N unique test conversations (default all)
   --eval-max-new-tokens N  greedy tokens per test list (default 220)
+  --eval-backend B         backend of the test evaluations wasm | cpu | cpu-blas | webgpu (default
+                           wasm; pinned in OUT/config.json when not wasm)
   --jobs N                 job processes at a time, OPENBLAS_NUM_THREADS=1 each (default 1)
   --report-only            only rewrite table.md and figures/
   --print-flags            print the least-privilege deno flags of this command and exit`;
@@ -51,6 +53,7 @@ export const ReproOptionsSchema = z.strictObject({
   "save-every": z.coerce.number().int().positive().default(5),
   "test-conversations": z.coerce.number().int().positive().optional(),
   "eval-max-new-tokens": z.coerce.number().int().positive().default(220),
+  "eval-backend": z.enum(BACKEND_NAMES).default("wasm"),
   jobs: z.coerce.number().int().positive().default(1),
   job: z.string().optional(),
   "report-only": bool,
@@ -77,6 +80,7 @@ export function reproSetup(opts: ReproCliOptions): ReproSetup {
     rl: { steps: opts.steps, backend: opts.backend, save_every: opts["save-every"] },
     testConversations: opts["test-conversations"] ?? null,
     evalMaxNewTokens: opts["eval-max-new-tokens"],
+    evalBackend: opts["eval-backend"],
   };
 }
 

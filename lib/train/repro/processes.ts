@@ -14,6 +14,8 @@ export interface ReproPaths {
   out: string;
   /** RL tfjs backend; "cpu-blas" adds reading and loading (FFI) OpenBLAS */
   backend: string;
+  /** evaluation tfjs backend (default wasm); "cpu-blas" adds the same OpenBLAS grants */
+  evalBackend?: string;
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -21,7 +23,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 /**
  * The `deno run` permission flags of a reproduction: read its inputs, the output folder and
  * node_modules (tfjs wasm binaries, plotly.js for the HTML figures); write only the output folder;
- * cpu-blas: read + FFI of the OpenBLAS candidate paths and env OPENBLAS_NUM_THREADS. `run` adds --allow-run for this Deno binary (the parent: it starts the
+ * cpu-blas (RL or evaluation): read + FFI of the OpenBLAS candidate paths and env OPENBLAS_NUM_THREADS. `run` adds --allow-run for this Deno binary (the parent: it starts the
  * job processes and the SVG export's browser worker).
  * @example reproPermissionFlags({ init: "ck", data: "d", test: "t", catalog: "c", out: "runs/r",
  *   backend: "wasm" }, { run: false })[1] // "--allow-write=runs/r"
@@ -29,7 +31,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export function reproPermissionFlags(p: ReproPaths, options: { run: boolean }): string[] {
   const read = [p.init, p.data, p.test, p.catalog, p.out, resolve(ROOT, "node_modules")];
   const flags = [`--allow-read=${[...new Set(read)].join(",")}`, `--allow-write=${p.out}`];
-  if (p.backend === "cpu-blas") {
+  if (p.backend === "cpu-blas" || p.evalBackend === "cpu-blas") {
     // OpenBLAS: look for (read), load (FFI), thread count from the environment
     flags[0] += `,${OPENBLAS_CANDIDATE_PATHS.join(",")}`;
     flags.push(

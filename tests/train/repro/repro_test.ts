@@ -54,6 +54,11 @@ Deno.test("repro job: an interrupted RL run resumes from its checkpoint; a finis
     // the budget is pinned: a resumed reproduction with another step count is refused
     await recordSetup(s);
     await assertRejects(() => recordSetup(setup(f, s.out, 3)), '"rl"');
+    // the evaluation backend: wasm (the default) leaves the pinned config as before; another is refused
+    await recordSetup({ ...s, evalBackend: "wasm" });
+    const pinned = JSON.parse(await Deno.readTextFile(join(s.out, "config.json")));
+    assertEquals(pinned.eval_backend, undefined);
+    await assertRejects(() => recordSetup({ ...s, evalBackend: "cpu-blas" }), "eval_backend");
   } finally {
     await Deno.remove(f.dir, { recursive: true });
   }
