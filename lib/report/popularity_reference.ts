@@ -5,8 +5,8 @@ import type { Catalog } from "../catalog/catalog.ts";
 import type { ConversationRecord } from "../data/record.ts";
 import { type RankedList, topUnseen } from "../data/world/baselines.ts";
 import { movieKey } from "../data/world/movies.ts";
-import { addScore, emptyTotals, scoreList, totalsSummary } from "../reward/score.ts";
-import { groupConversations } from "../train/sft/evaluate.ts";
+import { emptyTotals, totalsSummary } from "../reward/score.ts";
+import { addConversationScores, groupConversations } from "../train/sft/evaluate.ts";
 
 /**
  * Catalog items ordered by how often they are ground truth in `train`, then by the catalog's
@@ -80,16 +80,7 @@ export function popularityReference(
   for (const g of groups) {
     const list = topUnseen(ranking, g.rows[0].seen_titles, { k });
     const text = list.map(([t, y]) => `${t} (${y})`).join("\n");
-    for (const row of g.rows) {
-      addScore(
-        totals,
-        scoreList(text, {
-          seenTitles: row.seen_titles,
-          groundTruth: row.groundtruth_with_release_year,
-          catalog: options.catalog,
-        }, { ks: options.ks }),
-      );
-    }
+    addConversationScores(totals, text, g.rows, options);
   }
   const s = totalsSummary(totals);
   const metrics: Record<string, number> = {};

@@ -140,9 +140,8 @@ export async function rlStep(
   });
   const names = Object.keys(params).sort();
   const varList = names.map((n) => params[n]);
-  const updater = options.objective === "gpu"
-    ? await gpuUpdater(params, config, state, algo, advantages, varList)
-    : cpuUpdater(params, config, state, algo, advantages, varList);
+  const ctx: UpdateContext = { params, config, state, algo, advantages, varList };
+  const updater = options.objective === "gpu" ? await gpuUpdater(ctx) : cpuUpdater(ctx);
   let entropy = NaN;
   const losses: UpdateResult[] = [];
   const gradNorms: number[] = [];
@@ -199,21 +198,23 @@ interface Updater {
   dispose(): void;
 }
 
-type StepState = Parameters<typeof rlStep>[2];
+/** What both updaters work from: the policy, the step's batch and advantages, the algorithm. */
+interface UpdateContext {
+  params: Record<string, tf.Variable>;
+  config: ModelConfig;
+  state: Parameters<typeof rlStep>[2];
+  algo: RlAlgoConfig;
+  advantages: RolloutAdvantages;
+  varList: tf.Variable[];
+}
 
 /**
  * The CPU objective ({@link closedFormLoss}). On webgpu (no synchronous reads in Deno) logπθ is read by an
  * untaped forward first, then the taped forward carries the precomputed gradient: one extra forward.
  */
-function cpuUpdater(
-  params: Record<string, tf.Variable>,
-  config: ModelConfig,
-  state: StepState,
-  algo: RlAlgoConfig,
-  advantages: RolloutAdvantages,
-  varList: tf.Variable[],
-): Updater {
-  const { batch, packed, refLogp } = state;
+function cpuUpdater(ctx: UpdateContext): Updater {
+  const { params, config, algo, advantages, varList } = ctx;
+  const { batch, packed, refLogp } = ctx.state;
   let logpOld: Float64Array | null = null;
   return {
     async run(k) {
@@ -264,14 +265,8 @@ function cpuUpdater(
  * The GPU objective (gpu_objective.ts): the step's fixed inputs uploaded once, logπθ laid out on the
  * device, loss and gradient from the kernels; the stats are read while the gradient norm is.
  */
-async function gpuUpdater(
-  params: Record<string, tf.Variable>,
-  config: ModelConfig,
-  state: StepState,
-  algo: RlAlgoConfig,
-  advantages: RolloutAdvantages,
-  varList: tf.Variable[],
-): Promise<Updater> {
+async function gpuUpdater(ctx: UpdateContext): Promise<Updater> {
+  const { params, config, algo, advantages, varList } = ctx;
   const gpu = webgpuHandle();
   if (gpu === null) {
     throw new Error(
@@ -279,7 +274,7 @@ async function gpuUpdater(
         `(active: "${tf.getBackend()}"); use objective "cpu" or --backend webgpu`,
     );
   }
-  const { batch, packed, refLogp } = state;
+  const { batch, packed, refLogp } = ctx.state;
   const kernel = await objectiveKernel(gpu, algo.n);
   const consts = objectiveConstants({
     dims: batch.dims,

@@ -10,7 +10,13 @@ import { buildCatalogTrie, type CatalogTrie } from "../../model/generate/catalog
 import { generate } from "../../model/generate/generate.ts";
 import type { TextTokenizer } from "../../model/tokenizer/load.ts";
 import type { DecoderWeights } from "../../model/weights.ts";
-import { addScore, emptyTotals, scoreList, totalsSummary } from "../../reward/score.ts";
+import {
+  addScore,
+  emptyTotals,
+  scoreList,
+  type ScoreTotals,
+  totalsSummary,
+} from "../../reward/score.ts";
 import { leftTruncate, promptIds, type SftExample } from "./examples.ts";
 import { padBatch } from "./loss.ts";
 import type { MicroLoss } from "./train_step.ts";
@@ -61,6 +67,33 @@ export function groupConversations(
     else groups.set(k, [r]);
   }
   return [...groups].map(([key, rows]) => ({ key, rows }));
+}
+
+/**
+ * Scores one conversation's list against each of its rows (each row's own seen titles and ground truth)
+ * into `totals`: how a list is scored in evaluation, for a model's list and a reference ranker's alike.
+ *
+ * @example
+ * ```ts
+ * addConversationScores(totals, "Heat (1995)", group.rows, { catalog, ks: [5, 10, 20] });
+ * ```
+ */
+export function addConversationScores(
+  totals: ScoreTotals,
+  text: string,
+  rows: readonly ConversationRecord[],
+  options: { catalog: Catalog; ks: readonly number[] },
+): void {
+  for (const row of rows) {
+    addScore(
+      totals,
+      scoreList(text, {
+        seenTitles: row.seen_titles,
+        groundTruth: row.groundtruth_with_release_year,
+        catalog: options.catalog,
+      }, { ks: options.ks }),
+    );
+  }
 }
 
 /**
@@ -164,16 +197,7 @@ export async function evalGeneration(
       const ids = c.finishReason === "eos" ? c.tokenIds.slice(0, -1) : c.tokenIds;
       const text = tokenizer.decode(ids, { skipSpecialTokens: true });
       texts.push(text);
-      for (const row of chunk[j].rows) {
-        addScore(
-          totals,
-          scoreList(text, {
-            seenTitles: row.seen_titles,
-            groundTruth: row.groundtruth_with_release_year,
-            catalog: options.catalog,
-          }, { ks: options.ks }),
-        );
-      }
+      addConversationScores(totals, text, chunk[j].rows, options);
     });
   }
   const s = totalsSummary(totals);
