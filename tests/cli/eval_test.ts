@@ -25,28 +25,7 @@ import { popularityRanking, popularityReference } from "../../lib/report/popular
 import { scoreReferenceRankers } from "../../lib/report/reference_points.ts";
 import { worldPreset } from "../../lib/report/world_presets.ts";
 import { writeFixture } from "../train/sft/fixture.ts";
-
-const LAUNCH = new URL("../../lib/cli/launch.ts", import.meta.url).pathname;
-
-/** Runs `convrec` through the least-privilege launcher; exit code, stdout and stderr. */
-async function launch(args: string[]) {
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-read",
-      "--allow-run",
-      "--allow-env=CONVREC_DENO",
-      LAUNCH,
-      ...args,
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
-}
+import { launchCli } from "./_launch.ts";
 
 async function readAll(path: string): Promise<ConversationRecord[]> {
   const out: ConversationRecord[] = [];
@@ -242,7 +221,7 @@ Deno.test("convrec eval: a tiny untrained checkpoint end to end, popularity on t
 
     // the same run through the least-privilege launcher, as a user types it
     const launched = join(f.dir, "launched", "val.json");
-    const r = await launch([
+    const r = await launchCli([
       "eval",
       "--checkpoint",
       ckpt,
@@ -273,7 +252,7 @@ Deno.test("convrec eval: a tiny untrained checkpoint end to end, popularity on t
       Object.fromEntries(Object.entries(m).filter(([k]) => k !== "gen_tokens_per_s"));
     assertEquals(untimed(printed.metrics), untimed(report.metrics));
     assertEquals(JSON.parse(await Deno.readTextFile(launched)), printed);
-    const bad = await launch(["eval", "--checkpoint", ckpt, "--decodng", "greedy"]);
+    const bad = await launchCli(["eval", "--checkpoint", ckpt, "--decodng", "greedy"]);
     assertEquals(bad.code, 2);
     assert(bad.stderr.includes("unknown option --decodng"), bad.stderr);
 

@@ -2,33 +2,14 @@
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { permissionFlags } from "../../lib/cli/launch.ts";
 import { COMMANDS } from "../../lib/cli/commands.ts";
+import { launchCli } from "./_launch.ts";
 
 const FIX = new URL("../fixtures/cli/", import.meta.url).pathname;
-const LAUNCH = new URL("../../lib/cli/launch.ts", import.meta.url).pathname;
-
-async function cli(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-read",
-      "--allow-run",
-      "--allow-env=CONVREC_DENO",
-      LAUNCH,
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 Deno.test("convrec score: per-record lines and summary on a hand-checked file", async () => {
   const dir = await Deno.makeTempDir();
   const out = `${dir}/scores.jsonl`;
-  const r = await cli([
+  const r = await launchCli([
     "score",
     "--catalog",
     `${FIX}catalog.csv`,
@@ -70,7 +51,7 @@ Deno.test("convrec score: per-record lines and summary on a hand-checked file", 
 });
 
 Deno.test("convrec score: --field reads a top-level string field", async () => {
-  const r = await cli([
+  const r = await launchCli([
     "score",
     "--catalog",
     `${FIX}catalog.csv`,
@@ -91,10 +72,16 @@ Deno.test("convrec score: --field reads a top-level string field", async () => {
 });
 
 Deno.test("convrec score: bad input fails with file:line and the field; --skip-invalid counts", async () => {
-  const fail = await cli(["score", "--catalog", `${FIX}catalog.csv`, "--data", `${FIX}bad.jsonl`]);
+  const fail = await launchCli([
+    "score",
+    "--catalog",
+    `${FIX}catalog.csv`,
+    "--data",
+    `${FIX}bad.jsonl`,
+  ]);
   assertEquals(fail.code, 1);
   assert(fail.stderr.includes("bad.jsonl:2: invalid JSON"), fail.stderr);
-  const skip = await cli([
+  const skip = await launchCli([
     "score",
     "--catalog",
     `${FIX}catalog.csv`,
@@ -109,7 +96,7 @@ Deno.test("convrec score: bad input fails with file:line and the field; --skip-i
 });
 
 Deno.test("convrec score: usage errors name the option", async () => {
-  const r = await cli([
+  const r = await launchCli([
     "score",
     "--catalog",
     `${FIX}catalog.csv`,
@@ -120,7 +107,7 @@ Deno.test("convrec score: usage errors name the option", async () => {
   ]);
   assertEquals(r.code, 2);
   assert(r.stderr.includes("unknown option --rewrd"), r.stderr);
-  const k = await cli([
+  const k = await launchCli([
     "score",
     "--catalog",
     `${FIX}catalog.csv`,
@@ -131,7 +118,7 @@ Deno.test("convrec score: usage errors name the option", async () => {
   ]);
   assertEquals(k.code, 2);
   assert(k.stderr.includes("--k: expected positive integers"), k.stderr);
-  const m = await cli(["score", "--data", `${FIX}records.jsonl`]);
+  const m = await launchCli(["score", "--data", `${FIX}records.jsonl`]);
   assertEquals(m.code, 2);
   assert(m.stderr.includes("--catalog"), m.stderr);
 });

@@ -164,6 +164,16 @@ async function tinyRlStep(
   return { out, after, names };
 }
 
+/** (B, T) reference log-probs of the tiny rollouts under seeded weights, computed on cpu. */
+async function tinyRefLogp(): Promise<Float64Array> {
+  await useBackend("cpu");
+  const { packed } = tinyRollouts();
+  const refWeights = initWeights(TINY, { seed: 6 });
+  const refLogp = await frozenLogprobs(refWeights, TINY, packed);
+  tf.dispose(Object.values(refWeights));
+  return refLogp;
+}
+
 type TinyStep = Awaited<ReturnType<typeof tinyRlStep>>;
 
 /** Loss, entropy, stats, grad norms and updated weights of `gpu` = `cpu`'s (within float noise). */
@@ -200,11 +210,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     try {
-      await useBackend("cpu");
-      const { packed } = tinyRollouts();
-      const refWeights = initWeights(TINY, { seed: 6 });
-      const refLogp = await frozenLogprobs(refWeights, TINY, packed);
-      tf.dispose(Object.values(refWeights));
+      const refLogp = await tinyRefLogp();
       const cpu = await tinyRlStep("cpu", refLogp);
       const gpu = await tinyRlStep("webgpu", refLogp, "cpu");
       assert(cpu.out.advantages.tokenAdvantages.some((a) => a !== 0), "non-zero advantages");
@@ -223,11 +229,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     try {
-      await useBackend("cpu");
-      const { packed } = tinyRollouts();
-      const refWeights = initWeights(TINY, { seed: 6 });
-      const refLogp = await frozenLogprobs(refWeights, TINY, packed);
-      tf.dispose(Object.values(refWeights));
+      const refLogp = await tinyRefLogp();
       for (
         const algo of [
           { algo: "rank-grpo", mu: 2 },
