@@ -1,12 +1,17 @@
 // Parity of the cpu-blas backend with the stock tfjs cpu backend: every overridden kernel on odd shapes
 // (transposes, batched/broadcast 3D-4D, fused bias+activation), and a decoder forward + gradient.
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+// Tolerances are float32 error bounds (tests/_assert.ts): n·EPS32 for the accumulation length n of each
+// kernel (k for a matMul), scaled to the magnitude of the summed terms; kernels that only move data are
+// compared exactly.
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { assertAllClose, f32Tolerance, maxAbs } from "../../_assert.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { BLAS_BACKEND_NAME, registerBlasBackend } from "../../../lib/model/blas/blas_backend.ts";
 import { forward } from "../../../lib/model/decoder.ts";
 import { loadCheckpoint } from "../../../lib/model/checkpoint.ts";
 import { disposeWeights } from "../../../lib/model/weights.ts";
+import { decoderChainLength } from "../test_utils.ts";
 
 const blasState = openBlasAvailable();
 const skip = blasState.ok ? "" : ` (skipped: ${blasState.reason})`;
@@ -19,17 +24,6 @@ function seeded(n: number, seed: number): Float32Array {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 31 - 1;
   });
-}
-
-/** Assert |a - b| ≤ tol · max(1, |b|) elementwise. */
-function assertRelClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) {
-  ok(a.length === b.length, `${what}: length ${a.length} != ${b.length}`);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
-    worst = Number.isNaN(d) ? Infinity : Math.max(worst, d);
-  }
-  ok(worst <= tol, `${what}: worst relative diff ${worst} > ${tol}`);
 }
 
 /** Run `fn` on `backend` and return every output tensor's values (inputs built inside fn). */
@@ -46,12 +40,23 @@ async function valuesOn(
   return Object.assign(vals, { shapes });
 }
 
-/** fn on cpu and on cpu-blas give equal shapes and values within 1e-4 relative. */
-async function same(what: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+/**
+ * fn on cpu and on cpu-blas give equal shapes, and values within the float32 bound of `n` accumulated
+ * terms (f32Tolerance) whose magnitudes add to `scale` (default: each output's largest |value|);
+ * n = 0 demands equal values.
+ */
+async function same(
+  what: string,
+  fn: () => tf.Tensor | tf.Tensor[],
+  n: number,
+  scale?: number,
+): Promise<void> {
   const want = await valuesOn("cpu", fn) as Float32Array[] & { shapes: number[][] };
   const got = await valuesOn(BLAS_BACKEND_NAME, fn) as Float32Array[] & { shapes: number[][] };
   assertEquals(got.shapes, want.shapes, `${what}: shapes`);
-  got.forEach((g, i) => assertRelClose(g, want[i], 1e-4, `${what} output ${i}`));
+  got.forEach((g, i) =>
+    assertAllClose(g, want[i], f32Tolerance(n, scale ?? maxAbs(want[i])), `${what} output ${i}`)
+  );
 }
 
 const t = (shape: number[], seed: number) =>
@@ -66,14 +71,19 @@ Deno.test({
     for (const tA of [false, true]) {
       for (const tB of [false, true]) {
         const [m, k, n] = [7, 13, 5];
+        // k products of values in [−1, 1): Σ|a·b| ≤ k, k + 1 roundings
         await same(
           `2D tA=${tA} tB=${tB}`,
           () => tf.matMul(t(tA ? [k, m] : [m, k], 1), t(tB ? [n, k] : [k, n], 2), tA, tB),
+          k + 1,
+          k,
         );
         await same(
           `3D tA=${tA} tB=${tB}`,
           () =>
             tf.matMul(t(tA ? [3, k, m] : [3, m, k], 3), t(tB ? [3, n, k] : [3, k, n], 4), tA, tB),
+          k + 1,
+          k,
         );
       }
     }
@@ -91,9 +101,14 @@ Deno.test({
       BLAS_BACKEND_NAME,
       () => tf.matMul(t([2, 1, 7, 9], 5), t([1, 3, 9, 4], 6)),
     );
-    assertRelClose(bcast[0], tiled[0], 1e-4, "4D broadcast batch (2,1,..) x (1,3,..)");
-    await same("batched vs 2D broadcast", () => tf.matMul(t([4, 6, 9], 7), t([9, 11], 8)));
-    await same("vector-like 1 x k", () => tf.matMul(t([1, 33], 9), t([33, 1], 10)));
+    assertAllClose(
+      bcast[0],
+      tiled[0],
+      f32Tolerance(10, 9),
+      "4D broadcast batch (2,1,..) x (1,3,..)",
+    );
+    await same("batched vs 2D broadcast", () => tf.matMul(t([4, 6, 9], 7), t([9, 11], 8)), 10, 9);
+    await same("vector-like 1 x k", () => tf.matMul(t([1, 33], 9), t([33, 1], 10)), 34, 33);
     await same(
       "fused bias + relu",
       () =>
@@ -104,6 +119,8 @@ Deno.test({
           bias: t([6], 13),
           activation: "relu",
         }),
+      10, // 8 products + the bias (|bias| ≤ 1)
+      9,
     );
     await same(
       "fused prelu",
@@ -114,11 +131,13 @@ Deno.test({
           activation: "prelu",
           preluActivationWeights: t([6], 16),
         }),
+      6, // 4 products, then the prelu product
+      4,
     );
     await same("matMul gradients", () => {
       const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b, false, true)));
       return tf.grads(f)([t([2, 5, 7], 17), t([2, 3, 7], 18)]);
-    });
+    }, 7 + 5 + 2); // a·bᵀ over 7, then 2·(a·bᵀ)·b over 3 or 5 rows; each output scaled to its values
     await same(
       "int32 falls back to stock",
       () =>
@@ -126,6 +145,7 @@ Deno.test({
           tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"),
           tf.tensor2d([5, 6, 7, 8], [2, 2], "int32"),
         ),
+      0, // integers: exact
     );
   },
 });
@@ -146,23 +166,33 @@ Deno.test({
       await same(`add/sub/mul/div [${sa}] [${sb}]`, () => {
         const a = t(sa, 1), b = tf.add(t(sb, 2), 2); // b in [1, 3): safe divisor
         return [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.div(a, b), tf.sub(b, a)];
-      });
+      }, 1); // one rounding each
     }
-    await same("softmax (4, 3, 17) and its gradient", () => {
-      const x = tf.mul(t([4, 3, 17], 3), 20);
-      const w = t([4, 3, 17], 4);
-      return [tf.softmax(x), tf.grad((y: tf.Tensor) => tf.sum(tf.mul(tf.softmax(y), w)))(x)];
-    });
+    await same(
+      "softmax (4, 3, 17) and its gradient",
+      () => {
+        const x = tf.mul(t([4, 3, 17], 3), 20);
+        const w = t([4, 3, 17], 4);
+        return [tf.softmax(x), tf.grad((y: tf.Tensor) => tf.sum(tf.mul(tf.softmax(y), w)))(x)];
+        // x in [−20, 20): the shift by the max rounds at 20·EPS32/2, which exp makes relative (×2 with
+        // the normaliser); the 17-term sum; the gradient p·(w − Σp·w) another 17 terms. Probabilities
+        // are ≤ 1 and the gradient's terms ≤ 2·max|w| = 2
+      },
+      2 * 20 + 2 * 17 + 4,
+      2,
+    );
     await same(
       "split along axes 0..3",
       () =>
         [0, 1, 2, 3].flatMap((ax) => tf.split(t([4, 6, 2, 8], 5), [1, [4, 6, 2, 8][ax] - 1], ax)),
+      0, // split and transpose move values: exact
     );
-    await same("split with -1 axis and counts", () => tf.split(t([3, 9], 6), 3, -1));
+    await same("split with -1 axis and counts", () => tf.split(t([3, 9], 6), 3, -1), 0);
     await same(
       "transpose perms",
       () =>
         [[0, 2, 1, 3], [3, 1, 2, 0], [1, 0, 2, 3]].map((p) => tf.transpose(t([2, 3, 5, 7], 7), p)),
+      0,
     );
   },
 });
@@ -191,12 +221,24 @@ for (const name of ["tiny_llama", "tiny_qwen2"]) {
         grads.forEach((g) => out.push(new Float32Array(g.dataSync())));
         tf.dispose([logits, ...grads]);
         disposeWeights(weights);
-        return { names, out };
+        return { names, out, config };
       };
       const want = await run("cpu"), got = await run(BLAS_BACKEND_NAME);
-      assertRelClose(got.out[0], want.out[0], 1e-4, `${name} logits`);
-      want.names.forEach((n, i) =>
-        assertRelClose(got.out[i + 1], want.out[i + 1], 1e-4, `grad ${n}`)
+      // the decoder's whole chain (decoderChainLength: B=2, 7 positions), each array to its magnitude
+      const n = decoderChainLength(want.config, { S: 7, rows: 12 });
+      assertAllClose(
+        got.out[0],
+        want.out[0],
+        f32Tolerance(n.logits, maxAbs(want.out[0])),
+        `${name} logits`,
+      );
+      want.names.forEach((w, i) =>
+        assertAllClose(
+          got.out[i + 1],
+          want.out[i + 1],
+          f32Tolerance(n.grads, maxAbs(want.out[i + 1])),
+          `grad ${w}`,
+        )
       );
     },
   });

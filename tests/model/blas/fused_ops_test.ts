@@ -1,7 +1,16 @@
 // Parity of the fused cpu-blas ops (fused_cross_entropy.ts, fused_attention.ts) with the stock tfjs
 // compositions on the cpu backend: values and gradients on odd shapes, zero-weight rows, cached keys.
+// Tolerances are float32 error bounds of each computation (n·EPS32 per accumulation length, scaled to
+// the values; tests/_assert.ts), and each family shows its bound still rejects a real bug.
 import { ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import {
+  assertAllClose,
+  assertThrows,
+  type CloseTolerance,
+  f32Tolerance,
+  maxAbs,
+} from "../../_assert.ts";
 import {
   fusedWeightedNll,
   weightedNllValues,
@@ -11,9 +20,11 @@ import { causalMask } from "../../../lib/model/attention.ts";
 import { BLAS_BACKEND_NAME, registerBlasBackend } from "../../../lib/model/blas/blas_backend.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { loadCheckpoint } from "../../../lib/model/checkpoint.ts";
+import { readModelConfig } from "../../../lib/model/config.ts";
 import { forward } from "../../../lib/model/decoder.ts";
 import { disposeWeights } from "../../../lib/model/weights.ts";
 import { weightedNll } from "../../../lib/train/sft/loss.ts";
+import { decoderChainLength } from "../test_utils.ts";
 
 const blasState = openBlasAvailable();
 const skip = blasState.ok ? "" : ` (skipped: ${blasState.reason})`;
@@ -29,70 +40,172 @@ function seeded(n: number, seed: number): Float32Array {
   });
 }
 
-/** Assert |a − b| ≤ tol·(|b| + 1e-2·max|b|) elementwise (relative, with a floor for tiny entries). */
-function assertRelClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) {
-  ok(a.length === b.length, `${what}: length ${a.length} != ${b.length}`);
-  let maxAbs = 0;
-  for (let i = 0; i < b.length; i++) maxAbs = Math.max(maxAbs, Math.abs(b[i]));
-  let worst = 0, at = -1;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]) / (Math.abs(b[i]) + 1e-2 * maxAbs + 1e-30);
-    if (Number.isNaN(d) || d > worst) [worst, at] = [Number.isNaN(d) ? Infinity : d, i];
-  }
-  ok(
-    worst <= tol,
-    `${what}: worst relative diff ${worst} > ${tol} at ${at} (${a[at]} vs ${b[at]})`,
-  );
-}
-
 Deno.test("weightedNllValues: one row by hand (ln 2, gradient ±0.5)", () => {
   const { loss, grad } = weightedNllValues(Float32Array.of(0, 0, 5, 5), {
     V: 2,
     targets: Int32Array.of(1, 0),
     weights: Float32Array.of(1, 0),
   });
-  ok(Math.abs(loss - Math.LN2) < 1e-7, `loss ${loss}`);
-  assertRelClose(grad, [0.5, -0.5, 0, 0], 1e-7, "grad");
+  // float64 arithmetic on exact inputs: a few roundings of 1e-16 each
+  ok(Math.abs(loss - Math.LN2) < 1e-12, `loss ${loss}`);
+  assertAllClose(grad, [0.5, -0.5, 0, 0], { atol: 1e-12 }, "grad");
 });
+
+/** One cross-entropy case: logits (B, T, V) of amplitude `amp`, targets, weights (every third row 0). */
+function nllCase(B: number, T: number, V: number, amp: number, seed: number) {
+  const N = B * T;
+  const targets = Int32Array.from(seeded(N, seed + 10), (u) => Math.floor((u + 1) / 2 * V));
+  const weights = Float32Array.from(seeded(N, seed + 20), (u, i) => i % 3 === 0 ? 0 : 1 + u / 2); // zero rows
+  return { B, T, V, amp, targets, weights, logits: seeded(N * V, seed) };
+}
+
+/** 0.7·loss and its gradient by `nll` (the stock or the fused op) on tfjs cpu. */
+function nllValueAndGrad(
+  c: ReturnType<typeof nllCase>,
+  nll: (logits: tf.Tensor3D, targets: Int32Array, weights: Float32Array) => tf.Scalar,
+  targets = c.targets,
+  weights = c.weights,
+): { value: Float32Array; grad: Float32Array } {
+  return tf.tidy(() => {
+    const x = tf.mul(tf.tensor3d(c.logits, [c.B, c.T, c.V]), c.amp) as tf.Tensor3D;
+    const f = (l: tf.Tensor) => tf.mul(nll(l as tf.Tensor3D, targets, weights), 0.7);
+    const { value, grad } = tf.valueAndGrad(f)(x);
+    return { value: new Float32Array(value.dataSync()), grad: new Float32Array(grad.dataSync()) };
+  });
+}
+
+/**
+ * Bounds of the weighted NLL: per row log-sum-exp over V logits of magnitude amp (the shift by the max
+ * rounds at amp·EPS32, which exp turns into a relative error of the probabilities) and the mean over
+ * N = B·T rows: n = V + N + 2·amp + 8; the value's absolute part is scaled to amp (the size of the terms
+ * that cancel in lse − x_target), the gradient's to its largest entry.
+ */
+function nllTolerances(c: ReturnType<typeof nllCase>, wantGrad: Float32Array): CloseTolerance[] {
+  const n = c.V + c.B * c.T + 2 * c.amp + 8;
+  return [f32Tolerance(n, c.amp), f32Tolerance(n, maxAbs(wantGrad))];
+}
+
+const NLL_CASES: [number, number, number, number, number][] = [
+  [3, 5, 37, 4, 1],
+  [1, 7, 3, 30, 2],
+  [2, 4, 301, 12, 3],
+];
 
 Deno.test("fusedWeightedNll equals stock weightedNll (value and gradient) on odd shapes", async () => {
   await tf.setBackend("cpu");
-  for (const [B, T, V, amp, seed] of [[3, 5, 37, 4, 1], [1, 7, 3, 30, 2], [2, 4, 301, 12, 3]]) {
-    const N = B * T;
-    const targets = Int32Array.from(seeded(N, seed + 10), (u) => Math.floor((u + 1) / 2 * V));
-    const weights = Float32Array.from(seeded(N, seed + 20), (u, i) => i % 3 === 0 ? 0 : 1 + u / 2); // zero rows
-    const x = tf.mul(tf.tensor3d(seeded(N * V, seed), [B, T, V]), amp) as tf.Tensor3D;
-    const stockFn = (l: tf.Tensor) => tf.mul(weightedNll(l as tf.Tensor3D, targets, weights), 0.7);
-    const fusedFn = (l: tf.Tensor) =>
-      tf.mul(fusedWeightedNll(l as tf.Tensor3D, targets, weights), 0.7);
-    const want = tf.valueAndGrad(stockFn)(x), got = tf.valueAndGrad(fusedFn)(x);
-    const what = `B=${B} T=${T} V=${V}`;
-    assertRelClose(got.value.dataSync(), want.value.dataSync(), 1e-5, `${what} value`);
-    assertRelClose(got.grad.dataSync(), want.grad.dataSync(), 1e-5, `${what} gradient`);
-    tf.dispose([x, want.value, want.grad, got.value, got.grad]);
+  for (const [B, T, V, amp, seed] of NLL_CASES) {
+    const c = nllCase(B, T, V, amp, seed);
+    const want = nllValueAndGrad(c, weightedNll), got = nllValueAndGrad(c, fusedWeightedNll);
+    const what = `B=${B} T=${T} V=${V}`, tol = nllTolerances(c, want.grad);
+    assertAllClose(got.value, want.value, tol[0], `${what} value`);
+    assertAllClose(got.grad, want.grad, tol[1], `${what} gradient`);
   }
 });
+
+Deno.test("fusedWeightedNll's bounds reject an off-by-one target, a counted zero-weight row, a 1e-3 error", async () => {
+  await tf.setBackend("cpu");
+  const c = nllCase(2, 4, 301, 12, 3);
+  const got = nllValueAndGrad(c, fusedWeightedNll);
+  const tol = nllTolerances(c, got.grad);
+  const offByOne = c.targets.map((t, i) => i === 4 ? (t + 1) % c.V : t); // row 4 has weight > 0
+  const counted = c.weights.map((w, i) => i === 3 ? 1 : w); // row 3 had weight 0
+  for (
+    const [bug, targets, weights] of [["off-by-one target", offByOne, c.weights], [
+      "counted row",
+      c.targets,
+      counted,
+    ]] as const
+  ) {
+    const wrong = nllValueAndGrad(c, weightedNll, targets, weights);
+    assertThrows(
+      () => assertAllClose(got.value, wrong.value, tol[0], `${bug}: value`),
+      "the bound",
+    );
+    assertThrows(
+      () => assertAllClose(got.grad, wrong.grad, tol[1], `${bug}: gradient`),
+      "the bound",
+    );
+  }
+  const bad = got.grad.slice();
+  bad[bad.findIndex((g) => Math.abs(g) === maxAbs(bad))] *= 1 + 1e-3;
+  assertThrows(() => assertAllClose(bad, got.grad, tol[1], "1e-3 error: gradient"), "the bound");
+});
+
+/**
+ * probs and gradient of softmax(scale·s + mask) by `f` for s = 9·seeded (B, nkv, g·T, S), up = seeded.
+ */
+function softmaxValueAndGrad(
+  shape: [number, number, number, number],
+  seed: number,
+  f: (x: tf.Tensor) => tf.Tensor,
+): Float32Array[] {
+  return tf.tidy(() => {
+    const size = shape.reduce((p, d) => p * d, 1);
+    const s = tf.mul(tf.tensor4d(seeded(size, seed), shape), 9);
+    const up = tf.tensor4d(seeded(size, seed + 1), shape);
+    return [f(s), tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), up)))(s)].map((t) =>
+      new Float32Array(t.dataSync())
+    );
+  });
+}
+
+/** Softmax's scale, and the largest |scale·s| (s in [−9, 9)). */
+const SOFTMAX_SCALE = 0.37, SOFTMAX_MAX_SCORE = 9 * SOFTMAX_SCALE;
+
+/**
+ * Bounds of the causal softmax: the scaled scores round at SOFTMAX_MAX_SCORE·EPS32/2, which exp makes a
+ * relative error of the probabilities (×2: numerator and normaliser), plus the S-term normaliser:
+ * n = S + 2·max|score| + 4 on probabilities ≤ 1. The gradient scale·p·(up − Σ p·up) sums S terms
+ * and cancels; its terms are ≤ 2·scale·max|up| (|up| ≤ 1).
+ */
+function softmaxTolerances(S: number): CloseTolerance[] {
+  const n = S + 2 * SOFTMAX_MAX_SCORE + 4;
+  return [f32Tolerance(n, 1), f32Tolerance(n + S, 2 * SOFTMAX_SCALE)];
+}
+
+const stockSoftmax = (past: number, T: number, g: number, mask = causalMask(past, T, g)) =>
+(
+  x: tf.Tensor,
+) => tf.softmax(tf.add(tf.mul(x, SOFTMAX_SCALE), mask));
 
 Deno.test("fusedCausalSoftmax equals softmax(scale·s + causalMask) with its gradient", async () => {
   await tf.setBackend("cpu");
   for (
     const [B, nkv, g, T, past, seed] of [[2, 3, 2, 5, 0, 4], [1, 2, 3, 3, 4, 5], [3, 1, 1, 1, 6, 6]]
   ) {
-    const S = past + T, shape = [B, nkv, g * T, S];
-    const size = B * nkv * g * T * S;
-    const s = tf.mul(tf.tensor4d(seeded(size, seed), shape as [number, number, number, number]), 9);
-    const up = tf.tensor4d(seeded(size, seed + 1), shape as [number, number, number, number]);
-    const scale = 0.37;
-    const stock = (x: tf.Tensor) => tf.softmax(tf.add(tf.mul(x, scale), causalMask(past, T, g)));
-    const fused = (x: tf.Tensor) => fusedCausalSoftmax(x, { T, past, scale });
-    const what = `[${shape}] past=${past}`;
-    const [want, got] = [stock, fused].map((f) =>
-      tf.tidy(() => [f(s), tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), up)))(s)])
-    );
-    assertRelClose(got[0].dataSync(), want[0].dataSync(), 1e-5, `${what} probs`);
-    assertRelClose(got[1].dataSync(), want[1].dataSync(), 1e-5, `${what} gradient`);
-    tf.dispose([s, up, ...want, ...got]);
+    const S = past + T, shape: [number, number, number, number] = [B, nkv, g * T, S];
+    const fused = (x: tf.Tensor) => fusedCausalSoftmax(x, { T, past, scale: SOFTMAX_SCALE });
+    const what = `[${shape}] past=${past}`, tol = softmaxTolerances(S);
+    const want = softmaxValueAndGrad(shape, seed, stockSoftmax(past, T, g));
+    const got = softmaxValueAndGrad(shape, seed, fused);
+    assertAllClose(got[0], want[0], tol[0], `${what} probs`);
+    assertAllClose(got[1], want[1], tol[1], `${what} gradient`);
   }
+});
+
+Deno.test("fusedCausalSoftmax's bounds reject a dropped mask element and a normaliser missing a term", async () => {
+  await tf.setBackend("cpu");
+  const [g, T, past] = [2, 5, 0],
+    S = past + T,
+    shape: [number, number, number, number] = [2, 3, g * T, S];
+  const got = softmaxValueAndGrad(
+    shape,
+    4,
+    (x) => fusedCausalSoftmax(x, { T, past, scale: SOFTMAX_SCALE }),
+  );
+  const tol = softmaxTolerances(S);
+  const m = causalMask(past, T, g).arraySync();
+  m[1][2] = 0; // query 1 of group 0 also sees key 2
+  const leak = softmaxValueAndGrad(shape, 4, stockSoftmax(past, T, g, tf.tensor2d(m)));
+  assertThrows(() => assertAllClose(got[0], leak[0], tol[0], "dropped mask: probs"), "the bound");
+  assertThrows(
+    () => assertAllClose(got[1], leak[1], tol[1], "dropped mask: gradient"),
+    "the bound",
+  );
+  // row 3 (query 3, keys 0..3) normalised without its last key
+  const short = got[0].slice(), row = short.subarray(3 * S, 4 * S), last = row[3];
+  row.forEach((p, j) => (row[j] = j < 3 ? p / (1 - last) : p));
+  assertThrows(() => assertAllClose(short, got[0], tol[0], "short normaliser: probs"), "the bound");
 });
 
 Deno.test("fusedCausalSoftmax rejects scores that do not fit the layout", async () => {
@@ -142,8 +255,16 @@ for (const name of ["tiny_llama", "tiny_qwen2"]) {
       const want = await lossAndGrads(name, "cpu");
       const got = await lossAndGrads(name, BLAS_BACKEND_NAME);
       ok(got.length === want.length, "gradient count");
+      // the chain of the whole decoder forward and backward (decoderChainLength; B=3, T=9)
+      const config = await readModelConfig(`${FIXTURES}${name}/config.json`);
+      const n = decoderChainLength(config, { S: 9, rows: 27 }).grads;
       got.forEach((g, i) =>
-        assertRelClose(g, want[i], 1e-4, `${name} ${i === 0 ? "loss" : `gradient ${i}`}`)
+        assertAllClose(
+          g,
+          want[i],
+          f32Tolerance(n, maxAbs(want[i])),
+          `${name} ${i === 0 ? "loss" : `gradient ${i}`}`,
+        )
       );
     },
   });

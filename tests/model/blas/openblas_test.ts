@@ -1,10 +1,12 @@
 // OpenBLAS sgemm through FFI against a plain-loop reference on odd sizes, all transpose combinations,
 // alpha/beta and offset views; the kernels of elementwise.ts / transpose.ts against plain loops.
+// Tolerances: float32's rounding bound of each computation (tests/_assert.ts), never a figure from one CPU.
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { assertAllClose, assertThrows, EPS32, f32SumTol } from "../../_assert.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { broadcastBinary, softmaxRows, splitValues } from "../../../lib/model/blas/elementwise.ts";
 import { transposeValues } from "../../../lib/model/blas/transpose.ts";
-import { assertClose, assertThrowsWith } from "../test_utils.ts";
+import { assertThrowsWith } from "../test_utils.ts";
 
 const blasState = openBlasAvailable();
 const skip = blasState.ok ? "" : ` (skipped: ${blasState.reason})`;
@@ -18,7 +20,12 @@ function seeded(n: number, seed: number): Float32Array {
   });
 }
 
-/** C = alpha·op(A)·op(B) + beta·C0 by plain loops in float64. */
+/**
+ * C = alpha·op(A)·op(B) + beta·C0 by plain loops in float64, and each entry's float32 error bound:
+ * sgemm rounds k products and sums, the alpha and beta products and the add, each within EPS32/2 of
+ * |alpha|·Σ|a·b| + |beta·c0| (componentwise, Higham §3.5); f32SumTol(k + 3, that) doubles it for
+ * kernels that fuse or reorder (FMA, blocked sums).
+ */
 function refGemm(
   a: Float32Array,
   b: Float32Array,
@@ -32,20 +39,25 @@ function refGemm(
     alpha: number;
     beta: number;
   },
-): Float32Array {
-  const out = new Float32Array(d.m * d.n);
+): { want: Float32Array; atol: Float64Array } {
+  const want = new Float32Array(d.m * d.n), atol = new Float64Array(d.m * d.n);
   for (let i = 0; i < d.m; i++) {
     for (let j = 0; j < d.n; j++) {
-      let s = 0;
+      let s = 0, abs = 0;
       for (let p = 0; p < d.k; p++) {
         const av = d.transA ? a[p * d.m + i] : a[i * d.k + p];
         const bv = d.transB ? b[j * d.k + p] : b[p * d.n + j];
         s += av * bv;
+        abs += Math.abs(av * bv);
       }
-      out[i * d.n + j] = d.alpha * s + d.beta * c0[i * d.n + j];
+      want[i * d.n + j] = d.alpha * s + d.beta * c0[i * d.n + j];
+      atol[i * d.n + j] = f32SumTol(
+        d.k + 3,
+        Math.abs(d.alpha) * abs + Math.abs(d.beta * c0[i * d.n + j]),
+      );
     }
   }
-  return out;
+  return { want, atol };
 }
 
 Deno.test({
@@ -64,7 +76,7 @@ Deno.test({
             const c = c0.slice();
             // offset views: the wrapper must pass the view's start, not its buffer's
             blas.sgemm(a.subarray(3), b.subarray(5), c, { m, n, k, transA, transB, alpha, beta });
-            const want = refGemm(a.subarray(3), b.subarray(5), c0, {
+            const { want, atol } = refGemm(a.subarray(3), b.subarray(5), c0, {
               m,
               n,
               k,
@@ -73,7 +85,7 @@ Deno.test({
               alpha,
               beta,
             });
-            assertClose(c, want, 1e-5 * k + 1e-6, `m=${m} n=${n} k=${k} tA=${transA} tB=${transB}`);
+            assertAllClose(c, want, { atol }, `m=${m} n=${n} k=${k} tA=${transA} tB=${transB}`);
           }
         }
       }
@@ -85,6 +97,33 @@ Deno.test({
         "openblas.ts",
         "A ≥ 6",
       );
+    } finally {
+      blas.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `openblas: the sgemm bound rejects a dropped product term and a 1e-3 error in one entry${skip}`,
+  ignore: !blasState.ok,
+  fn: () => {
+    const blas = openBlas({ threads: 2 });
+    try {
+      const d = { m: 65, n: 129, k: 31, transA: false, transB: true, alpha: 1, beta: 0 };
+      const a = seeded(d.m * d.k, 1), b = seeded(d.k * d.n, 2), c = new Float32Array(d.m * d.n);
+      blas.sgemm(a, b, c, d);
+      const { want, atol } = refGemm(a, b, c.slice().fill(0), d);
+      assertAllClose(c, want, { atol }, "correct");
+      // the loop stops one product early in row 7 (an off-by-one in the k loop of one tile)
+      const short = c.slice();
+      for (let j = 0; j < d.n; j++) {
+        short[7 * d.n + j] -= a[7 * d.k + d.k - 1] * b[j * d.k + d.k - 1];
+      }
+      assertThrows(() => assertAllClose(short, want, { atol }, "dropped term"), "the bound");
+      const off = c.slice();
+      off[40 * d.n + 100] *= 1 + 1e-3; // an entry of typical size (|c| ~ 1)
+      assertThrows(() => assertAllClose(off, want, { atol }, "1e-3 error"), "the bound");
     } finally {
       blas.close();
     }
@@ -164,7 +203,9 @@ Deno.test("broadcastBinary / softmaxRows / splitValues equal plain loops", () =>
   assertThrowsWith(() => broadcastBinary("add", a, [3, 5], b, [4]), "do not broadcast");
   const sm = softmaxRows(Float32Array.of(1, 2, 3, 1000, 1000, -1000), 3);
   const e = [Math.exp(-2), Math.exp(-1), 1], z = e[0] + e[1] + e[2];
-  assertClose(sm, [e[0] / z, e[1] / z, e[2] / z, 0.5, 0.5, 0], 1e-7, "softmax");
+  // two float32 roundings (the stored exp, the scaled result) and fastExp's 2e-8 bound, relative
+  const softmaxTol = { atol: 0, rtol: EPS32 + 2e-8 };
+  assertAllClose(sm, [e[0] / z, e[1] / z, e[2] / z, 0.5, 0.5, 0], softmaxTol, "softmax");
   const parts = splitValues(Float32Array.from({ length: 12 }, (_, i) => i), [2, 3, 2], {
     axis: 1,
     sizes: [1, 2],
