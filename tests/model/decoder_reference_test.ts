@@ -1,12 +1,22 @@
 // Logits of the committed tiny Llama/Qwen2 checkpoints vs the independent PyTorch reference
 // (tests/reference/torch_decoder_reference.py), plus save → reload round trips.
+// The reference is float64, so the tolerance is our float32 forward's rounding bound: n·EPS32 for the
+// decoder's accumulation length (decoderChainLength), scaled to the largest |logit| (tests/_assert.ts).
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import {
+  assertAllClose,
+  assertThrows,
+  type CloseTolerance,
+  f32Tolerance,
+  maxAbs,
+} from "../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { forward } from "../../lib/model/decoder.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../lib/model/checkpoint.ts";
 import { readModelConfig } from "../../lib/model/config.ts";
 import { disposeWeights, initWeights, tensorSeed } from "../../lib/model/weights.ts";
-import { assertClose, assertRejectsWith, tempDir } from "./test_utils.ts";
+import type { ModelConfig } from "../../lib/model/config.ts";
+import { assertRejectsWith, decoderChainLength, tempDir } from "./test_utils.ts";
 
 await tf.setBackend("cpu");
 const FIXTURES = new URL("../fixtures/model/", import.meta.url).pathname;
@@ -22,16 +32,41 @@ async function reference(name: string): Promise<Reference> {
   return JSON.parse(await Deno.readTextFile(`${FIXTURES}${name}/reference_logits.json`));
 }
 
+/** Our float32 logits' bound against a float64 reference of `logits` (B, T, V). */
+function logitsTolerance(config: ModelConfig, logits: number[][][]): CloseTolerance {
+  const n = decoderChainLength(config, {
+    S: logits[0].length,
+    rows: logits.length * logits[0].length,
+  });
+  return f32Tolerance(n.logits, maxAbs(logits.flat(2)));
+}
+
 for (const name of ["tiny_llama", "tiny_qwen2"]) {
-  Deno.test(`decoder: ${name} logits match the PyTorch reference within 1e-4 (cpu)`, async () => {
+  Deno.test(`decoder: ${name} logits match the PyTorch reference within float32 rounding (cpu)`, async () => {
     const ref = await reference(name);
     const { config, weights } = await loadCheckpoint(`${FIXTURES}${name}`);
     const { logits } = forward(weights, config, ref.input_ids);
     assertEquals(logits.shape, [2, 7, 48]);
-    assertClose(await logits.data(), ref.logits.flat(2), 1e-4, name);
+    const tol = logitsTolerance(config, ref.logits);
+    assertAllClose(await logits.data(), ref.logits.flat(2), tol, name);
     // far-away explicit positions: the llama3-scaled low-frequency bands turn by whole radians here
     const at = forward(weights, config, ref.input_ids, { positions: ref.position_ids }).logits;
-    assertClose(await at.data(), ref.logits_at_positions.flat(2), 1e-4, `${name} at positions`);
+    const atTol = logitsTolerance(config, ref.logits_at_positions);
+    assertAllClose(await at.data(), ref.logits_at_positions.flat(2), atTol, `${name} at positions`);
+    // the bound still rejects real bugs: the last token's RoPE position one off (a shift of every
+    // position would be invisible: RoPE sees relative offsets), a 1e-3 error in the largest logit
+    const shifted = forward(weights, config, ref.input_ids, {
+      positions: ref.input_ids.map((r) => r.map((_, t) => t < r.length - 1 ? t : t + 1)),
+    }).logits;
+    const shiftedData = await shifted.data();
+    assertThrows(
+      () => assertAllClose(shiftedData, ref.logits.flat(2), tol, "RoPE off by one"),
+      "the bound",
+    );
+    const off = Float32Array.from(await logits.data());
+    off[off.findIndex((x) => Math.abs(x) === maxAbs(off))] *= 1 + 1e-3;
+    assertThrows(() => assertAllClose(off, ref.logits.flat(2), tol, "1e-3 error"), "the bound");
+    shifted.dispose();
     [logits, at].forEach((t) => t.dispose());
     disposeWeights(weights);
   });
@@ -63,7 +98,8 @@ Deno.test("checkpoint: save → reload gives bit-identical logits (F32); BF16 sa
     const c = await loadCheckpoint(`${dir}/q16`);
     const ea = await a.weights["model.embed_tokens.weight"].data();
     const ec = await c.weights["model.embed_tokens.weight"].data();
-    assertClose(ec, ea, 2 ** -8 * 4, "bf16 embed");
+    // bf16 keeps 8 significant bits: round-to-nearest moves each value by ≤ 2^-8 relative
+    assertAllClose(ec, ea, { atol: 0, rtol: 2 ** -8 }, "bf16 embed");
     assertEquals(ea.every((v, i) => v === ec[i]), false);
     [la, lb].forEach((t) => t.dispose());
     [a, b, l, l2, c].forEach((m) => disposeWeights(m.weights));
@@ -152,11 +188,16 @@ Deno.test({
       const at =
         forward(loaded.weights, loaded.config, ref.input_ids, { positions: ref.position_ids })
           .logits;
-      assertClose(await logits.data(), ref.logits.flat(2), 1e-4, "saved llama");
-      assertClose(
+      assertAllClose(
+        await logits.data(),
+        ref.logits.flat(2),
+        logitsTolerance(loaded.config, ref.logits),
+        "saved llama",
+      );
+      assertAllClose(
         await at.data(),
         ref.logits_at_positions.flat(2),
-        1e-4,
+        logitsTolerance(loaded.config, ref.logits_at_positions),
         "saved llama at positions",
       );
       [logits, at].forEach((t) => t.dispose());

@@ -1,6 +1,9 @@
 // generate: cached batched decoding equals uncached recomputation and single-prompt runs; seeding, greedy,
 // top-p, log-probs, EOS, maxNewTokens, n samples, and a stable tfjs tensor count.
+// Log-prob tolerance: cached and full passes differ by float32 rounding of the decoder's chain
+// (decoderChainLength) on the logits, plus the V-term log-sum-exp (tests/_assert.ts).
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { assertAllClose, type CloseTolerance, EPS32, f32SumTol, maxAbs } from "../../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../../lib/model/backend.ts";
 import { presetConfig } from "../../../lib/model/config.ts";
@@ -13,7 +16,7 @@ import {
   generate,
   prepareDecodeWeights,
 } from "../../../lib/model/generate/mod.ts";
-import { assertClose } from "../test_utils.ts";
+import { decoderChainLength } from "../test_utils.ts";
 
 const config = { ...presetConfig("builtin-small"), vocab_size: 96, num_hidden_layers: 2 };
 const PROMPTS = [[1, 7, 42, 3, 19], [5, 33], [8, 40, 2, 2, 17, 60, 61, 11], [9]];
@@ -23,11 +26,14 @@ async function recompute(
   weights: Record<string, tf.Tensor>,
   prompt: readonly number[],
   completion: readonly number[],
-): Promise<{ argmax: number[]; logprob: number[]; tempered: (T: number) => number[] }> {
+): Promise<
+  { argmax: number[]; logprob: number[]; tempered: (T: number) => number[]; tol: CloseTolerance }
+> {
   const ids = [...prompt, ...completion];
-  const logp = tf.tidy(() => tf.logSoftmax(forward(weights, config, [ids]).logits)); // (1, T, V)
-  const data = await logp.data();
-  logp.dispose();
+  const logits = forward(weights, config, [ids]).logits; // (1, T, V)
+  const logp = tf.logSoftmax(logits);
+  const [data, logitData] = [await logp.data(), await logits.data()];
+  tf.dispose([logits, logp]);
   const V = config.vocab_size, argmax: number[] = [], logprob: number[] = [];
   const rowAt = (j: number) => data.subarray((prompt.length - 1 + j) * V, (prompt.length + j) * V);
   // log softmax(logits / T)[token]: log_softmax is shift-invariant, so log p / T gives the same result
@@ -44,7 +50,14 @@ async function recompute(
     argmax.push(best);
     logprob.push(row[tok]);
   });
-  return { argmax, logprob, tempered };
+  // the logits' chain error (absolute, scaled to max|logit|) passes into log p unchanged; the V-term
+  // log-sum-exp and the subtraction round at the size of log p itself
+  const n = decoderChainLength(config, { S: ids.length, rows: ids.length }).logits;
+  const tol = {
+    atol: f32SumTol(n, maxAbs(logitData)) + f32SumTol(config.vocab_size + 4, maxAbs(logprob)),
+    rtol: 4 * EPS32,
+  };
+  return { argmax, logprob, tempered, tol };
 }
 
 const tokens = (cs: Completion[]) => cs.map((c) => c.tokenIds);
@@ -62,7 +75,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       assertEquals(c.finishReason, "length");
       const ref = await recompute(weights, PROMPTS[p], c.tokenIds);
       assertEquals(c.tokenIds, ref.argmax, `prompt ${p}: cached greedy tokens`);
-      assertClose(c.logprobs, ref.logprob, 1e-4, `prompt ${p} logprobs`);
+      assertAllClose(c.logprobs, ref.logprob, ref.tol, `prompt ${p} logprobs`);
       assertEquals(c.samplingLogprobs.every((x) => x === 0), true);
       const alone = await generate({ weights, config }, [PROMPTS[p]], opts);
       assertEquals(alone.completions[0].tokenIds, c.tokenIds, `prompt ${p} alone`);
@@ -84,8 +97,11 @@ Deno.test("generate: sampled log-probs equal log_softmax of a full recomputation
   });
   for (const c of completions) {
     const ref = await recompute(weights, PROMPTS[c.promptIndex], c.tokenIds);
-    assertClose(c.logprobs, ref.logprob, 1e-4, `prompt ${c.promptIndex} sample ${c.sampleIndex}`);
-    assertClose(c.samplingLogprobs, ref.tempered(0.7), 1e-4, `sampling logprobs ${c.promptIndex}`);
+    const what = `prompt ${c.promptIndex} sample ${c.sampleIndex}`;
+    assertAllClose(c.logprobs, ref.logprob, ref.tol, what);
+    // logits / 0.7: the logits' error grows by 1/0.7 (< 2)
+    const temperedTol = { atol: 2 * (ref.tol.atol as number), rtol: ref.tol.rtol };
+    assertAllClose(c.samplingLogprobs, ref.tempered(0.7), temperedTol, `sampling logprobs ${what}`);
     ok(
       c.samplingLogprobs.some((q, j) => Math.abs(q - c.logprobs[j]) > 1e-3),
       "T=0.7 changed nothing",
