@@ -1,16 +1,30 @@
 // Group advantages: CPU twin vs lib/train/rl groupAdvantages (always), and the WGSL kernel vs the twin
 // on seeded cases (skipped with the reason when no adapter answers within 5 s).
 
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { assert, assertEquals, assertThrows, f32SumTol } from "../_assert.ts";
 import { acquireGpu, gpuAvailable } from "../../lib/gpu/device.ts";
 import { groupAdvantages } from "../../lib/train/rl/group_advantages.ts";
 import { createGroupAdvantages } from "../../kernels/group_advantages.ts";
 import { type GroupAdvantagesF32, groupAdvantagesRef } from "../../kernels/group_advantages_ref.ts";
 import { seededUniform } from "./_fixtures.ts";
 
-/** Tolerances GPU (f32) vs twin (f64 rounded to f32): advantages are O(1) after normalisation. */
-const ADV_ABS = 1e-5;
-const MEAN_STD_REL = 1e-5;
+/**
+ * Bounds GPU (f32) vs twin (f64 rounded to f32) for one group of G rewards in [0, 1] (tests/_assert.ts):
+ * the mean sums G terms ≤ 1: f32SumTol(G + 1); each deviation r − mean then errs by ≤ dev =
+ * f32SumTol(G + 2); the variance sums G squares, and since max|r − mean| ≤ √G·std, the std errs by
+ * ≤ (1 + √G)·dev plus WGSL's sqrt (≤ 2.5 ulp, counted as 4·EPS32); an advantage (r − mean)/(std + eps)
+ * errs by (dev + |A|·δstd)/(std + eps) plus the add and WGSL's 2.5-ulp divide (4·EPS32·|A|). Absolute
+ * in the rewards' unit, as the deviations cancel to tiny values.
+ */
+function groupBounds(G: number, std: number, stdEps: number) {
+  const dev = f32SumTol(G + 2, 1), dStd = (1 + Math.sqrt(G)) * dev + f32SumTol(4, std);
+  return {
+    mean: f32SumTol(G + 1, 1),
+    std: dStd,
+    advantage: (a: number) =>
+      (dev + Math.abs(a) * dStd) / (std + stdEps) + f32SumTol(4, Math.abs(a)),
+  };
+}
 
 interface Case {
   readonly name: string;
@@ -68,22 +82,55 @@ Deno.test("groupAdvantagesRef: hand-computed example, G = 1, shape errors", () =
   assertThrows(() => groupAdvantagesRef(new Float32Array(4), { g: 0, n: 2 }), "g=0");
 });
 
-function assertParity(gpu: GroupAdvantagesF32, cpu: GroupAdvantagesF32, label: string): void {
+function assertParity(
+  gpu: GroupAdvantagesF32,
+  cpu: GroupAdvantagesF32,
+  dims: { g: number; n: number; stdEps?: number },
+  label: string,
+): void {
   assertEquals(gpu.zeroStdGroups, cpu.zeroStdGroups, `${label}: zero-std groups`);
   assertEquals(gpu.zeroStdFraction, cpu.zeroStdFraction, `${label}: zero-std fraction`);
   assertEquals(gpu.advantages.length, cpu.advantages.length, `${label}: length`);
+  const { g: G, n: N, stdEps = 1e-4 } = dims;
   for (let i = 0; i < cpu.advantages.length; i++) {
     const g = gpu.advantages[i], c = cpu.advantages[i];
+    const group = Math.floor(i / (N * G)) * N + (i % N); // (prompt, rank) of row-major (P·G, N)
+    const tol = groupBounds(G, cpu.std[group], stdEps).advantage(c);
     if (c === 0) assert(g === 0, `${label}: advantage ${i}: gpu ${g}, expected exactly 0`);
-    assert(Math.abs(g - c) <= ADV_ABS, `${label}: advantage ${i}: gpu ${g} vs cpu ${c}`);
+    assert(Math.abs(g - c) <= tol, `${label}: advantage ${i}: gpu ${g} vs cpu ${c}`);
   }
   for (let i = 0; i < cpu.mean.length; i++) {
-    const tol = (x: number) => MEAN_STD_REL * Math.max(1, Math.abs(x));
-    assert(Math.abs(gpu.mean[i] - cpu.mean[i]) <= tol(cpu.mean[i]), `${label}: mean ${i}`);
+    const b = groupBounds(G, cpu.std[i], stdEps);
+    assert(Math.abs(gpu.mean[i] - cpu.mean[i]) <= b.mean, `${label}: mean ${i}`);
     if (cpu.std[i] === 0) assert(gpu.std[i] === 0, `${label}: std ${i} expected exactly 0`);
-    assert(Math.abs(gpu.std[i] - cpu.std[i]) <= tol(cpu.std[i]), `${label}: std ${i}`);
+    assert(Math.abs(gpu.std[i] - cpu.std[i]) <= b.std, `${label}: std ${i}`);
   }
 }
+
+Deno.test("group-advantage parity check rejects a biased std, a 1e-3 error and a shifted mean", () => {
+  const c = CASES[2], dims = { g: c.g, n: c.n }, cpu = groupAdvantagesRef(makeRewards(c), dims);
+  const copy = () => ({
+    ...cpu,
+    advantages: cpu.advantages.slice(),
+    mean: cpu.mean.slice(),
+    std: cpu.std.slice(),
+  });
+  assertParity(copy(), cpu, dims, "itself");
+  // dividing by G instead of G − 1 (the biased std) in every group
+  const biased = copy(), shrink = Math.sqrt((c.g - 1) / c.g);
+  biased.advantages.forEach((a, i) => {
+    const s = cpu.std[Math.floor(i / (c.n * c.g)) * c.n + (i % c.n)];
+    biased.advantages[i] = a * (s + 1e-4) / (s * shrink + 1e-4);
+  });
+  biased.std.forEach((s, i) => (biased.std[i] = s * shrink));
+  assertThrows(() => assertParity(biased, cpu, dims, "biased std"), "advantage");
+  const off = copy(), at = off.advantages.findIndex((a) => Math.abs(a) > 0.5);
+  off.advantages[at] *= 1 + 1e-3;
+  assertThrows(() => assertParity(off, cpu, dims, "1e-3 error"), `advantage ${at}`);
+  const shifted = copy();
+  shifted.mean[5] += 1e-4; // one group's mean off by 1e-4 of the reward scale
+  assertThrows(() => assertParity(shifted, cpu, dims, "shifted mean"), "mean 5");
+});
 
 const probe = await gpuAvailable({ timeoutMs: 5000 });
 const skip = probe.available ? "" : ` (skipped: no WebGPU adapter: ${probe.reason})`;
@@ -102,7 +149,12 @@ Deno.test({
         await t.step(c.name, async () => {
           const rewards = makeRewards(c);
           const dims = { g: c.g, n: c.n };
-          assertParity(await ga.run(rewards, dims), groupAdvantagesRef(rewards, dims), c.name);
+          assertParity(
+            await ga.run(rewards, dims),
+            groupAdvantagesRef(rewards, dims),
+            dims,
+            c.name,
+          );
         });
       }
       await t.step("stdEps option and empty input", async () => {
@@ -111,6 +163,7 @@ Deno.test({
         assertParity(
           await ga.run(rewards, dims, { stdEps: 0.5 }),
           groupAdvantagesRef(rewards, dims, { stdEps: 0.5 }),
+          { ...dims, stdEps: 0.5 },
           "stdEps 0.5",
         );
         const empty = await ga.run(new Float32Array(0), dims);

@@ -1,7 +1,15 @@
 // Rank objective: CPU twin vs lib/train/rl policyLossAndGrad (always), and the two WGSL passes vs the
 // twin on seeded cases × 3 ratio levels × 2 normalisations × β ∈ {0, 0.04} (skipped without an adapter).
 
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertThrows,
+  EPS32,
+  f32SumTol,
+  f32Tolerance,
+} from "../_assert.ts";
 import { acquireGpu, gpuAvailable } from "../../lib/gpu/device.ts";
 import { rankLogRatios, tokenLogRatios } from "../../lib/train/rl/importance_ratios.ts";
 import { policyLossAndGrad, type PolicyLossConfig } from "../../lib/train/rl/policy_loss.ts";
@@ -14,15 +22,32 @@ import {
 import { makeObjectiveInputs, type ObjectiveCase } from "./_rl_fixtures.ts";
 
 /**
- * Tolerances GPU (f32 throughout) vs twin (f64 on the same f32 inputs, rounded to f32):
- * loss: 1e-5 relative to Σ|tokenLoss| (the scale of the terms it sums, which may cancel);
- * tokenLoss, grad: 1e-6 × the largest |value| of the array + 1e-5 × |value| (rank normalisation
- * makes them ~1e-4, so a bare absolute 1e-5 would not test them); ratio: 1e-5 relative.
+ * Accumulation lengths of the GPU (f32 throughout) vs the twin (f64 on the same f32 inputs, rounded to
+ * f32), in units of EPS32 (tests/_assert.ts): the weight w = exp(mean log-ratio over L tokens: 1, the
+ * longest item, or the row) errs by L·max|log-ratio| (the mean's rounding) plus WGSL exp's 3 + 2|x| ulp
+ * and the twin's rounding; a token's loss and gradient add ~8 products/selects and the KL term
+ * exp(d) − d − 1, whose rounding (3 + 2|d| ulp of exp, three terms ≤ e^|d|) is absolute at that
+ * size; the loss and the stats sum a
+ * row's T tokens. tokenLoss and grad are ~1e-4 under rank normalisation, so their bound is mixed: atol at
+ * the array's largest |value|.
  */
-const LOSS_REL = 1e-5;
-const ARRAY_SCALE_REL = 1e-6;
-const ELEM_REL = 1e-5;
-const RATIO_REL = 1e-5;
+function objectiveLengths(inputs: RankObjectiveInputs, cfg: PolicyLossConfig) {
+  const { b, t } = inputs.dims;
+  let maxLr = 0, maxD = 0, L = cfg.level === "token" ? 1 : cfg.level === "sequence" ? t : 0;
+  for (let r = 0; r < b; r++) {
+    const items = new Map<number, number>();
+    for (let i = r * t; i < (r + 1) * t; i++) {
+      if (inputs.mask[i] === 0 || inputs.segIds[i] < 0) continue;
+      if (inputs.logpOld) maxLr = Math.max(maxLr, Math.abs(inputs.logpNew[i] - inputs.logpOld[i]));
+      if (inputs.logpRef) maxD = Math.max(maxD, Math.abs(inputs.logpRef[i] - inputs.logpNew[i]));
+      items.set(inputs.segIds[i], (items.get(inputs.segIds[i]) ?? 0) + 1);
+    }
+    if (cfg.level === "item") L = Math.max(L, ...items.values());
+  }
+  const ratio = L * maxLr + 4 + 2 * maxLr; // + the twin's own rounding to f32 (½ ulp)
+  const elem = ratio + 8 + (cfg.beta > 0 ? 3 * Math.exp(maxD) * (3 + 2 * maxD) : 0);
+  return { ratio, elem, sum: t + elem };
+}
 
 const CASES: readonly ObjectiveCase[] = [
   { name: "size 1", b: 1, t: 1, n: 1, seed: 1 },
@@ -132,8 +157,9 @@ Deno.test("finishRowStats sums the per-row partials", () => {
 function boundaryRows(cpu: RankObjective, inputs: RankObjectiveInputs, cfg: PolicyLossConfig) {
   const rows = new Set<number>();
   const lo = 1 - cfg.epsLow, hi = 1 + cfg.epsHigh;
+  const noise = 2 * EPS32 * objectiveLengths(inputs, cfg).ratio * hi; // twice the ratio's bound
   cpu.ratio.forEach((w, i) => {
-    if (w !== 0 && Math.min(Math.abs(w - lo), Math.abs(w - hi)) < 1e-5) {
+    if (w !== 0 && Math.min(Math.abs(w - lo), Math.abs(w - hi)) < noise) {
       rows.add(Math.floor(i / inputs.dims.t));
     }
   });
@@ -144,15 +170,16 @@ function assertArrayClose(
   gpu: Float32Array,
   cpu: Float32Array,
   skipRows: Set<number>,
-  t: number,
+  n: { t: number; elem: number },
   at: string,
 ): void {
   assertEquals(gpu.length, cpu.length, `${at}: length`);
   let scale = 0;
   for (const x of cpu) scale = Math.max(scale, Math.abs(x));
+  const { atol, rtol } = f32Tolerance(n.elem, scale) as { atol: number; rtol: number };
   for (let i = 0; i < cpu.length; i++) {
-    if (skipRows.has(Math.floor(i / t))) continue;
-    const tol = ARRAY_SCALE_REL * scale + ELEM_REL * Math.abs(cpu[i]);
+    if (skipRows.has(Math.floor(i / n.t))) continue;
+    const tol = atol + rtol * Math.abs(cpu[i]);
     if (cpu[i] === 0) assert(gpu[i] === 0 || Math.abs(gpu[i]) <= tol, `${at}[${i}]: ${gpu[i]}`);
     assert(Math.abs(gpu[i] - cpu[i]) <= tol, `${at}[${i}]: gpu ${gpu[i]} vs cpu ${cpu[i]}`);
   }
@@ -168,28 +195,59 @@ function assertParity(
   const skipRows = boundaryRows(cpu, inputs, cfg);
   assert(skipRows.size <= Math.max(1, inputs.dims.b / 4), `${at}: ${skipRows.size} boundary rows`);
   if (skipRows.size > 0) console.log(`${at}: ${skipRows.size} row(s) at a clip bound not compared`);
-  const t = inputs.dims.t;
+  const t = inputs.dims.t, n = objectiveLengths(inputs, cfg);
   let abs = 0;
   for (const x of cpu.tokenLoss) abs += Math.abs(x);
-  const lossTol = LOSS_REL * abs + 1e-7 + (skipRows.size > 0 ? 1e-3 * abs : 0);
+  // a row at a clip bound may take the other branch: its loss term moves by up to ~1e-3 of Σ|ℓ|
+  const lossTol = f32SumTol(n.sum, abs) + (skipRows.size > 0 ? 1e-3 * abs : 0);
   assert(Math.abs(gpu.loss - cpu.loss) <= lossTol, `${at}: loss gpu ${gpu.loss} vs ${cpu.loss}`);
   assertEquals(gpu.stats.tokens, cpu.stats.tokens, `${at}: tokens`);
   if (skipRows.size === 0) {
     assertEquals([gpu.clipLow, gpu.clipHigh], [cpu.clipLow, cpu.clipHigh], `${at}: clip counts`);
   }
-  assertArrayClose(gpu.tokenLoss, cpu.tokenLoss, skipRows, t, `${at}: tokenLoss`);
-  assertArrayClose(gpu.grad, cpu.grad, skipRows, t, `${at}: grad`);
+  assertArrayClose(gpu.tokenLoss, cpu.tokenLoss, skipRows, { t, elem: n.elem }, `${at}: tokenLoss`);
+  assertArrayClose(gpu.grad, cpu.grad, skipRows, { t, elem: n.elem }, `${at}: grad`);
   for (let i = 0; i < cpu.ratio.length; i++) {
     const c = cpu.ratio[i];
     assert(
-      Math.abs(gpu.ratio[i] - c) <= RATIO_REL * Math.abs(c),
+      Math.abs(gpu.ratio[i] - c) <= f32SumTol(n.ratio, Math.abs(c)),
       `${at}: ratio[${i}] ${gpu.ratio[i]} vs ${c}`,
     );
   }
-  assertAlmostEquals(gpu.stats.meanRatio, cpu.stats.meanRatio, 1e-5, `${at}: meanRatio`);
-  assertAlmostEquals(gpu.stats.meanKl, cpu.stats.meanKl, 1e-5, `${at}: meanKl`);
-  assertAlmostEquals(gpu.stats.meanAdvantage, cpu.stats.meanAdvantage, 1e-5, `${at}: meanAdv`);
+  // means over the tokens of terms ≤ 2 (weights ~1, KL ≪ 1, advantages in [−2, 2))
+  const statTol = f32SumTol(n.sum, 2);
+  assertAlmostEquals(gpu.stats.meanRatio, cpu.stats.meanRatio, statTol, `${at}: meanRatio`);
+  assertAlmostEquals(gpu.stats.meanKl, cpu.stats.meanKl, statTol, `${at}: meanKl`);
+  assertAlmostEquals(gpu.stats.meanAdvantage, cpu.stats.meanAdvantage, statTol, `${at}: meanAdv`);
 }
+
+Deno.test("rank-objective parity check rejects a dropped KL term, an unclipped weight and a 1e-3 error", () => {
+  const c = CASES[1], inputs = makeObjectiveInputs(c);
+  const config: PolicyLossConfig = { ...baseCfg(), lossNorm: "rank", beta: 0.04, n: c.n };
+  const cpu = rankObjectiveRef(inputs, config);
+  const copy = (r: RankObjective) => ({
+    ...r,
+    tokenLoss: r.tokenLoss.slice(),
+    grad: r.grad.slice(),
+    ratio: r.ratio.slice(),
+  });
+  assertParity(copy(cpu), cpu, inputs, config, "itself");
+  // β forgotten: the KL term and its gradient missing
+  const noKl = rankObjectiveRef(inputs, { ...config, beta: 0 });
+  assertThrows(
+    () => assertParity({ ...noKl, stats: cpu.stats }, cpu, inputs, config, "no KL"),
+    "gpu",
+  );
+  // the clip ignored: PPO's min(w·A, clip(w)·A) replaced by w·A
+  const unclipped = rankObjectiveRef(inputs, { ...config, epsLow: 10, epsHigh: 10 });
+  assertThrows(
+    () => assertParity({ ...unclipped, stats: cpu.stats }, cpu, inputs, config, "no clip"),
+    "gpu",
+  );
+  const off = copy(cpu), at = off.grad.findIndex((g) => g !== 0);
+  off.grad[at] *= 1 + 1e-3;
+  assertThrows(() => assertParity(off, cpu, inputs, config, "1e-3 error"), `grad[${at}]`);
+});
 
 const probe = await gpuAvailable({ timeoutMs: 5000 });
 const skip = probe.available ? "" : ` (skipped: no WebGPU adapter: ${probe.reason})`;
@@ -290,8 +348,15 @@ Deno.test({
       );
       const { value, grad } = lossAndGrad(ts.logpNew);
       const abs = cpu.tokenLoss.reduce((s, x) => s + Math.abs(x), 0);
-      assertAlmostEquals((await value.data())[0], cpu.loss, 1e-5 * abs + 1e-7, "customGrad loss");
-      assertArrayClose((await grad.data()) as Float32Array, cpu.grad, new Set(), c.t, "customGrad");
+      const n = objectiveLengths(inputs, config);
+      assertAlmostEquals(
+        (await value.data())[0],
+        cpu.loss,
+        f32SumTol(n.sum, abs),
+        "customGrad loss",
+      );
+      const grads = (await grad.data()) as Float32Array;
+      assertArrayClose(grads, cpu.grad, new Set(), { t: c.t, elem: n.elem }, "customGrad");
       value.dispose();
       grad.dispose();
       assertEquals(tf.memory().numTensors, before, "tensor count after the tfjs path");

@@ -1,14 +1,21 @@
 // Similarity top-k: CPU twin vs a brute-force sort (always), and GPU kernel vs CPU twin on the same
 // seeded cases (skipped with the reason when no adapter answers within 5 s).
 
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { assert, assertEquals, assertThrows, f32SumTol } from "../_assert.ts";
 import { acquireGpu, gpuAvailable } from "../../lib/gpu/device.ts";
 import { createSimilarityTopk } from "../../kernels/similarity_topk.ts";
 import { similarityTopkRef, type TopkResult } from "../../kernels/similarity_topk_ref.ts";
 import { bruteTopk, dotF32, randomRows } from "./_fixtures.ts";
 
-/** Score tolerance between GPU (f32 accumulation) and CPU twin (f64 accumulation, f32 result). */
-const SCORE_TOL = 1e-5;
+/**
+ * Score tolerance between GPU (f32 accumulation of dim products) and CPU twin (f64 accumulation, one f32
+ * rounding): rows are L2-normalised, so Σ|q_j·c_j| ≤ |q|·|c| ≤ 1 and the two differ by at most
+ * f32SumTol(dim + 1) (tests/_assert.ts) — an absolute bound, since 1 is the size of the summed terms
+ * however small the score.
+ */
+function scoreTol(dim: number): number {
+  return f32SumTol(dim + 1, 1);
+}
 
 interface Case {
   readonly name: string;
@@ -156,8 +163,8 @@ Deno.test("similarityTopkRef: rejects bad k and shapes, naming the field", () =>
 });
 
 /**
- * GPU vs CPU twin: same valid count and padding, scores within SCORE_TOL, and indices equal except
- * where the two scores tie within SCORE_TOL (then the GPU's own order must follow the tie-break).
+ * GPU vs CPU twin: same valid count and padding, scores within scoreTol, and indices equal except
+ * where the two scores tie within scoreTol (then the GPU's own order must follow the tie-break).
  */
 function assertParity(
   gpu: TopkResult,
@@ -166,7 +173,7 @@ function assertParity(
   label: string,
 ): void {
   assertEquals([gpu.nq, gpu.k, gpu.valid], [cpu.nq, cpu.k, cpu.valid], `${label}: shape`);
-  const { k } = cpu;
+  const { k } = cpu, tol = scoreTol(inputs.dim);
   for (let q = 0; q < cpu.nq; q++) {
     const seen = new Set<number>();
     for (let t = 0; t < k; t++) {
@@ -177,13 +184,13 @@ function assertParity(
         assertEquals([gi, gs], [-1, -Infinity], `${at}: padding`);
         continue;
       }
-      assert(Math.abs(gs - cs) <= SCORE_TOL, `${at}: score gpu ${gs} vs cpu ${cs}`);
+      assert(Math.abs(gs - cs) <= tol, `${at}: score gpu ${gs} vs cpu ${cs}`);
       assert(!seen.has(gi), `${at}: index ${gi} repeated`);
       seen.add(gi);
       if (gi !== ci) {
         const exact = dotF32(inputs.queries, inputs.catalog, inputs.dim, q, gi);
         assert(
-          Math.abs(exact - cs) <= SCORE_TOL,
+          Math.abs(exact - cs) <= tol,
           `${at}: index gpu ${gi} vs cpu ${ci}, not a tie (${exact} vs ${cs})`,
         );
       }
@@ -194,6 +201,25 @@ function assertParity(
     }
   }
 }
+
+Deno.test("top-k parity check rejects a 1e-3 score error, a swapped non-tie and a dropped candidate", () => {
+  const c = CASES[1], { queries, catalog } = makeInputs(c);
+  const inputs = { queries, catalog, dim: c.dim };
+  const cpu = similarityTopkRef(inputs, { k: c.k });
+  const copy = () => ({ ...cpu, indices: cpu.indices.slice(), scores: cpu.scores.slice() });
+  assertParity(copy(), cpu, inputs, "itself");
+  const off = copy();
+  off.scores[3] *= 1 + 1e-3;
+  assertThrows(() => assertParity(off, cpu, inputs, "1e-3 score error"), "score gpu");
+  const swapped = copy(); // slots 0 and 1 of query 0 exchanged, scores kept in order
+  [swapped.indices[0], swapped.indices[1]] = [swapped.indices[1], swapped.indices[0]];
+  assert(cpu.scores[0] - cpu.scores[1] > scoreTol(c.dim), "slots 0 and 1 do not tie");
+  assertThrows(() => assertParity(swapped, cpu, inputs, "swapped"), "not a tie");
+  const dropped = copy(); // the best candidate of query 0 missing: everything moves up one slot
+  dropped.indices.copyWithin(0, 1, c.k);
+  dropped.scores.copyWithin(0, 1, c.k);
+  assertThrows(() => assertParity(dropped, cpu, inputs, "dropped"), "score gpu");
+});
 
 const probe = await gpuAvailable({ timeoutMs: 5000 });
 const skip = probe.available ? "" : ` (skipped: no WebGPU adapter: ${probe.reason})`;
