@@ -27,9 +27,8 @@ import { makeObjectiveInputs, type ObjectiveCase } from "./_rl_fixtures.ts";
  * longest item, or the row) errs by L·max|log-ratio| (the mean's rounding) plus WGSL exp's 3 + 2|x| ulp
  * and the twin's rounding; a token's loss and gradient add ~8 products/selects and the KL term
  * exp(d) − d − 1, whose rounding (3 + 2|d| ulp of exp, three terms ≤ e^|d|) is absolute at that
- * size; the loss and the stats sum a
- * row's T tokens. tokenLoss and grad are ~1e-4 under rank normalisation, so their bound is mixed: atol at
- * the array's largest |value|.
+ * size; the loss and the stats sum a row's T tokens. tokenLoss and grad are ~1e-4 under rank
+ * normalisation, so their bound is mixed: atol at the array's largest |value|.
  */
 function objectiveLengths(inputs: RankObjectiveInputs, cfg: PolicyLossConfig) {
   const { b, t } = inputs.dims;
