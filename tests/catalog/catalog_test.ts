@@ -33,7 +33,7 @@ Deno.test("loadCatalog: the real Reddit-v2 catalog (7,404 items, no duplicates, 
   assert(c.items.every((it) => c.has(it.title, it.year)));
 });
 
-Deno.test("has: exact (title, year) over a small catalog, fast enough to call per item", () => {
+Deno.test("has: exact (title, year) over a small catalog; 1e6 lookups timed (printed, not asserted)", () => {
   const c = parseCatalog("title,year\nHeat,1995\nHeat,1986\nAlien,1979\n");
   assert(c.has("Heat", 1995) && c.has("Heat", 1986) && c.has("Alien", 1979));
   assert(!c.has("Heat", 1996) && !c.has("heat", 1995) && !c.has("Heat ", 1995));
@@ -42,8 +42,7 @@ Deno.test("has: exact (title, year) over a small catalog, fast enough to call pe
   for (let i = 0; i < 1_000_000; i++) if (c.has("Heat", 1990 + (i % 8))) n++;
   const ms = performance.now() - t0;
   assertEquals(n, 125_000);
-  console.log(`has(): 1e6 lookups in ${ms.toFixed(1)} ms`);
-  assert(ms < 2000, `1e6 has() calls took ${ms} ms`);
+  console.log(`has(): 1e6 lookups in ${ms.toFixed(1)} ms`); // a timing, not a test: benches assert speed
 });
 
 Deno.test("lookup: titleKey match, exact year first, then +1, -1, +2, -2; tolerance option", () => {

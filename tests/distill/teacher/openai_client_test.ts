@@ -91,6 +91,7 @@ Deno.test("429 with Retry-After (seconds) is honoured, then success", async () =
       const waited = performance.now() - t0;
       assertEquals(a.content, "ok");
       assertEquals(server.hits(), 2);
+      // a lower bound (the client slept as told): a slow machine only waits longer, so it cannot flake
       assert(waited >= 950, `waited ${waited} ms, Retry-After asked for 1000`);
       assert(logs.some((l) => l.includes("HTTP 429") && l.includes("in 1000 ms")), logs.join("\n"));
     } finally {
@@ -127,17 +128,17 @@ Deno.test("a response slower than timeoutMs is abandoned and retried", async () 
   await withSetup(async ({ logs, config }) => {
     const server = startFakeServer(async (req) => {
       if (req.hit === 1) await sleep(700); // 3.5× the client's timeout
-      return chatJson("fast");
+      return chatJson(req.hit === 1 ? "slow" : "fast");
     });
     try {
       const client = createOpenAiClient({ ...config(server.baseUrl), timeoutMs: 200 }, {
         log: (l) => logs.push(l),
       });
       const t0 = performance.now();
+      // the slow first answer ("slow") was abandoned: the content is the retry's, not a timing
       assertEquals((await client.complete(ask("x"))).content, "fast");
-      const took = performance.now() - t0;
+      console.log(`timeout and retry took ${(performance.now() - t0).toFixed(0)} ms`);
       assertEquals(server.hits(), 2);
-      assert(took < 650, `took ${took} ms: the client waited for the slow answer`);
       assert(logs.some((l) => l.includes("timeout")), logs.join("\n"));
     } finally {
       await server.close();
