@@ -3,9 +3,22 @@
 import { parseOptions, type RawOptions } from "./args.ts";
 import { DISTILL_USAGE, DistillOptionsSchema, distillPermissions, runDistill } from "./distill.ts";
 import { EVAL_USAGE, EvalOptionsSchema, evalPermissions, runEvalCommand } from "./eval.ts";
-import { DEMO_USAGE, DemoOptionsSchema, demoPermissions, resultsTable, runDemo } from "./demo.ts";
+import {
+  DEMO_USAGE,
+  DemoOptionsSchema,
+  demoPermissions,
+  resultsTable,
+  runDemoFull,
+} from "./demo.ts";
+import { differencesTable } from "./demo_results.ts";
 import { foldRepeated } from "./repeated.ts";
 import { NB_USAGE, NbOptionsSchema, nbPermissions, runNb } from "./nb.ts";
+import {
+  PRETRAIN_USAGE,
+  PretrainOptionsSchema,
+  pretrainPermissions,
+  runPretrainCommand,
+} from "./pretrain.ts";
 import { REPRO_CLI_USAGE, reproPermissions, runReproCommand } from "./repro.ts";
 import { RL_USAGE, RlOptionsSchema, rlPermissions, runRlCommand } from "./rl.ts";
 import { runScore, SCORE_USAGE, ScoreOptionsSchema, scorePermissions } from "./score.ts";
@@ -68,8 +81,13 @@ export const COMMANDS: Record<string, Command> = {
     permissions: demoPermissions,
     async run(raw) {
       const opts = parseOptions(DemoOptionsSchema, raw);
-      const rows = await runDemo(opts);
-      console.log(resultsTable(rows));
+      const r = await runDemoFull(opts);
+      console.log(resultsTable(r.rows));
+      console.log(
+        `\npaired differences (95% bootstrap CI over the same test conversations; * excludes 0):\n${
+          differencesTable(r.differences)
+        }`,
+      );
       console.log(`\nresults: ${opts.out}/results.json, ${opts.out}/summary.md`);
     },
   },
@@ -81,6 +99,20 @@ export const COMMANDS: Record<string, Command> = {
     permissions: nbPermissions,
     async run(raw) {
       console.log(JSON.stringify(await runNb(parseOptions(NbOptionsSchema, raw))));
+    },
+  },
+  pretrain: {
+    summary:
+      "next-token pretraining of the built-in base on the generated corpus, with exact resume",
+    usage: PRETRAIN_USAGE,
+    permissions: pretrainPermissions,
+    async run(raw) {
+      const argv = Object.entries(raw).flatMap(([k, v]) =>
+        v === true ? [`--${k}`] : [`--${k}`, String(v)]
+      );
+      console.log(
+        JSON.stringify(await runPretrainCommand(parseOptions(PretrainOptionsSchema, raw), argv)),
+      );
     },
   },
   sft: {

@@ -96,11 +96,25 @@ export function trainWorldTokenizer(
     const i = parsed.error.issues[0];
     throw new Error(`trainWorldTokenizer: options.${i.path.join(".")}: ${i.message}`);
   }
-  const { vocabSize, seed } = parsed.data;
-  const { tokenizerJson } = trainByteLevelBpe(worldCorpus(world), {
+  return trainChatTokenizer(worldCorpus(world), parsed.data);
+}
+
+/**
+ * Byte-level BPE with the world tokenizer's split pattern, special tokens and ChatML template, trained
+ * on any texts (the world's records, or the base model's pretraining corpus); `pattern` replaces the
+ * split regex (@default WORLD_SPLIT_PATTERN).
+ * @example
+ * const files = trainChatTokenizer(["Heat (1995) is a thriller."], { vocabSize: 300, seed: 0 });
+ */
+export function trainChatTokenizer(
+  texts: Iterable<string>,
+  options: { vocabSize: number; seed: number; pattern?: string },
+): TokenizerFiles {
+  const { vocabSize, seed } = options;
+  const { tokenizerJson } = trainByteLevelBpe(texts, {
     vocabSize,
     seed,
-    pattern: WORLD_SPLIT_PATTERN,
+    pattern: options.pattern ?? WORLD_SPLIT_PATTERN,
     specialTokens: WORLD_SPECIAL_TOKENS,
   });
   const addedTokens = tokenizerJson.added_tokens as { id: number; content: string }[];

@@ -1,0 +1,94 @@
+// The base model's tokenizer and token stream: BPE trained on the first corpus documents plus every
+// catalog line and the recommendation prompt's wording; documents encoded, joined by <|endoftext|> and
+// cut into fixed windows (GPT-style packing). Not in the paper.
+import { type CorpusContext, corpusDocument } from "../../data/world/corpus.ts";
+import { RECOMMENDATION_PROMPT_PREFIX } from "../../data/world/prompt.ts";
+import type { TextTokenizer } from "../../model/tokenizer/load.ts";
+import {
+  type TokenizerFiles,
+  trainChatTokenizer,
+  WORLD_SPLIT_PATTERN,
+} from "../../model/tokenizer/world_tokenizer.ts";
+import type { SftExample } from "../sft/examples.ts";
+
+/**
+ * The world tokenizer's split regex with runs of up to four digits as one pre-token (so a release year
+ * can be one id: `Heat (1995)` costs 4–5 ids instead of 8).
+ */
+export const BASE_SPLIT_PATTERN = WORLD_SPLIT_PATTERN.replace("|\\p{N}|", "|\\p{N}{1,4}|");
+
+/**
+ * Tokenizer texts: corpus documents 0..documents-1, the catalog as `Title (Year)` lines and the prompt
+ * wrapper's wording (repeated so its words merge, as any pretrained tokenizer would have them).
+ * @example baseTokenizerTexts(ctx, 100).length; // 100 + 1 + 50
+ */
+export function baseTokenizerTexts(ctx: CorpusContext, documents: number): string[] {
+  const texts = Array.from({ length: documents }, (_, i) => corpusDocument(ctx, i).text);
+  texts.push(ctx.features.movies.map((m) => `${m.title} (${m.year})`).join("\n") + "\n");
+  for (let k = 0; k < 50; k++) texts.push(RECOMMENDATION_PROMPT_PREFIX);
+  return texts;
+}
+
+/**
+ * Train the base tokenizer (deterministic for a corpus config and options).
+ * @example const files = trainBaseTokenizer(ctx, { vocabSize: 4096, documents: 20000, seed: 0 });
+ */
+export function trainBaseTokenizer(
+  ctx: CorpusContext,
+  options: { vocabSize: number; documents: number; seed: number },
+): TokenizerFiles {
+  return trainChatTokenizer(baseTokenizerTexts(ctx, options.documents), {
+    vocabSize: options.vocabSize,
+    seed: options.seed,
+    pattern: BASE_SPLIT_PATTERN,
+  });
+}
+
+/**
+ * Documents `from..to-1` encoded and joined, each followed by `separatorId`: one flat id stream.
+ * @example const ids = packDocuments(ctx, tok, 0, 1000, tok.padId!); // (n,)
+ */
+export function packDocuments(
+  ctx: CorpusContext,
+  tokenizer: TextTokenizer,
+  from: number,
+  to: number,
+  separatorId: number,
+): Int32Array {
+  const chunks: number[][] = [];
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const ids = tokenizer.encode(corpusDocument(ctx, i).text, { addSpecialTokens: false });
+    ids.push(separatorId);
+    chunks.push(ids);
+    n += ids.length;
+  }
+  const out = new Int32Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * How many windows of `seqLen` inputs (+1 target) a stream of `n` ids holds.
+ * @example windowCount(11, 5); // 2
+ */
+export function windowCount(n: number, seqLen: number): number {
+  return Math.max(0, Math.floor((n - 1) / seqLen));
+}
+
+/**
+ * Window `j` as a training example: ids[j·S .. j·S+S] (S+1 ids; every next-token target carries loss).
+ * @example streamWindow(Int32Array.from([1, 2, 3, 4, 5]), 0, 2); // { ids: [1, 2, 3], promptLength: 0 }
+ */
+export function streamWindow(stream: Int32Array, j: number, seqLen: number): SftExample {
+  const start = j * seqLen;
+  return {
+    ids: Array.from(stream.subarray(start, start + seqLen + 1)),
+    promptLength: 0,
+    where: `corpus window ${j}`,
+  };
+}

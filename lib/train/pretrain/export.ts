@@ -1,0 +1,100 @@
+// Ship a pretraining run's final weights as a model folder (e.g. data/models/builtin-base/): the HF files
+// plus a README naming the command and config that rebuild it, the corpus seed, steps, wall time, losses
+// and the weights' sha256. Not in the paper.
+import { dirname, join } from "node:path";
+import { writeDirAtomic } from "../../data/atomic_write.ts";
+import { readStepRows } from "../run/metrics_log.ts";
+
+/**
+ * Hex sha256 of a file's bytes.
+ * @example await sha256File("data/models/builtin-base/model.safetensors"); // "3f…"
+ */
+export async function sha256File(path: string): Promise<string> {
+  const bytes = await Deno.readFile(path);
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** What the shipped README records (also written as build.json beside it). */
+export interface BuildRecord {
+  command: string;
+  config: Record<string, unknown>;
+  corpus_seed: number;
+  steps: number;
+  train_tokens: number;
+  /** training wall time: the steps' and evaluations' seconds summed over every resumed segment */
+  wall_seconds: number;
+  /** mean training loss over the last 50 steps (nats/token) */
+  final_train_loss: number;
+  /** held-out loss after the last step (nats/token) */
+  final_val_loss: number;
+  sha256: string;
+  bytes: number;
+}
+
+const SHIPPED = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"];
+
+/**
+ * Copy `runDir/final` into `outDir` (atomically, replacing it) with README.md and build.json.
+ * @example await exportModelFolder("runs/pretrain-base", "data/models/builtin-base", { command, title, trainTokens });
+ */
+export async function exportModelFolder(
+  runDir: string,
+  outDir: string,
+  info: { command: string; title: string; trainTokens: number },
+): Promise<BuildRecord> {
+  const config = JSON.parse(await Deno.readTextFile(join(runDir, "config.json")));
+  const { rows } = await readStepRows(join(runDir, "metrics.jsonl"));
+  const train = rows.filter((r) => r.phase === "train");
+  const evals = rows.filter((r) => r.phase === "eval");
+  const last = train.slice(-50);
+  const weights = join(runDir, "final", "model.safetensors");
+  const record: BuildRecord = {
+    command: info.command,
+    config,
+    corpus_seed: Number(config.corpus?.seed ?? NaN),
+    steps: train.at(-1)?.step ?? 0,
+    train_tokens: info.trainTokens,
+    wall_seconds: Math.round(
+      rows.reduce((s, r) => s + Number(r.step_s ?? 0) + Number(r.eval_s ?? 0), 0),
+    ),
+    final_train_loss: last.reduce((s, r) => s + Number(r.loss), 0) / Math.max(1, last.length),
+    final_val_loss: Number(evals.at(-1)?.loss ?? NaN),
+    sha256: await sha256File(weights),
+    bytes: (await Deno.stat(weights)).size,
+  };
+  await Deno.mkdir(dirname(outDir), { recursive: true });
+  await writeDirAtomic(outDir, async (tmp) => {
+    for (const f of SHIPPED) await Deno.copyFile(join(runDir, "final", f), join(tmp, f));
+    await Deno.writeTextFile(join(tmp, "build.json"), JSON.stringify(record, null, 2) + "\n");
+    await Deno.writeTextFile(join(tmp, "README.md"), readme(info.title, record));
+  });
+  return record;
+}
+
+function readme(title: string, r: BuildRecord): string {
+  const m = r.config.model_config as Record<string, unknown>;
+  return `# ${title}
+
+Built by this project's own command (from the repository root, on a 2-core CPU):
+
+\`\`\`sh
+${r.command}
+\`\`\`
+
+| what | value |
+| --- | --- |
+| model | Qwen2 layout, hidden ${m.hidden_size}, ${m.num_hidden_layers} layers, ${m.num_attention_heads} heads / ${m.num_key_value_heads} KV heads, MLP ${m.intermediate_size}, vocab ${m.vocab_size}, tied embeddings |
+| corpus seed | ${r.corpus_seed} |
+| optimizer steps | ${r.steps} |
+| training tokens | ${r.train_tokens} |
+| wall time | ${(r.wall_seconds / 60).toFixed(1)} min |
+| final training loss (mean of the last 50 steps) | ${r.final_train_loss.toFixed(4)} nats/token |
+| held-out loss after the last step | ${r.final_val_loss.toFixed(4)} nats/token |
+| model.safetensors | BF16, ${r.bytes} bytes |
+| sha256 of model.safetensors | \`${r.sha256}\` |
+
+The full run config (corpus knobs, dims, optimiser, seed) is \`build.json\`'s \`config\`; the rebuild is
+deterministic for that config on the same backend, up to float summation order.
+`;
+}
