@@ -29,14 +29,23 @@ import { inCatalogDriftChart, rankRewardChart, sftLossChart } from "../report/tr
 import type { StepRow } from "../train/run/metrics_log.ts";
 import type { RawOptions } from "./args.ts";
 import {
+  type DemoDifference,
   type DemoRow,
+  difference,
+  differencesTable,
   evalRow,
-  referenceRows,
+  referenceRowsWithUnits,
   resultsBars,
   resultsTable,
   resultsTableFigure,
   summaryRow,
+  textUnits,
+  withIntervals,
 } from "./demo_results.ts";
+import { loadCatalog } from "../catalog/catalog.ts";
+import { BUILTIN_BASE_DIR } from "../model/builtin_base.ts";
+import type { UnitScores } from "../reward/bootstrap.ts";
+import type { ConversationRecord } from "../data/record.ts";
 import {
   DEMO_PATHS,
   type ExecutedNotebook,
@@ -105,6 +114,7 @@ export function demoPermissions(raw: RawOptions): {
   return {
     read: [
       vegaMoviesPath(),
+      BUILTIN_BASE_DIR,
       ...CODE_DIRS,
       wasmDir(),
       plotlyJsPath(),
@@ -129,6 +139,8 @@ export interface DemoResult {
   backend_reason: string;
   /** every row of the table, on the test split */
   rows: DemoRow[];
+  /** paired differences over the same test conversations (95% bootstrap CIs) */
+  differences: DemoDifference[];
   /** figure files written by the demo (its own folder) */
   figures: string[];
   /** why SVG/PNG were not written, when they were not */
@@ -203,7 +215,9 @@ export async function runDemoFull(
 
   log(`[1/6] world (${worldPreset} preset) and reference rankers on test …`);
   const world = await generateWorld(presets.world);
-  const rows: DemoRow[] = referenceRows(world, "test");
+  const refs = referenceRowsWithUnits(world, "test");
+  const units = new Map<string, UnitScores[]>(refs.map((r) => [r.row.method, r.units]));
+  const rows: DemoRow[] = refs.map((r) => withIntervals(r.row, r.units, { seed: opts.seed }));
   log(
     `[1/6] world: ${world.catalog.length} movies, ${world.records.train.length}/` +
       `${world.records.val.length}/${world.records.test.length} train/val/test records ${stamp()}`,
@@ -269,21 +283,38 @@ export async function runDemoFull(
     maxPromptTokens: Math.max(1, sft.config.max_seq_len - sft.config.eval_max_new_tokens),
     batchSize: sft.config.eval_batch_size,
   };
-  const models: [string, "sft" | "rl", string | null][] = [
-    ["SFT", "sft", sft.checkpoint],
-    ["GRPO", "rl", rl[0].result.lastCheckpoint],
-    ["Rank-GRPO (exp∞)", "rl", rl[1].result.lastCheckpoint],
+  const catalog = await loadCatalog(inputs.sft.catalog);
+  const testRecords = world.records.test as unknown as ConversationRecord[];
+  const models: [string, "base" | "sft" | "rl", string | null, number | null][] = [
+    // the base never learned to stop (no <|im_end|> in its corpus): scored on a subset, no pairing
+    ["base zero-shot", "base", presets.base_zero_shot.init, presets.base_zero_shot.conversations],
+    ["SFT", "sft", sft.checkpoint, null],
+    ["GRPO", "rl", rl[0].result.lastCheckpoint, null],
+    ["Rank-GRPO (exp∞)", "rl", rl[1].result.lastCheckpoint, null],
   ];
-  for (const [method, stage, checkpoint] of models) {
+  for (const [method, stage, checkpoint, conversations] of models) {
     if (checkpoint === null) throw new Error(`lib/cli/demo.ts: ${method}: no final checkpoint`);
     log(`[5/6] greedy eval of ${method} on test …`);
-    const r = await cachedGreedyEval(checkpoint, evalSettings, { cacheDir, log: cacheLog });
-    rows.push(evalRow("test", method, stage, r.metrics));
+    const r = await cachedGreedyEval(checkpoint, { ...evalSettings, conversations }, {
+      cacheDir,
+      log: cacheLog,
+    });
+    const u = textUnits(r.texts, testRecords, catalog);
+    units.set(method, u);
+    rows.push(withIntervals(evalRow("test", method, stage, r.metrics), u, { seed: opts.seed }));
     log(
       `[5/6] ${method}: NDCG@20 ${r.metrics["ndcg@20"].toFixed(4)}, in-catalog ` +
         `${r.metrics.in_catalog.toFixed(4)} (${r.metrics.conversations} conversations) ${stamp()}`,
     );
   }
+  const pair = (a: string, b: string) =>
+    difference(`${a} − ${b}`, [a, units.get(a)!], [b, units.get(b)!], { seed: opts.seed });
+  const differences = [
+    pair("SFT", "popularity"),
+    pair("GRPO", "SFT"),
+    pair("Rank-GRPO (exp∞)", "SFT"),
+    pair("Rank-GRPO (exp∞)", "GRPO"),
+  ];
   done("eval");
 
   log(`[6/6] figures and results …`);
@@ -308,6 +339,7 @@ export async function runDemoFull(
     backend: backend.backend,
     backend_reason: backend.reason,
     rows,
+    differences,
     figures: exported.files,
     figures_skipped: exported.skipped ?? null,
     notebooks,
@@ -357,9 +389,11 @@ async function writeDemoFiles(
   ];
   await writeFileAtomic(
     join(out, "summary.md"),
-    `# convrec demo\n\n${notes.join("\n\n")}\n\n${resultsTable(r.rows)}\n\nFigures: ${
-      r.figures.map((f) => `\`${f}\``).join(", ")
-    }${r.figures_skipped ? ` (${r.figures_skipped})` : ""}\n`,
+    `# convrec demo\n\n${notes.join("\n\n")}\n\n${resultsTable(r.rows)}\n\n` +
+      `Paired differences over the same test conversations (95% bootstrap CI; * = excludes 0):\n\n` +
+      `${differencesTable(r.differences)}\n\nFigures: ${
+        r.figures.map((f) => `\`${f}\``).join(", ")
+      }${r.figures_skipped ? ` (${r.figures_skipped})` : ""}\n`,
   );
 }
 

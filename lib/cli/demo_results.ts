@@ -3,7 +3,7 @@
 
 import { catalogFromItems } from "../catalog/catalog.ts";
 import { baselineLists, type World } from "../data/world/mod.ts";
-import { barChart } from "../report/charts.ts";
+import { intervalBarChart } from "../report/charts.ts";
 import type { Figure } from "../report/figure.ts";
 import { type Row, table } from "../report/table.ts";
 import {
@@ -13,7 +13,17 @@ import {
   type ScoreSummary,
   totalsSummary,
 } from "../reward/score.ts";
-import type { EvalMetrics } from "../train/sft/evaluate.ts";
+import {
+  bootstrapCi,
+  type BootstrapOptions,
+  conversationUnit,
+  type Interval,
+  pairedDifferenceCi,
+  type UnitScores,
+} from "../reward/bootstrap.ts";
+import type { Catalog } from "../catalog/catalog.ts";
+import type { ConversationRecord } from "../data/record.ts";
+import { type EvalMetrics, groupConversations } from "../train/sft/evaluate.ts";
 
 /** The cutoffs of the table. */
 export const DEMO_KS: readonly number[] = [5, 10, 20];
@@ -26,7 +36,7 @@ export const REFERENCE_RANKERS = {
 } as const;
 
 /** What produced a row. */
-export type DemoStage = "reference" | "teacher" | "distilled" | "sft" | "rl";
+export type DemoStage = "reference" | "teacher" | "distilled" | "base" | "sft" | "rl";
 
 /** One row of the results table (all on the same split). */
 export interface DemoRow {
@@ -41,6 +51,71 @@ export interface DemoRow {
   ndcg: Record<string, number>;
   /** share of parsed items that are catalog items */
   in_catalog: number;
+  /** metric ("ndcg@20", "recall@5", "in_catalog", …) → 95% bootstrap CI over test conversations */
+  ci?: Record<string, Interval>;
+  /** conversations the row was scored on (the CI's resampling units) */
+  conversations?: number;
+}
+
+/** A paired difference of two rows' metrics over the same conversations. */
+export interface DemoDifference {
+  /** e.g. "Rank-GRPO (exp∞) − SFT" */
+  label: string;
+  a: string;
+  b: string;
+  conversations: number;
+  /** metric → difference with its 95% paired bootstrap CI */
+  ci: Record<string, Interval>;
+}
+
+/** The metrics that get intervals. */
+export const CI_METRICS: readonly string[] = [
+  ...DEMO_KS.map((k) => `recall@${k}`),
+  ...DEMO_KS.map((k) => `ndcg@${k}`),
+  "in_catalog",
+];
+
+/**
+ * Per-conversation units of one list per conversation (`texts[i]` for the i-th conversation of
+ * `records` in first-seen order, as greedy evaluation decodes them).
+ * @example const units = textUnits(r.texts, testRecords, catalog);
+ */
+export function textUnits(
+  texts: readonly string[],
+  records: readonly ConversationRecord[],
+  catalog: Catalog,
+): UnitScores[] {
+  const groups = groupConversations(records).slice(0, texts.length);
+  return groups.map((g, i) => conversationUnit(texts[i], g.rows, { catalog, ks: DEMO_KS }));
+}
+
+/**
+ * The row's bootstrap CIs from its units.
+ * @example withIntervals(row, units).ci!["ndcg@20"].lo
+ */
+export function withIntervals(
+  row: DemoRow,
+  units: readonly UnitScores[],
+  opts: BootstrapOptions = {},
+): DemoRow {
+  const ci = Object.fromEntries(CI_METRICS.map((m) => [m, bootstrapCi(units, m, opts)]));
+  return { ...row, ci, conversations: units.length };
+}
+
+/**
+ * `a − b` on every CI metric, paired over the same conversations.
+ * @example difference("Rank-GRPO − SFT", ["Rank-GRPO", rgUnits], ["SFT", sftUnits]).ci["ndcg@20"]
+ */
+export function difference(
+  label: string,
+  a: [string, readonly UnitScores[]],
+  b: [string, readonly UnitScores[]],
+  opts: BootstrapOptions = {},
+): DemoDifference {
+  const ci = Object.fromEntries(
+    CI_METRICS.map((m) => [m, pairedDifferenceCi(a[1], b[1], m, opts)]),
+  );
+  return { label, a: a[0], b: b[0], conversations: a[1].length, ci };
 }
 
 /**
@@ -98,24 +173,42 @@ export function evalRow(split: string, method: string, stage: DemoStage, m: Eval
  * @example referenceRows(world, "test").map((r) => r.method)
  */
 export function referenceRows(world: World, split: "val" | "test"): DemoRow[] {
+  return referenceRowsWithUnits(world, split).map((r) => r.row);
+}
+
+/**
+ * {@link referenceRows} with each ranker's per-conversation units (for intervals and paired
+ * differences), conversations in first-seen order as greedy evaluation groups them.
+ * @example referenceRowsWithUnits(world, "test")[2].units.length // test conversations
+ */
+export function referenceRowsWithUnits(
+  world: World,
+  split: "val" | "test",
+): { row: DemoRow; units: UnitScores[] }[] {
   const catalog = catalogFromItems(
     world.catalog.map((m) => ({ title: m.title, year: m.year, meta: {} })),
   );
   const lists = baselineLists(world, { split });
+  const groups = groupConversations(world.records[split] as unknown as ConversationRecord[]);
   return Object.entries(REFERENCE_RANKERS).map(([ranker, label]) => {
     const totals = emptyTotals(DEMO_KS);
+    const text = (id: string) =>
+      lists[ranker as keyof typeof REFERENCE_RANKERS][id].map(([t, y]) => `${t} (${y})`).join("\n");
     for (const r of world.records[split]) {
-      const list = lists[ranker as keyof typeof REFERENCE_RANKERS][r.id];
       addScore(
         totals,
-        scoreList(list.map(([t, y]) => `${t} (${y})`).join("\n"), {
+        scoreList(text(r.id), {
           seenTitles: r.seen_titles,
           groundTruth: r.groundtruth_with_release_year,
           catalog,
         }, { ks: DEMO_KS }),
       );
     }
-    return summaryRow(split, label, "reference", totalsSummary(totals));
+    // every row of a conversation gets the same reference list (rankers read the prompt only)
+    const units = groups.map((g) =>
+      conversationUnit(text((g.rows[0] as { id: string }).id), g.rows, { catalog, ks: DEMO_KS })
+    );
+    return { row: summaryRow(split, label, "reference", totalsSummary(totals)), units };
   });
 }
 
@@ -136,14 +229,36 @@ function flatRows(rows: readonly DemoRow[]): Row[] {
 export function resultsTable(rows: readonly DemoRow[]): string {
   const head = `| split | method | ${DEMO_KS.map((k) => `R@${k}`).join(" | ")} | ${
     DEMO_KS.map((k) => `N@${k}`).join(" | ")
-  } | in-catalog |`;
-  const sep = `|${"---|".repeat(3 + 2 * DEMO_KS.length)}`;
+  } | in-catalog | N@20 95% CI | R@20 95% CI |`;
+  const sep = `|${"---|".repeat(5 + 2 * DEMO_KS.length)}`;
+  const ci = (r: DemoRow, m: string) =>
+    r.ci?.[m] ? `${r.ci[m].lo.toFixed(4)}–${r.ci[m].hi.toFixed(4)}` : "—";
   const body = rows.map((r) =>
     `| ${r.split} | ${r.method} | ${
       DEMO_KS.map((k) => r.recall[String(k)].toFixed(4)).join(" | ")
     } | ${DEMO_KS.map((k) => r.ndcg[String(k)].toFixed(4)).join(" | ")} | ${
       r.in_catalog.toFixed(4)
-    } |`
+    } | ${ci(r, "ndcg@20")} | ${ci(r, "recall@20")} |`
+  );
+  return [head, sep, ...body].join("\n");
+}
+
+/**
+ * A markdown table of paired differences: each metric's difference with its 95% CI, and whether the
+ * CI excludes 0.
+ * @example differencesTable(diffs).split("\n")[0] // "| difference | conversations | N@5 | …"
+ */
+export function differencesTable(diffs: readonly DemoDifference[]): string {
+  const metrics = [...DEMO_KS.map((k) => `ndcg@${k}`), "recall@20"];
+  const name = (m: string) => m.replace("ndcg@", "N@").replace("recall@", "R@");
+  const head = `| difference | conversations | ${metrics.map(name).join(" | ")} |`;
+  const sep = `|${"---|".repeat(2 + metrics.length)}`;
+  const cell = (v: Interval) =>
+    `${v.value >= 0 ? "+" : ""}${v.value.toFixed(4)} [${v.lo.toFixed(4)}, ${v.hi.toFixed(4)}]${
+      v.lo > 0 || v.hi < 0 ? " *" : ""
+    }`;
+  const body = diffs.map((d) =>
+    `| ${d.label} | ${d.conversations} | ${metrics.map((m) => cell(d.ci[m])).join(" | ")} |`
   );
   return [head, sep, ...body].join("\n");
 }
@@ -157,16 +272,20 @@ export function resultsTableFigure(rows: readonly DemoRow[], title: string): Fig
 }
 
 /**
- * Recall@20 and NDCG@20 of every row as grouped bars (one run per method: no error bars).
+ * Recall@20 and NDCG@20 of every row as grouped bars, with their 95% bootstrap CIs as error bars (a
+ * row without a CI gets a zero-width bar).
  * @example resultsBars(rows, "test split").data.length // 2
  */
 export function resultsBars(rows: readonly DemoRow[], title: string): Figure {
   const series = (name: string, m: "recall" | "ndcg") => ({
     name,
-    bars: rows.map((r) => ({ x: r.method, values: [r[m]["20"]] })),
+    bars: rows.map((r) => {
+      const value = r[m]["20"], ci = r.ci?.[`${m}@20`];
+      return { x: r.method, value, lo: ci?.lo ?? value, hi: ci?.hi ?? value };
+    }),
   });
-  const fig = barChart([series("Recall@20", "recall"), series("NDCG@20", "ndcg")], {
-    title,
+  const fig = intervalBarChart([series("Recall@20", "recall"), series("NDCG@20", "ndcg")], {
+    title: `${title} (error bars: 95% bootstrap CI over conversations)`,
     yTitle: "metric",
   });
   const margin = fig.layout.margin as Record<string, number>;

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { BACKEND_NAMES } from "../model/backend_names.ts";
+import { BUILTIN_BASE_DIR } from "../model/builtin_base.ts";
 import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
 import { vegaMoviesPath } from "../data/world/mod.ts";
 import { reporter } from "../notebook/progress.ts";
@@ -24,8 +25,12 @@ export const SFT_USAGE =
   --tokenizer DIR         tokenizer folder (tokenizer.json, tokenizer_config.json)
   --standin DIR           STAND-IN data: write (or reuse) the built-in world with oracle completions in
                           DIR and train on it (until the distillation pipeline provides demonstrations)
-  --init DIR              start from an HF checkpoint folder (default: fresh weights of --model)
-  --model NAME            ${SFT_MODEL_PRESETS.join(" | ")} (default builtin-small)
+  --init DIR              start from an HF checkpoint folder (default: the shipped base model,
+                          data/models/builtin-base, with --preset builtin-small)
+  --from-scratch          start from fresh weights of --model instead (seeded by --seed)
+  --model NAME            ${
+    SFT_MODEL_PRESETS.join(" | ")
+  }: the from-scratch model (default builtin-small)
   --preset NAME           training settings: builtin-small | smoke (default builtin-small)
   --resume                continue runs/NAME from its last checkpoint
   --seed N  --backend wasm|cpu|cpu-blas|webgpu  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
@@ -48,6 +53,7 @@ export const SftOptionsSchema = z.strictObject({
   tokenizer: z.string().optional(),
   standin: z.string().optional(),
   init: z.string().optional(),
+  "from-scratch": flag.optional(),
   model: z.enum(SFT_MODEL_PRESETS).optional(),
   preset: z.enum(["builtin-small", "smoke"]).default("builtin-small"),
   resume: flag.optional(),
@@ -89,6 +95,7 @@ export function sftPermissions(
   const run = typeof raw.run === "string" ? raw.run : "_";
   const read = [
     ...["data", "val", "catalog", "tokenizer", "init"].flatMap(str),
+    BUILTIN_BASE_DIR,
     wasmDir(),
     ...(typeof raw.standin === "string" ? [vegaMoviesPath()] : []),
   ];
@@ -144,9 +151,12 @@ export async function runSftCommand(
   for (const [k, v] of Object.entries(paths)) {
     if (v === undefined) throw new UsageError(`--${k} is required (or --standin DIR)`);
   }
+  if (opts["from-scratch"] && opts.init !== undefined) {
+    throw new UsageError("--from-scratch and --init exclude each other; give one");
+  }
   const explicit = Object.fromEntries(
     Object.entries({
-      init: opts.init,
+      init: opts["from-scratch"] ? null : opts.init,
       model: opts.model,
       seed: opts.seed,
       backend: opts.backend,

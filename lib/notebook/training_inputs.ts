@@ -1,15 +1,16 @@
 // SFT and RL inputs of the built-in world, written once per full config into the notebook cache: the
 // distilled demonstrations (variant "full" on 25% of train conversations, paper §5) or, on request, the
-// oracle STAND-IN ones; RL prompts (every train record), the test split, the catalog and world tokenizer.
+// oracle STAND-IN ones; RL prompts (every train record), the test split, the catalog and the base model's
+// tokenizer.
 
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonlAtomic } from "../data/atomic_write.ts";
 import type { ConversationRecord } from "../data/record.ts";
 import { catalogToCsv, generateWorld, type WorldConfigInput } from "../data/world/mod.ts";
 import { distill, type DistillConfig, parseDistillConfig } from "../distill/pipeline.ts";
-import { canonicalJson } from "../distill/teacher/response_cache.ts";
+import { canonicalJson, sha256Hex } from "../distill/teacher/response_cache.ts";
 import { saveTokenizer } from "../model/tokenizer/save.ts";
-import { trainWorldTokenizer } from "../model/tokenizer/world_tokenizer.ts";
+import { BUILTIN_BASE_DIR, modelTokenizerFiles } from "../model/builtin_base.ts";
 import type { ScoreSummary } from "../reward/score.ts";
 import { type WorldSftInputs, writeWorldSftInputs } from "../train/sft/world_demos.ts";
 import { cached, cacheRunFolder, codeVersion, removeStaleFolder } from "./cache.ts";
@@ -19,8 +20,8 @@ export const DEMONSTRATION_SOURCES = ["distilled", "stand-in"] as const;
 /** One of {@link DEMONSTRATION_SOURCES}. */
 export type DemonstrationSource = typeof DEMONSTRATION_SOURCES[number];
 
-/** Ids of the world tokenizer the inputs ship (as lib/train/sft/world_demos.ts). */
-export const WORLD_VOCAB_SIZE = 2048;
+/** The model folder whose tokenizer the inputs ship (the shipped base: SFT starts from it). */
+export const INPUT_TOKENIZER_FROM = BUILTIN_BASE_DIR;
 
 /** Record counts of the written inputs. */
 export interface TrainingInputCounts {
@@ -103,7 +104,7 @@ function inputPaths(dir: string) {
 /**
  * Distils the built-in world (see {@link distilledInputsConfig}) and writes to `dir`: train.jsonl
  * (distilled, deduplicated), val.jsonl (every val record with its distilled list, for the val loss),
- * rl.jsonl (every train record), test.jsonl, catalog.csv and tokenizer/ (the world tokenizer).
+ * rl.jsonl (every train record), test.jsonl, catalog.csv and tokenizer/ (the shipped base's).
  * @example const inputs = await writeDistilledInputs("runs/inputs", { seed: 1 });
  */
 export async function writeDistilledInputs(
@@ -123,7 +124,7 @@ export async function writeDistilledInputs(
   await writeJsonlAtomic(paths.rl, w.records.train);
   await writeJsonlAtomic(paths.test, w.records.test);
   await writeFileAtomic(paths.sft.catalog, catalogToCsv(w.catalog));
-  await saveTokenizer(paths.sft.tokenizer, trainWorldTokenizer(w, { vocabSize: WORLD_VOCAB_SIZE }));
+  await saveTokenizer(paths.sft.tokenizer, await modelTokenizerFiles(INPUT_TOKENIZER_FROM));
   return {
     ...paths,
     demonstrations: "distilled",
@@ -140,7 +141,7 @@ export async function writeDistilledInputs(
 
 /** The stand-in inputs: world_demos.ts's oracle-ranked files plus rl.jsonl and test.jsonl. */
 async function writeStandInInputs(dir: string, world: WorldConfigInput): Promise<TrainingInputs> {
-  const sft = await writeWorldSftInputs(dir, world, { vocabSize: WORLD_VOCAB_SIZE });
+  const sft = await writeWorldSftInputs(dir, world, { tokenizerFrom: INPUT_TOKENIZER_FROM });
   const w = await generateWorld(world);
   const paths = inputPaths(dir);
   await writeJsonlAtomic(paths.rl, w.records.train);
@@ -201,7 +202,9 @@ export async function cachedTrainingInputs(
     demonstrations: source,
     world,
     distill: source === "distilled" ? distilledInputsConfig(world) : null,
-    vocab_size: WORLD_VOCAB_SIZE,
+    tokenizer_sha256: await sha256Hex(
+      await Deno.readTextFile(join(INPUT_TOKENIZER_FROM, "tokenizer.json")),
+    ),
   };
   const dir = await cacheRunFolder("inputs", key, { cacheDir: opts.cacheDir, version });
   const inputs = await cached(key, opts.cacheDir, async () => {

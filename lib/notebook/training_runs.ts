@@ -10,6 +10,7 @@ import { worldPreset } from "../report/world_presets.ts";
 import type { WorldConfigInput } from "../data/world/mod.ts";
 import { type BackendName, useBackend } from "../model/backend.ts";
 import { openBlasAvailable } from "../model/blas/openblas.ts";
+import { BUILTIN_BASE_DIR } from "../model/builtin_base.ts";
 import { readStepRows, type StepRow } from "../train/run/metrics_log.ts";
 import type { RlAlgo } from "../train/rl/algo_config.ts";
 import {
@@ -21,6 +22,7 @@ import type { RlStepRecord } from "../train/rl_loop/step_record.ts";
 import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { parseSftConfig, type SftConfig, type SftConfigInput } from "../train/sft/config.ts";
 import { runSft, type SftResult } from "../train/sft/trainer.ts";
+import { sha256File } from "../train/pretrain/export.ts";
 import { sftPreset } from "../train/sft/presets.ts";
 import { rlPreset } from "../train/rl_loop/presets.ts";
 import type { WorldSftInputs } from "../train/sft/world_demos.ts";
@@ -88,7 +90,14 @@ export async function cachedSft(
 ): Promise<SftRun> {
   const version = opts.version ?? await codeVersion();
   const probe = parseSftConfig({ ...input, run_dir: "-" }, "cachedSft input");
-  const { run_dir: _, ...key } = probe;
+  const { run_dir: _, ...config0 } = probe;
+  // the init folder's weights are part of the run's identity (a rebuilt base must not hit the cache)
+  const key = {
+    ...config0,
+    init_sha256: probe.init === null
+      ? null
+      : await sha256File(join(probe.init, "model.safetensors")),
+  };
   const config = { ...probe, run_dir: await runFolder("sft", key, { ...opts, version }) };
   return await cached({ what: "sft", config }, opts.cacheDir, async (): Promise<SftRun> => {
     await removeStaleFolder(config.run_dir);
@@ -147,6 +156,11 @@ export interface TrainingPreset {
   sft: Partial<SftConfigInput>;
   /** RL settings; `steps` always set */
   rl: Partial<RlRunConfigInput> & { steps: number };
+  /**
+   * The "base zero-shot" row: the model SFT starts from, greedy on the first `conversations` test
+   * conversations (null: all) — the base never learned to stop, so each list runs to the token cap
+   */
+  base_zero_shot: { init: string; conversations: number | null };
 }
 
 /** An RL preset with its step count checked present. */
@@ -166,13 +180,19 @@ function rlSettings(name: "smoke" | "default"): TrainingPreset["rl"] {
  */
 export function trainingPreset(name: string, opts: { seed?: number } = {}): TrainingPreset {
   if (name === "smoke") {
-    return { world: worldPreset("smoke", opts), sft: sftPreset("smoke"), rl: rlSettings("smoke") };
+    return {
+      world: worldPreset("smoke", opts),
+      sft: sftPreset("smoke"),
+      rl: rlSettings("smoke"),
+      base_zero_shot: { init: BUILTIN_BASE_DIR, conversations: 8 },
+    };
   }
   if (name === "builtin-small") {
     return {
       world: worldPreset("default", opts),
       sft: sftPreset("builtin-small"),
       rl: rlSettings("default"),
+      base_zero_shot: { init: BUILTIN_BASE_DIR, conversations: 50 },
     };
   }
   throw new Error(

@@ -124,3 +124,38 @@ export function barChart(series: readonly BarSeries[], opts: ChartOptions = {}):
   });
   return { data, layout: { ...baseLayout(opts), barmode: "group" } };
 }
+
+/** One bar series of an {@link intervalBarChart}: per category a value and its interval. */
+export interface IntervalBarSeries {
+  name: string;
+  bars: readonly { x: string; value: number; lo: number; hi: number }[];
+  color?: string;
+}
+
+/**
+ * Grouped bars with asymmetric error bars from given intervals (e.g. bootstrap 95% CIs).
+ * @example intervalBarChart([{ name: "NDCG@20", bars: [{ x: "SFT", value: 0.1, lo: 0.09, hi: 0.11 }] }]);
+ */
+export function intervalBarChart(
+  series: readonly IntervalBarSeries[],
+  opts: ChartOptions = {},
+): Figure {
+  const data: PlotlyTrace[] = series.map((s) => ({
+    type: "bar",
+    name: s.name,
+    x: s.bars.map((b) => b.x),
+    y: s.bars.map((b) => b.value),
+    error_y: {
+      type: "data",
+      symmetric: false,
+      array: s.bars.map((b) => b.hi - b.value),
+      arrayminus: s.bars.map((b) => b.value - b.lo),
+      visible: true,
+    },
+    customdata: s.bars.map((b) => [b.lo, b.hi]),
+    hovertemplate:
+      "%{x}: %{y:.4f} [%{customdata[0]:.4f}, %{customdata[1]:.4f}]<extra>%{fullData.name}</extra>",
+    ...(s.color === undefined ? {} : { marker: { color: s.color } }),
+  }));
+  return { data, layout: { ...baseLayout(opts), barmode: "group" } };
+}

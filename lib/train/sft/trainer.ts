@@ -91,6 +91,27 @@ function toVariables(weights: DecoderWeights): Record<string, tf.Variable> {
 }
 
 /**
+ * Fail when the init checkpoint ships a tokenizer whose vocabulary differs from the one training
+ * reads: ids would mean other strings than the weights learned.
+ */
+async function checkSameTokenizer(init: string, tokenizerDir: string, files: TokenizerFiles) {
+  let initJson: Record<string, unknown>;
+  try {
+    initJson = JSON.parse(await Deno.readTextFile(`${init}/tokenizer.json`));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return; // a bare weights folder: nothing to compare
+    throw new Error(`${init}/tokenizer.json: ${(e as Error).message}`);
+  }
+  const vocab = (j: Record<string, unknown>) =>
+    JSON.stringify((j.model as { vocab?: unknown })?.vocab);
+  if (vocab(initJson) !== vocab(files.tokenizerJson)) {
+    throw new Error(
+      `${tokenizerDir}/tokenizer.json: vocabulary differs from the init checkpoint's (${init}/tokenizer.json); train with the checkpoint's tokenizer (--tokenizer ${init})`,
+    );
+  }
+}
+
+/**
  * Run (or resume) SFT as configured. Writes runs/<name>/config.json, metrics.jsonl and checkpoints.
  *
  * @example
@@ -122,6 +143,7 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
   const modelConfig = config.init !== null
     ? await readModelConfig(`${config.init}/config.json`)
     : sftModelConfig(config.model, tokenizer);
+  if (config.init !== null) await checkSameTokenizer(config.init, config.tokenizer, tokFiles);
   if (tokenizer.vocabSize > modelConfig.vocab_size) {
     throw new Error(
       `${config.tokenizer}: tokenizer has ${tokenizer.vocabSize} ids, model vocab_size is ${modelConfig.vocab_size}`,

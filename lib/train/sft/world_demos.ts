@@ -12,7 +12,7 @@ import {
   type WorldSplit,
 } from "../../data/world/mod.ts";
 import { saveTokenizer } from "../../model/tokenizer/save.ts";
-import { trainWorldTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+import { modelTokenizerFiles } from "../../model/builtin_base.ts";
 
 /** A world record with a stand-in assistant completion. */
 export type DemoRecord = World["records"]["train"][number] & {
@@ -58,7 +58,8 @@ export interface WorldSftInputs {
 /**
  * Generate the built-in world and write the SFT inputs to `dir`: train.jsonl (one stand-in demo per
  * train conversation), val.jsonl (every val row, with stand-in completions for val loss), catalog.csv,
- * tokenizer/ (the world tokenizer, 2048 ids).
+ * tokenizer/ (the shipped base model's tokenizer, or `options.tokenizerFrom`'s, so SFT can start
+ * from that model).
  *
  * @example
  * ```ts
@@ -68,7 +69,7 @@ export interface WorldSftInputs {
 export async function writeWorldSftInputs(
   dir: string,
   world: WorldConfigInput,
-  options: { vocabSize?: number } = {},
+  options: { tokenizerFrom?: string } = {},
 ): Promise<WorldSftInputs> {
   const w = await generateWorld(world);
   await Deno.mkdir(dir, { recursive: true });
@@ -84,9 +85,6 @@ export async function writeWorldSftInputs(
   );
   await writeJsonlAtomic(paths.val, oracleDemonstrations(w, "val"));
   await writeFileAtomic(paths.catalog, catalogToCsv(w.catalog));
-  await saveTokenizer(
-    paths.tokenizer,
-    trainWorldTokenizer(w, { vocabSize: options.vocabSize ?? 2048 }),
-  );
+  await saveTokenizer(paths.tokenizer, await modelTokenizerFiles(options.tokenizerFrom));
   return paths;
 }
