@@ -1,11 +1,7 @@
 // The pretraining corpus: deterministic per (seed, index), every kind present, strict config, and
 // disjoint from the world's conversations and from the task's prompt and answer format.
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import {
-  corpusContext,
-  corpusDocument,
-  parseCorpusConfig,
-} from "../../lib/data/world/corpus.ts";
+import { corpusContext, corpusDocument, parseCorpusConfig } from "../../lib/data/world/corpus.ts";
 import { generateWorld } from "../../lib/data/world/mod.ts";
 import { RECOMMENDATION_PROMPT_PREFIX } from "../../lib/data/world/prompt.ts";
 import { BASE_SPLIT_PATTERN } from "../../lib/train/pretrain/corpus_tokens.ts";
@@ -42,7 +38,10 @@ Deno.test("corpus is not the task: no recommendation prompt, no 20-line answers,
   );
   const wrapperLine = RECOMMENDATION_PROMPT_PREFIX.split("\n")[0];
   for (const d of docs) {
-    assert(!d.text.includes(wrapperLine), `document has the prompt wrapper: ${d.text.slice(0, 80)}`);
+    assert(
+      !d.text.includes(wrapperLine),
+      `document has the prompt wrapper: ${d.text.slice(0, 80)}`,
+    );
     assert(!d.text.includes("USER:") && !d.text.includes("SYSTEM:"), "a document uses turn tags");
     const itemLines = d.text.split("\n").filter((l) => /^.+ \(\d{4}\)$/.test(l)).length;
     assert(itemLines <= 1, `a document looks like an answer list (${itemLines} item lines)`);

@@ -9,7 +9,7 @@ export type RlPresetName = (typeof RL_PRESETS)[number];
 
 /**
  * Training settings of a preset (paths, run folder and algorithm are the caller's).
- * default: 4 prompts × G 4, 220 new tokens (20 items of the built-in world take ~180), constant lr 1e-4
+ * default: 4 prompts × G 4, 180 new tokens (20 items take ~150 under the base's tokenizer), constant lr 1e-4
  * with Adam β 0.9/0.99 (paper.md §4). The paper's RL/SFT lr ratio (1e-6 / 5e-5 = 1/50) applied to our
  * SFT peak 2e-3 gives 4e-5; we use 2.5× that because each run has ~25 steps, not thousands.
  * @example parseRlRunConfig({ ...rlPreset("smoke"), data, catalog, init, run_dir, algo: "grpo" })
@@ -32,7 +32,7 @@ export function rlPreset(name: RlPresetName): Partial<RlRunConfigInput> {
     steps: 25,
     prompts_per_step: 4,
     group_size: 4,
-    max_new_tokens: 220,
+    max_new_tokens: 180,
     max_prompt_tokens: 192,
     lr: 1e-4,
     save_every: 25,

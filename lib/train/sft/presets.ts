@@ -82,5 +82,7 @@ export function sftPreset(name: SftPresetName): Partial<SftConfigInput> {
     eval_conversations: 30,
     eval_max_new_tokens: 200,
     save_every: 50,
+    // greedy decoding of a small LM repeats items (seen: one title 20 times); item-level UL fixes that
+    unlikelihood_weight: 1,
   };
 }

@@ -54,7 +54,9 @@ Deno.test("pretraining resumes exactly: stop at step 5, resume → the same weig
   for (const [name, t] of Object.entries(wa)) {
     assertEquals(Array.from(await wb[name].data()), Array.from(await t.data()), name);
   }
-  const steps = (await readStepRows(`${dir}/b/metrics.jsonl`)).rows.filter((r) => r.phase === "train")
+  const steps = (await readStepRows(`${dir}/b/metrics.jsonl`)).rows.filter((r) =>
+    r.phase === "train"
+  )
     .map((r) => r.step);
   assertEquals(steps, Array.from({ length: 12 }, (_, i) => i + 1)); // rows after step 4 were redone once
   [...Object.values(wa), ...Object.values(wb)].forEach((t) => t.dispose());
@@ -64,7 +66,11 @@ Deno.test("pretraining resumes exactly: stop at step 5, resume → the same weig
 Deno.test("pretrain config is strict", () => {
   assertThrows(() => parsePretrainConfig({ run_dir: "x", seqlen: 3 }), 'unknown key(s) "seqlen"');
   assertThrows(
-    () => parsePretrainConfig({ run_dir: "x", model: { num_attention_heads: 6, num_key_value_heads: 4 } }),
+    () =>
+      parsePretrainConfig({
+        run_dir: "x",
+        model: { num_attention_heads: 6, num_key_value_heads: 4 },
+      }),
     "num_key_value_heads",
   );
 });
