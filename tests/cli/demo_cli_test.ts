@@ -15,6 +15,7 @@ const METHODS = [
   "popularity",
   "teacher zero-shot",
   "distilled (full)",
+  "base zero-shot",
   "SFT",
   "GRPO",
   "Rank-GRPO (exp∞)",
@@ -35,6 +36,34 @@ interface Row {
   recall: Record<string, number>;
   ndcg: Record<string, number>;
   in_catalog: number;
+  ci?: Record<string, { value: number; lo: number; hi: number }>;
+}
+
+interface Difference {
+  label: string;
+  a: string;
+  b: string;
+  ci: Record<string, { value: number; lo: number; hi: number }>;
+}
+
+/** Every model and reference row carries a CI around its own value; differences match their rows. */
+function checkIntervals(rows: Row[], differences: Difference[]) {
+  const by = Object.fromEntries(rows.map((r) => [r.method, r]));
+  for (const m of ["oracle (upper bound)", "popularity", "base zero-shot", "SFT", "GRPO"]) {
+    const ci = by[m].ci!["ndcg@20"];
+    assert(Math.abs(ci.value - by[m].ndcg["20"]) < 1e-12, `${m}: CI value ${ci.value}`);
+    assert(ci.lo <= ci.value && ci.value <= ci.hi, `${m}: ${JSON.stringify(ci)}`);
+  }
+  assertEquals(differences.map((d) => d.label), [
+    "SFT − popularity",
+    "GRPO − SFT",
+    "Rank-GRPO (exp∞) − SFT",
+    "Rank-GRPO (exp∞) − GRPO",
+  ]);
+  for (const d of differences) {
+    const want = by[d.a].ndcg["20"] - by[d.b].ndcg["20"];
+    assert(Math.abs(d.ci["ndcg@20"].value - want) < 1e-12, `${d.label}: ${d.ci["ndcg@20"].value}`);
+  }
 }
 
 /** Runs `convrec demo --preset smoke --via <via>` into a temp dir; its outputs and parsed results. */
@@ -129,6 +158,7 @@ Deno.test("convrec demo --preset smoke --via lib: every stage, the table, result
     assert(["cpu-blas", "wasm"].includes(results.backend), results.backend);
     assert(results.backend_reason.startsWith("auto: "), results.backend_reason);
     checkRows(results.rows);
+    checkIntervals(results.rows, results.differences);
     await checkFiles(dir, stdout, results);
     await checkFigures(dir, results);
     for (const stage of ["[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]"]) {
@@ -166,6 +196,7 @@ Deno.test({
       assert(!/\[(sft|grpo|rank-grpo)\] step/.test(afterNotebooks), "the demo retrained a run");
       assert((afterNotebooks.match(/cache hit/g) ?? []).length >= 4, afterNotebooks);
       checkRows(results.rows);
+      checkIntervals(results.rows, results.differences);
       await checkFiles(dir, stdout, results);
       await checkFigures(dir, results);
     } finally {
