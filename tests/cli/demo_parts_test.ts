@@ -60,22 +60,27 @@ Deno.test("summaryRow / evalRow: the table's cutoffs 5, 10, 20; a missing metric
   );
 });
 
-Deno.test("resultsTable and resultsBars: one line / bar per row", () => {
+Deno.test("resultsTable and resultsBars: one line / bar per row, CIs where a row has them", () => {
+  const ci = { value: 0.09, lo: 0.07, hi: 0.12 };
   const rows = [
     summaryRow("test", "a", "reference", summary),
-    summaryRow("test", "b", "sft", { ...summary, in_catalog: 1 }),
+    { ...summaryRow("test", "b", "sft", { ...summary, in_catalog: 1 }), ci: { "ndcg@20": ci } },
   ];
   assertEquals(resultsTable(rows).split("\n"), [
-    "| split | method | R@5 | R@10 | R@20 | N@5 | N@10 | N@20 | in-catalog |",
-    "|---|---|---|---|---|---|---|---|---|",
-    "| test | a | 0.1000 | 0.2000 | 0.3000 | 0.0500 | 0.0700 | 0.0900 | 0.5000 |",
-    "| test | b | 0.1000 | 0.2000 | 0.3000 | 0.0500 | 0.0700 | 0.0900 | 1.0000 |",
+    "| split | method | R@5 | R@10 | R@20 | N@5 | N@10 | N@20 | in-catalog | N@20 95% CI | R@20 95% CI |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| test | a | 0.1000 | 0.2000 | 0.3000 | 0.0500 | 0.0700 | 0.0900 | 0.5000 | — | — |",
+    "| test | b | 0.1000 | 0.2000 | 0.3000 | 0.0500 | 0.0700 | 0.0900 | 1.0000 | 0.0700–0.1200 | — |",
   ]);
   const bars = resultsBars(rows, "t");
   assertEquals(bars.data.map((t) => [t.name, t.x, t.y]), [
     ["Recall@20", ["a", "b"], [0.3, 0.3]],
     ["NDCG@20", ["a", "b"], [0.09, 0.09]],
   ]);
+  // asymmetric error bars from the CI; a row without one gets zero-width bars
+  const err = bars.data[1].error_y as { array: number[]; arrayminus: number[] };
+  assertEquals(err.array.map((v) => +v.toFixed(6)), [0, 0.03]);
+  assertEquals(err.arrayminus.map((v) => +v.toFixed(6)), [0, 0.02]);
 });
 
 Deno.test("notebookParams: the demo's world, seed, backend and cache; 04 compares GRPO with Rank-GRPO exp∞", () => {
