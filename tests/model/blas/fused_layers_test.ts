@@ -40,7 +40,7 @@ function seeded(n: number, seed: number): Float32Array {
 /** `xs` with element `at` (default: the largest |x|) scaled by 1 + rel: a bug the bound must catch. */
 function perturbed(xs: ArrayLike<number>, rel: number, at = -1): Float32Array {
   const out = Float32Array.from(xs);
-  const i = at >= 0 ? at : out.findIndex((x) => Math.abs(x) === maxAbs(out));
+  const m = maxAbs(out), i = at >= 0 ? at : out.findIndex((x) => Math.abs(x) === m);
   out[i] *= 1 + rel;
   return out;
 }

@@ -119,7 +119,7 @@ for (const backend of ["cpu", BLAS_BACKEND_NAME]) {
       for (
         const [what, xs, tol] of [["p", fused.p[0], TOL.p], ["m", fused.m[0], TOL.moment]] as const
       ) {
-        const bad = xs.slice(), at = bad.findIndex((x) => Math.abs(x) === maxAbs(bad));
+        const bad = xs.slice(), m = maxAbs(bad), at = bad.findIndex((x) => Math.abs(x) === m);
         bad[at] *= 1 + 1e-3;
         assertThrows(() => assertAllClose(bad, xs, tol(xs), `1e-3 error in ${what}`), "the bound");
       }
