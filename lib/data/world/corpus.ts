@@ -3,6 +3,7 @@
 // hidden taste likes, fan lists, casual mentions. Not in the paper (the paper starts from a pretrained
 // LLM); never the recommendation prompt nor the 20-line answer format, so the base still needs SFT.
 import { z } from "zod";
+import { parseStrictConfig } from "../strict_config.ts";
 import { DEFAULT_WORLD_CONFIG } from "./config.ts";
 import { renderTurns, writeConversation } from "./conversation.ts";
 import { buildCatalog, readVegaMovies, vegaMoviesPath, type WorldMovie } from "./movies.ts";
@@ -60,20 +61,12 @@ export type CorpusConfigInput = z.input<typeof CorpusConfigSchema>;
  * @example parseCorpusConfig({ documents: 10 }).seed; // 20231001
  */
 export function parseCorpusConfig(input: unknown, source = "corpus config"): CorpusConfig {
-  const r = CorpusConfigSchema.safeParse(input ?? {});
-  if (!r.success) {
-    const problems = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(", ")}`
-        : `"${i.path.join(".")}": ${i.message}`
-    );
-    throw new Error(`${source}: ${problems.join("; ")}`);
-  }
-  const m = r.data.mix;
+  const data = parseStrictConfig(CorpusConfigSchema, input ?? {}, source);
+  const m = data.mix;
   if (m.blurb + m.thread + m.fan_list + m.mention <= 0) {
     throw new Error(`${source}: "mix": at least one kind needs a positive share`);
   }
-  return r.data;
+  return data;
 }
 
 /** Everything a document needs besides its index: the config, the catalog and its features. */

@@ -2,6 +2,7 @@
 // optimiser, one strict zod schema recorded whole in runs/<name>/config.json. Not in the paper (its
 // models come pretrained); sizes chosen by measurement, see data/models/builtin-base/README.md.
 import { z } from "zod";
+import { parseStrictConfig } from "../../data/strict_config.ts";
 import { CorpusConfigSchema } from "../../data/world/corpus.ts";
 import { BACKEND_NAMES } from "../../model/backend_names.ts";
 
@@ -60,19 +61,11 @@ export type PretrainConfigInput = z.input<typeof PretrainConfigSchema>;
  * @example parsePretrainConfig({ run_dir: "runs/p" }).seq_len; // 256
  */
 export function parsePretrainConfig(input: unknown, source = "pretrain config"): PretrainConfig {
-  const r = PretrainConfigSchema.safeParse(input);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(", ")}`
-        : `"${i.path.join(".")}": ${i.message}`
-    );
-    throw new Error(`${source}: ${problems.join("; ")}`);
-  }
-  if (r.data.model.num_attention_heads % r.data.model.num_key_value_heads !== 0) {
+  const data = parseStrictConfig(PretrainConfigSchema, input, source);
+  if (data.model.num_attention_heads % data.model.num_key_value_heads !== 0) {
     throw new Error(`${source}: "model.num_key_value_heads" must divide num_attention_heads`);
   }
-  return r.data;
+  return data;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The RL run configuration: one strict zod schema (unknown keys fail), written whole to
 // runs/<name>/config.json. Departs from paper.md §4 only in scale (batch, steps, lr) — see presets.ts.
 import { z } from "zod";
+import { parseStrictConfig } from "../../data/strict_config.ts";
 import { BACKEND_NAMES } from "../../model/backend_names.ts";
 import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../rl/algo_config.ts";
 
@@ -83,14 +84,5 @@ export type RlRunConfigInput = z.input<typeof RlRunConfigSchema>;
  * ```
  */
 export function parseRlRunConfig(input: unknown, source = "rl config"): RlRunConfig {
-  const r = RlRunConfigSchema.safeParse(input);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(", ")}`
-        : `"${i.path.join(".")}": ${i.message}`
-    );
-    throw new Error(`lib/train/rl_loop/config.ts: ${source}: ${problems.join("; ")}`);
-  }
-  return r.data;
+  return parseStrictConfig(RlRunConfigSchema, input, `lib/train/rl_loop/config.ts: ${source}`);
 }

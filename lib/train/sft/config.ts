@@ -1,6 +1,7 @@
 // The SFT run configuration: one strict zod schema (unknown keys fail), recorded whole in
 // runs/<name>/config.json with the seed and backend. Defaults follow the paper's SFT (cosine, 5% warm-up).
 import { z } from "zod";
+import { parseStrictConfig } from "../../data/strict_config.ts";
 import { BACKEND_NAMES } from "../../model/backend_names.ts";
 
 /** Model presets SFT can start from when no checkpoint is given (see sftModelConfig). */
@@ -77,14 +78,5 @@ export type SftConfigInput = z.input<typeof SftConfigSchema>;
  * ```
  */
 export function parseSftConfig(input: unknown, source = "sft config"): SftConfig {
-  const r = SftConfigSchema.safeParse(input);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(", ")}`
-        : `"${i.path.join(".")}": ${i.message}`
-    );
-    throw new Error(`${source}: ${problems.join("; ")}`);
-  }
-  return r.data;
+  return parseStrictConfig(SftConfigSchema, input, source);
 }
