@@ -93,6 +93,9 @@ export async function pickDemoPath(
     : { path: "lib", reason: `auto: ${why}` };
 }
 
+/** Per-cell timeout of the demo's notebooks (a training cell runs a whole SFT or RL run). */
+export const DEMO_CELL_TIMEOUT_S = 1800;
+
 /**
  * Executes the demo notebooks into `<outDir>/<name>/` (executed .ipynb, HTML, figures/), the chains of
  * {@link DEMO_NOTEBOOK_CHAINS} side by side; the runner's per-cell lines go to `log` prefixed with the
@@ -110,7 +113,8 @@ export async function runDemoNotebooks(
     const r = await executeNotebook(join(notebooksDir(), `${name}.ipynb`), {
       outDir: dir,
       params: notebookParams(name, p, figuresDir),
-      timeoutS: opts.timeoutS ?? 600,
+      // one cell trains a whole SFT or RL run (minutes; more when other jobs share the 2 cores)
+      timeoutS: opts.timeoutS ?? DEMO_CELL_TIMEOUT_S,
       onLog: (line) => opts.log(`[${name}] ${line}`),
     });
     return { name, notebook: r.notebook, html: r.html, figures_dir: figuresDir, wall_s: r.wall_s };
