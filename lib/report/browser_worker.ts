@@ -45,6 +45,8 @@ export interface InspectAnswer {
   selectorCount: number;
   screenshotBytes: number;
   pageErrors: string[];
+  /** URLs the page requested other than file: and data: ones (empty for an offline page). */
+  externalRequests: string[];
   browserStartMs: number;
   loadMs: number;
 }
@@ -120,6 +122,10 @@ export async function runInspectJob(job: InspectJob): Promise<InspectAnswer> {
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (err) => pageErrors.push(String(err)));
+    const externalRequests: string[] = [];
+    page.on("request", (req) => {
+      if (!/^(file|data):/.test(req.url())) externalRequests.push(req.url());
+    });
     const browserStartMs = performance.now() - t0;
     const t1 = performance.now();
     await page.goto(pathToFileURL(job.path).href, { waitUntil: "domcontentloaded" });
@@ -128,7 +134,14 @@ export async function runInspectJob(job: InspectJob): Promise<InspectAnswer> {
     const loadMs = performance.now() - t1;
     const shot = await page.screenshot({ fullPage: true, type: "png" });
     await writeFileAtomic(job.screenshotPath, new Uint8Array(shot));
-    return { selectorCount, screenshotBytes: shot.length, pageErrors, browserStartMs, loadMs };
+    return {
+      selectorCount,
+      screenshotBytes: shot.length,
+      pageErrors,
+      externalRequests,
+      browserStartMs,
+      loadMs,
+    };
   }, { chromiumPath: job.chromiumPath });
 }
 

@@ -102,9 +102,12 @@ export function figureDiv(fig: Figure): string {
     var el = document.querySelector(sel);
     if (!el) return;
     if (!window.Plotly) {
-      if (++tries < 200) { setTimeout(draw, 50); return; }
+      var missing = window.convrecPlotlyMissing;
+      if (!missing && ++tries < 200) { setTimeout(draw, 50); return; }
       el.setAttribute("data-rendered", "error");
-      el.textContent = "plotly.js is not loaded on this page: display it first (lib/notebook showPlotlyLibrary).";
+      el.textContent = missing
+        ? "plotly.js did not load from " + missing + ": keep that file beside this page."
+        : "plotly.js is not loaded on this page: display it first (lib/notebook showPlotlyLibrary).";
       return;
     }
     el.setAttribute("data-rendered", "1");
@@ -171,7 +174,8 @@ function escapeHtml(text: string): string {
 }
 
 /**
- * A standalone HTML page showing `fig`.
+ * A standalone HTML page showing `fig`. With a `plotlySrc` file that fails to load, the figure says
+ * which file is missing instead of staying blank.
  * @example
  * const page = figureHtml({ data: [{ type: "scatter", y: [1, 3, 2] }], layout: {} });
  * await Deno.writeTextFile("fig.html", page);
@@ -180,7 +184,7 @@ export function figureHtml(fig: Figure, opts: FigureHtmlOptions = {}): string {
   const src = opts.plotlySrc ?? "inline";
   const lib = src === "inline"
     ? inlineScript(opts.plotlyJs ?? readPlotlyJs())
-    : `<script src="${escapeHtml(src)}"></script>`;
+    : `<script src="${escapeHtml(src)}" onerror="window.convrecPlotlyMissing = this.src"></script>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

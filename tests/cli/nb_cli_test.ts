@@ -162,8 +162,12 @@ Deno.test({
         "replies_per_conversation",
         "time_split",
       ];
-      assertEquals(result.figures, stems.map((s) => `${dir}/figures/${s}.html`));
-      for (const f of result.figures) {
+      // sorted file list: the pages and the one plotly.min.js they share
+      assertEquals(
+        result.figures,
+        [...stems.map((s) => `${dir}/figures/${s}.html`), `${dir}/figures/plotly.min.js`].sort(),
+      );
+      for (const f of result.figures.filter((f: string) => f.endsWith(".html"))) {
         assert((await Deno.readTextFile(f)).includes("Plotly.newPlot"), f);
       }
       const html = await Deno.readTextFile(result.html);

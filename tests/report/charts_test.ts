@@ -104,7 +104,7 @@ Deno.test("figure HTML: script-safe JSON, hash-keyed div, bundle MIME types", ()
   assertEquals(bundle["text/plain"], "<Figure: t; 1 trace(s)>");
   const page = figureHtml(fig, { plotlySrc: "plotly.min.js" });
   assert(
-    page.startsWith("<!DOCTYPE html>") && page.includes('<script src="plotly.min.js"></script>'),
+    page.startsWith("<!DOCTYPE html>") && page.includes('<script src="plotly.min.js" onerror='),
   );
   const lib = plotlyLibraryBundle("/** plotly.js v9.9.9 */ var x = '</script>';");
   assert((lib["text/html"] as string).includes("<\\/script>"));
