@@ -3,7 +3,7 @@
 // eval on the test split → results table and figures. Through the notebooks in Jupyter when installed
 // (their cached runs are read back here), else through the same lib functions. Not paper scale.
 
-import { join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../data/atomic_write.ts";
 import { generateWorld, vegaMoviesPath } from "../data/world/mod.ts";
@@ -23,7 +23,8 @@ import {
   trainingPreset,
 } from "../notebook/training_runs.ts";
 import { chromiumUnavailable, DEFAULT_CHROMIUM } from "../report/chromium.ts";
-import { exportFigures, type NamedFigure } from "../report/export_figures.ts";
+import { exportFigures, type NamedFigure, SHARED_PLOTLY_FILE } from "../report/export_figures.ts";
+import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 import { plotlyJsPath } from "../report/figure_html.ts";
 import { inCatalogDriftChart, rankRewardChart, sftLossChart } from "../report/training_figures.ts";
 import type { StepRow } from "../train/run/metrics_log.ts";
@@ -186,6 +187,7 @@ export async function runDemoFull(
     seconds[stage] = secs() - last;
     last = secs();
   };
+  await tfjsOnDeno(); // no tfjs-node banner in the demo's output
   const cacheDir = resolve(opts.cache ?? join(opts.out, "cache")); // notebooks run in notebooks/
   const presets = trainingPreset(opts.preset, { seed: opts.seed });
   const worldPreset = opts.preset === "smoke" ? "smoke" : "default";
@@ -387,14 +389,32 @@ async function writeDemoFiles(
       ? ["SMOKE preset: a tiny model and a few steps — plumbing, not results."]
       : []),
   ];
-  await writeFileAtomic(
-    join(out, "summary.md"),
-    `# convrec demo\n\n${notes.join("\n\n")}\n\n${resultsTable(r.rows)}\n\n` +
-      `Paired differences over the same test conversations (95% bootstrap CI; * = excludes 0):\n\n` +
-      `${differencesTable(r.differences)}\n\nFigures: ${
-        r.figures.map((f) => `\`${f}\``).join(", ")
-      }${r.figures_skipped ? ` (${r.figures_skipped})` : ""}\n`,
-  );
+  await writeFileAtomic(join(out, "summary.md"), summaryMarkdown(out, r, notes));
+}
+
+/**
+ * summary.md: the notes, the table, the paired differences and the figure files relative to `out`
+ * (the folder it lies in), so its links hold wherever the folder is moved or mailed.
+ * @example summaryMarkdown("runs/demo", result, ["Built-in world …"]).startsWith("# convrec demo")
+ */
+export function summaryMarkdown(
+  out: string,
+  r: Pick<DemoResult, "rows" | "differences" | "figures" | "figures_skipped">,
+  notes: readonly string[],
+): string {
+  const rel = (f: string) => relative(resolve(out), resolve(f));
+  const pages = r.figures.filter((f) => basename(f) !== SHARED_PLOTLY_FILE);
+  const shared = r.figures.find((f) => basename(f) === SHARED_PLOTLY_FILE);
+  const figures = `Figures: ${pages.map((f) => `\`${rel(f)}\``).join(", ")}${
+    r.figures_skipped ? ` (${r.figures_skipped})` : ""
+  }${
+    shared === undefined
+      ? ""
+      : `. The HTML pages load \`${rel(shared)}\`: keep it beside them (offline, no network).`
+  }`;
+  return `# convrec demo\n\n${notes.join("\n\n")}\n\n${resultsTable(r.rows)}\n\n` +
+    `Paired differences over the same test conversations (95% bootstrap CI; * = excludes 0):\n\n` +
+    `${differencesTable(r.differences)}\n\n${figures}\n`;
 }
 
 /**

@@ -1,8 +1,11 @@
 // Least-privilege launcher: works out which files a command reads and writes from its arguments and
-// re-runs main.ts in a child Deno with exactly those permissions (never -A).
+// re-runs main.ts in a child Deno with exactly those permissions (never -A). The child stops when the
+// launcher dies (main.ts watches its parent), and the launcher when its own parent (deno task) does.
 
 import { dirname, resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { RUNTIME_DIR_ENV } from "../runtime/runtime_dir.ts";
+import { PARENT_PID_ENV, watchParent } from "../runtime/parent_watch.ts";
 import { splitArgs } from "./args.ts";
 import { type CommandPermissions, COMMANDS } from "./commands.ts";
 
@@ -25,6 +28,28 @@ export function permissionFlags(p: CommandPermissions): string[] {
   return flags;
 }
 
+/**
+ * What the launcher hands its child besides the command's grants: this launcher's pid (the child
+ * stops when it dies, also if that happens while the child starts up) and a path for the child's
+ * private XDG_RUNTIME_DIR (created only when the environment has none; lib/runtime/runtime_dir.ts),
+ * passed in `env`, with the flags to read them, set XDG_RUNTIME_DIR and create and remove that one
+ * folder. Separate flags, so the command's own grants read as before.
+ * @example launcherHandoff("/tmp/convrec-runtime-x").flags
+ * // ["--allow-env=XDG_RUNTIME_DIR,CONVREC_RUNTIME_DIR,CONVREC_PARENT_PID",
+ * //  "--allow-write=/tmp/convrec-runtime-x"]
+ */
+export function launcherHandoff(
+  path = `/tmp/convrec-runtime-${crypto.randomUUID()}`,
+): { env: Record<string, string>; flags: string[] } {
+  return {
+    env: { [RUNTIME_DIR_ENV]: path, [PARENT_PID_ENV]: String(Deno.pid) },
+    flags: [
+      `--allow-env=XDG_RUNTIME_DIR,${RUNTIME_DIR_ENV},${PARENT_PID_ENV}`,
+      `--allow-write=${path}`,
+    ],
+  };
+}
+
 async function launch(argv: string[]): Promise<number> {
   const main = fromFileUrl(new URL("./main.ts", import.meta.url));
   const config = fromFileUrl(new URL("../../deno.json", import.meta.url));
@@ -38,9 +63,23 @@ async function launch(argv: string[]): Promise<number> {
       flags = []; // main.ts reports the usage error
     }
   }
-  const args = ["run", "--quiet", "--no-prompt", `--config=${config}`, ...flags, main, ...argv];
+  const handoff = launcherHandoff();
+  const args = [
+    "run",
+    "--quiet",
+    "--no-prompt",
+    `--config=${config}`,
+    ...flags,
+    ...handoff.flags,
+    main,
+    ...argv,
+  ];
   if (Deno.env.get("CONVREC_DENO") === "1") console.error(`convrec: deno ${args.join(" ")}`);
-  const child = new Deno.Command(Deno.execPath(), { args, stdin: "inherit" }).spawn();
+  const child = new Deno.Command(Deno.execPath(), { args, stdin: "inherit", env: handoff.env })
+    .spawn();
+  // `kill -9` on `deno task cli …` re-parents this launcher: exit, and the child (which watches this
+  // process the same way) follows within a poll, cleaning up as it exits
+  watchParent();
   return (await child.status).code;
 }
 

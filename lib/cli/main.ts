@@ -1,6 +1,8 @@
 // `convrec <command>`: the command-line entry point over the same lib functions the notebooks call.
 // Run it through launch.ts (`deno task cli …`), which grants each command only the permissions it needs.
 
+import { launcherPid, watchParent } from "../runtime/parent_watch.ts";
+import { ensureRuntimeDir, RUNTIME_DIR_ENV } from "../runtime/runtime_dir.ts";
 import { splitArgs, UsageError } from "./args.ts";
 import { COMMANDS } from "./commands.ts";
 
@@ -42,4 +44,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+/** The launcher's hand-off: a private XDG_RUNTIME_DIR when none is set (its env var, when granted). */
+function runtimeDirFromLauncher(): void {
+  let create: string | undefined;
+  try {
+    create = Deno.env.get(RUNTIME_DIR_ENV);
+  } catch { /* run without the launcher's grants */ }
+  if (create !== undefined) ensureRuntimeDir({ create });
+}
+
+if (import.meta.main) {
+  watchParent({ parentPid: launcherPid() }); // a killed launcher takes this process with it
+  runtimeDirFromLauncher();
+  Deno.exit(await main(Deno.args));
+}

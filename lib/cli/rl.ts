@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { BACKEND_NAMES } from "../model/backend_names.ts";
 import { reporter } from "../notebook/progress.ts";
+import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../train/rl/algo_config.ts";
 import { OBJECTIVE_SETTINGS, parseRlRunConfig, type RlRunConfig } from "../train/rl_loop/config.ts";
 import { RL_PRESETS, rlPreset } from "../train/rl_loop/presets.ts";
@@ -146,6 +147,7 @@ export async function runRlCommand(
   opts: RlCommandOptions,
   log: (line: string) => void = console.error,
 ): Promise<RlResult> {
+  await tfjsOnDeno();
   const config = rlCommandConfig(opts);
   const report = reporter({ label: `rl ${opts.algo}`, total: config.steps, write: log });
   return await runRl(config, {

@@ -1,6 +1,8 @@
 // WebGPU adapter/device acquisition as an explicit handle (no singleton), a timed availability probe,
 // and the CPU-vs-GPU path decision. Not in the paper: the authors run PyTorch/vLLM on CUDA.
 
+import { ensureRuntimeDir } from "../runtime/runtime_dir.ts";
+
 /** Adapter facts worth recording in a run config (design.md "GPU paths": the path taken is visible). */
 export interface GpuInfo {
   readonly vendor: string;
@@ -160,6 +162,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuHandl
   const timeoutMs = options.timeoutMs ?? 5000;
   const gpuApi = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (gpuApi === undefined) throw new Error("lib/gpu/device.ts: navigator.gpu is not defined");
+  ensureRuntimeDir(); // wgpu's first adapter request probes Wayland, which wants XDG_RUNTIME_DIR
   const adapter = await withTimeout(
     gpuApi.requestAdapter({ powerPreference: options.powerPreference ?? "high-performance" }),
     timeoutMs,

@@ -3,6 +3,7 @@
 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PARENT_PID_ENV } from "../runtime/parent_watch.ts";
 
 /** Debian's python, which has nbclient/nbconvert (a pyenv python3 earlier on PATH may not). */
 export const DEFAULT_PYTHON = "/usr/bin/python3";
@@ -196,7 +197,8 @@ export async function executeNotebook(input: string, opts: ExecuteOptions): Prom
   if (opts.rerun !== undefined) args.push(...rerunArgs(opts.rerun));
   const child = new Deno.Command(opts.python ?? DEFAULT_PYTHON, {
     args,
-    env: jupyterEnv(),
+    // the runner (and its kernel) stop when this process dies, also while they start up
+    env: { ...jupyterEnv(), [PARENT_PID_ENV]: String(Deno.pid) },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -1,4 +1,8 @@
 // Public surface of lib/notebook: the only place that knows Jupyter (display, progress, execution).
+// Importing it (every notebook's first cell does) tells tfjs it runs on Deno, not Node: no banner.
+import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
+
+await tfjsOnDeno();
 
 export {
   inJupyter,

@@ -25,6 +25,10 @@ Re-running one cell (what a user does after editing a cell in Jupyter):
   * The saved notebook holds the edited source and the re-run's outputs in that cell; the other
     cells keep their outputs of the first pass, exactly what a user sees after the edit.
 
+The runner stops with its parent: when the process that started it dies (a killed `convrec demo` or
+`convrec nb`, whatever the signal), it kills its kernel's process group and exits, so no kernel
+trains on with nobody reading its outputs.
+
 Usage:
   /usr/bin/python3 lib/notebook/run_notebook.py NB.ipynb --out-dir DIR [--set k=v]... [--timeout S]
       [--grace S] [--kernel NAME] [--no-html] [--rerun-cell N [--rerun-replace OLD=>NEW]...]
@@ -37,8 +41,10 @@ import asyncio
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
+import threading
 import time
 from queue import Empty
 
@@ -265,6 +271,32 @@ def count_outputs(nb):
     return sum(len(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code")
 
 
+def watch_parent(current, interval_s=0.5):
+    """Kills the kernel of `current["client"]` and exits once this process's parent has died."""
+    # the starter's own pid when it passed one: a parent that died while this runner started counts
+    given = os.environ.get("CONVREC_PARENT_PID", "")
+    parent = int(given) if given.isdigit() else os.getppid()
+
+    def loop():
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        try:
+            provisioner = getattr(getattr(current.get("client"), "km", None), "provisioner", None)
+            pgid = getattr(provisioner, "pgid", None)  # jupyter_client starts kernels in a new session
+            pid = getattr(getattr(provisioner, "process", None), "pid", None)
+            if pgid:
+                os.killpg(pgid, signal.SIGKILL)
+            elif pid:
+                os.kill(pid, signal.SIGKILL)
+            log(f"parent process {parent} exited; stopped the kernel and this runner")
+        except Exception:
+            pass  # the kernel already gone, or stderr with the parent
+        finally:
+            os._exit(1)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebook")
@@ -309,9 +341,12 @@ def main(argv):
             resources={"metadata": {"path": cwd}},
         )
 
+    current = {"client": None}
+    watch_parent(current)
     t0 = time.monotonic()
     for attempt in (1, 2):
         client = make_client(nb)
+        current["client"] = client
         try:
             failure = asyncio.run(execute(nb, client, injected_idx, rerun))
             break

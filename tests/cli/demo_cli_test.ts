@@ -97,6 +97,13 @@ async function demo(via: "lib" | "jupyter") {
   return { dir, stdout: new TextDecoder().decode(out.stdout), stderr, results };
 }
 
+/** Nothing in the demo's output reads as a failure: no `error:` lines, no tfjs-node banner. */
+function checkQuiet(stderr: string) {
+  const errors = stderr.split("\n").filter((l) => /(^|\] )error:/i.test(l.trim()));
+  assertEquals(errors, [], "error: lines in the demo's output");
+  assert(!stderr.includes("tfjs-node"), "the tfjs-node banner was printed");
+}
+
 /** Every row present once, on test, with finite metrics in [0, 1]; the world's reference order holds. */
 function checkRows(rows: Row[]) {
   assertEquals(rows.map((r) => r.method), METHODS);
@@ -136,7 +143,10 @@ async function checkFigures(dir: string, results: { figures: string[]; figures_s
     });
   }
   const formats = noChromium === undefined ? 3 : 1;
-  assertEquals(results.figures.length, FIGURES.length * formats);
+  // every format of every figure, plus the plotly.min.js the HTML pages share; paths relative to
+  // the output folder's parent as given by --out
+  assertEquals(results.figures.length, FIGURES.length * formats + 1);
+  assert(results.figures.includes(`${dir}/run/figures/plotly.min.js`), results.figures.join());
   if (noChromium !== undefined) assert(results.figures_skipped.includes("chromium"));
 }
 
@@ -146,6 +156,10 @@ async function checkFiles(dir: string, stdout: string, results: { rows: Row[] })
   for (const m of METHODS) assert(stdout.includes(`| test | ${m} |`), `stdout row ${m}`);
   const summary = await Deno.readTextFile(`${dir}/run/summary.md`);
   assert(summary.includes("| test | Rank-GRPO (exp∞) |") && summary.includes("SMOKE"), summary);
+  // figure paths relative to the folder summary.md lies in
+  assert(summary.includes("`figures/results_table.html`"), summary);
+  assert(summary.includes("`figures/plotly.min.js`"), summary);
+  assert(!summary.includes(dir), `absolute path in summary.md:\n${summary}`);
   const leftovers = [...Deno.readDirSync(`${dir}/run`)].filter((e) => e.name.endsWith(".tmp"));
   assertEquals(leftovers, []);
   assertEquals(results.rows.length, METHODS.length);
@@ -161,6 +175,7 @@ Deno.test("convrec demo --preset smoke --via lib: every stage, the table, result
     checkIntervals(results.rows, results.differences);
     await checkFiles(dir, stdout, results);
     await checkFigures(dir, results);
+    checkQuiet(stderr);
     for (const stage of ["[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]"]) {
       assert(stderr.includes(stage), `progress ${stage}`);
     }
@@ -199,6 +214,7 @@ Deno.test({
       checkIntervals(results.rows, results.differences);
       await checkFiles(dir, stdout, results);
       await checkFigures(dir, results);
+      checkQuiet(stderr);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

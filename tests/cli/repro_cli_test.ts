@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { parseOptions } from "../../lib/cli/args.ts";
 import { COMMANDS } from "../../lib/cli/commands.ts";
-import { permissionFlags } from "../../lib/cli/launch.ts";
+import { launcherHandoff, permissionFlags } from "../../lib/cli/launch.ts";
 import { flagPermissions, REPRO_CLI_USAGE, reproPermissions } from "../../lib/cli/repro.ts";
 import { SFT_USAGE } from "../../lib/cli/sft.ts";
 import { readResults } from "../../lib/train/repro/driver.ts";
@@ -44,11 +44,16 @@ async function launch(args: string[]) {
   return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
 }
 
-/** The `deno run` flags the launcher printed (CONVREC_DENO=1) on its first stderr line. */
+/** The `deno run` flags the launcher printed (CONVREC_DENO=1) on its first stderr line, without
+ * the launcher's own hand-off to every child (its pid, a private XDG_RUNTIME_DIR: launch.ts). */
 function launchedFlags(stderr: string): string[] {
   const line = stderr.split("\n").find((l) => l.startsWith("convrec: deno run "));
   assert(line !== undefined, stderr.slice(0, 500));
-  return line.split(" ").filter((w) => w.startsWith("--allow-"));
+  const handoff = launcherHandoff("/tmp/convrec-runtime-x").flags[0];
+  return line.split(" ").filter((w) =>
+    w.startsWith("--allow-") && w !== handoff &&
+    !w.startsWith("--allow-write=/tmp/convrec-runtime-")
+  );
 }
 
 Deno.test("flagPermissions: --allow-KIND lists; a written folder → its config.json; others throw", () => {

@@ -41,6 +41,8 @@ Deno.test("kernelspec: no absolute paths, NO_COLOR, found through JUPYTER_PATH",
   const spec = JSON.parse(await Deno.readTextFile(`${kernelspecDir()}/kernel.json`));
   assertEquals(spec.env, { NO_COLOR: "1" });
   assert(spec.argv.includes("{connection_file}"));
+  // --quiet: no "deno jupyter is unstable" warning in every run's log (errors still print)
+  assert(spec.argv.includes("--quiet"), spec.argv.join(" "));
   for (const arg of spec.argv as string[]) {
     assert(!arg.startsWith("/"), `absolute path in argv: ${arg}`);
   }

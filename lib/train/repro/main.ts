@@ -12,6 +12,8 @@ import { parseJobId, type ReproSetup, runReproJob } from "./jobs.ts";
 import { selectMethods } from "./methods.ts";
 import { RL_PRESETS } from "../rl_loop/presets.ts";
 import { reproPermissionFlags } from "./processes.ts";
+import { watchParent } from "../../runtime/parent_watch.ts";
+import { tfjsOnDeno } from "../../runtime/tfjs_env.ts";
 import { writeReproReport } from "./report.ts";
 
 const WORLD = "data/generated/world";
@@ -111,6 +113,8 @@ export async function runRepro(
     return;
   }
   if (opts.job !== undefined) {
+    if (import.meta.main) watchParent(); // a job process stops with its driver
+    await tfjsOnDeno();
     await runReproJob(setup, parseJobId(opts.job));
     return;
   }
