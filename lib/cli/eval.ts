@@ -1,7 +1,7 @@
 // `convrec eval`: evaluates a checkpoint folder on a whole split (greedy lists scored with lib/reward) and
 // scores the popularity reference on exactly the same rows; prints (and optionally writes) one JSON object.
 
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 import { loadCatalog } from "../catalog/catalog.ts";
 import { writeFileAtomic } from "../data/atomic_write.ts";
@@ -11,6 +11,8 @@ import { DEFAULT_WORLD_DIR } from "../data/world/write_world.ts";
 import { BACKEND_NAMES, type BackendName } from "../model/backend_names.ts";
 import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
 import { popularityReference } from "../report/popularity_reference.ts";
+import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
+import { acquireRunLock, RUN_LOCK_FILE, runFolderOf } from "../train/run/run_lock.ts";
 import { evalCheckpoint } from "../train/sft/eval_checkpoint.ts";
 import { EVAL_DECODINGS, type EvalDecoding, type EvalMetrics } from "../train/sft/evaluate.ts";
 import { intList, type RawOptions } from "./args.ts";
@@ -91,8 +93,9 @@ function wasmDir(): string {
 }
 
 /**
- * Reads the checkpoint, records, catalog and wasm binaries; writes only --out; for --backend cpu-blas
- * also reads and loads OpenBLAS (FFI) and reads env OPENBLAS_NUM_THREADS.
+ * Reads the checkpoint (and its run folder's run.lock), records, catalog and wasm binaries; writes
+ * only --out; for --backend cpu-blas also reads and loads OpenBLAS (FFI) and reads env
+ * OPENBLAS_NUM_THREADS.
  * @example evalPermissions({ checkpoint: "ck", out: "e.json" }).write // ["e.json"]
  */
 export function evalPermissions(
@@ -100,8 +103,10 @@ export function evalPermissions(
 ): { read: string[]; write: string[]; ffi?: string[]; env?: string[] } {
   const str = (k: string, d?: string) =>
     typeof raw[k] === "string" ? [raw[k] as string] : d === undefined ? [] : [d];
+  const run = typeof raw.checkpoint === "string" ? runFolderOf(raw.checkpoint) : null;
   const read = [
     ...str("checkpoint"),
+    ...(run === null ? [] : [join(run, RUN_LOCK_FILE)]),
     ...str("data", `${WORLD}/val.jsonl`),
     ...str("catalog", `${WORLD}/catalog.csv`),
     ...str("train", `${WORLD}/train.jsonl`),
@@ -168,7 +173,12 @@ export async function runEvalCommand(
   opts: EvalCommandOptions,
   log: (line: string) => void = console.error,
 ): Promise<EvalReport> {
+  await tfjsOnDeno();
   await checkInputs(opts);
+  // a reader of the run folder: beside other evaluations, never beside its trainer (which may prune
+  // the checkpoint); fails at once naming the trainer
+  const run = runFolderOf(opts.checkpoint);
+  await using _lock = run === null ? null : await acquireRunLock(run, { shared: true });
   const catalog = await loadCatalog(opts.catalog);
   const popularity = popularityReference(await readAll(opts.data), await readAll(opts.train), {
     catalog,

@@ -2,6 +2,7 @@
 // the same budget, each a job process (jobs.ts); <out>/config.json pins inputs and budget across resumes.
 import { join } from "node:path";
 import { prepareRunFolder } from "../run/run_folder.ts";
+import type { RunLock } from "../run/run_lock.ts";
 import { readStepRows } from "../run/metrics_log.ts";
 import {
   readJobResult,
@@ -18,12 +19,13 @@ export { REPRO_KS, type ReproResult } from "./jobs.ts";
 /**
  * Writes <out>/config.json (inputs, RL budget, evaluation settings) on the first call and checks it on
  * later ones, so a resumed reproduction cannot mix budgets (the error lists the keys that differ).
- * @example await recordSetup({ init, data, test, catalog, out: "runs/repro", preset: "default", rl: {},
- *   testConversations: null, evalMaxNewTokens: 220 })
+ * Returns <out>'s run lock, held: one driver per output folder (release it when done).
+ * @example await using _lock = await recordSetup({ init, data, test, catalog, out: "runs/repro",
+ *   preset: "default", rl: {}, testConversations: null, evalMaxNewTokens: 220 })
  */
-export async function recordSetup(setup: ReproSetup): Promise<void> {
+export async function recordSetup(setup: ReproSetup): Promise<RunLock> {
   const started = await Deno.stat(join(setup.out, "config.json")).then(() => true, () => false);
-  await prepareRunFolder(setup.out, {
+  return await prepareRunFolder(setup.out, {
     init: setup.init,
     data: setup.data,
     test: setup.test,
@@ -70,7 +72,7 @@ export async function runReproduction(
   },
 ): Promise<JobRunSummary> {
   const log = plan.log ?? ((l: string) => console.error(l));
-  await recordSetup(setup);
+  await using _lock = await recordSetup(setup); // the job processes lock their own <out>/<id>/
   const pending = await pendingJobs(setup.out, plan.methods, plan.seeds);
   log(
     `repro: ${pending.length} job(s) to run, ${plan.jobs} at a time: ${

@@ -127,7 +127,7 @@ export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Pr
     level: algo.level,
   });
   log(`rl: objective on the ${objective.path}: ${objective.reason}`);
-  await prepareRunFolder(config.run_dir, {
+  await using _runLock = await prepareRunFolder(config.run_dir, { // one writer; freed on return
     ...config,
     algo_resolved: algo,
     model_config: modelConfig,

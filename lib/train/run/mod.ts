@@ -1,4 +1,6 @@
-// Public surface of lib/train/run: the run folder (config.json, metrics.jsonl) and resumable checkpoints.
+// Public surface of lib/train/run: the run folder (config.json, metrics.jsonl, its one-writer lock) and
+// resumable checkpoints.
 export * from "./metrics_log.ts";
 export * from "./run_folder.ts";
+export * from "./run_lock.ts";
 export * from "./train_checkpoint.ts";

@@ -1,6 +1,8 @@
 // The run folder runs/<name>/: config.json written once (atomically) and checked on resume, so a resumed
-// run continues exactly the configuration it started with. Not in the paper.
+// run continues exactly the configuration it started with; one writer at a time (run_lock.ts). Not in
+// the paper.
 import { writeFileAtomic } from "../../data/atomic_write.ts";
+import { acquireRunLock, type RunLock, type RunLockOptions } from "./run_lock.ts";
 
 /**
  * Stable JSON text: object keys sorted recursively (for comparing configs).
@@ -30,22 +32,50 @@ function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): st
 export interface PrepareRunOptions {
   /** continue an existing run (config must match) instead of starting a new one @default false */
   resume?: boolean;
+  /** the holder record and take-over log of the run lock (see {@link acquireRunLock}) */
+  lock?: Omit<RunLockOptions, "shared">;
 }
 
 /**
- * Create `dir` and write `dir/config.json`. A new run refuses a folder that already holds a run
- * (config.json present); a resumed run requires one whose config equals `config` (listing the keys
- * that differ otherwise).
+ * Take the folder's run lock (fails at once, naming the holder, while another live process writes
+ * there), create `dir` and write `dir/config.json`. A new run refuses a folder that already holds a
+ * run (config.json present); a resumed run requires one whose config equals `config` (listing the
+ * keys that differ otherwise). Returns the lock, held: release it when the run stops writing
+ * (`await using`, or `release()` in a `finally`); a crash releases it too.
  *
  * @example
  * ```ts
- * await prepareRunFolder("runs/sft-a", { seed: 1, lr: 1e-3 });
+ * await using _lock = await prepareRunFolder("runs/sft-a", { seed: 1, lr: 1e-3 });
  * ```
  */
 export async function prepareRunFolder(
   dir: string,
   config: Record<string, unknown>,
   options: PrepareRunOptions = {},
+): Promise<RunLock> {
+  const path = `${dir}/config.json`;
+  if (options.resume) {
+    // fail before the lock creates the folder
+    await Deno.stat(dir).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      throw new Error(`${path}: --resume given but the run folder does not exist`);
+    });
+  }
+  const lock = await acquireRunLock(dir, options.lock);
+  try {
+    await checkAndWriteConfig(dir, config, options);
+    return lock;
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+/** The config.json checks and write of {@link prepareRunFolder}, under its lock. */
+async function checkAndWriteConfig(
+  dir: string,
+  config: Record<string, unknown>,
+  options: PrepareRunOptions,
 ): Promise<void> {
   const path = `${dir}/config.json`;
   let existing: Record<string, unknown> | null = null;

@@ -149,7 +149,7 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
       `${config.tokenizer}: tokenizer has ${tokenizer.vocabSize} ids, model vocab_size is ${modelConfig.vocab_size}`,
     );
   }
-  await prepareRunFolder(config.run_dir, {
+  await using _runLock = await prepareRunFolder(config.run_dir, { // one writer; freed on return
     ...config,
     model_config: modelConfig,
     derived: {

@@ -52,10 +52,10 @@ Deno.test("repro job: an interrupted RL run resumes from its checkpoint; a finis
     const pending = await pendingJobs(s.out, selectMethods(["rank-grpo-log"]), [1, 2]);
     assertEquals(pending.map((j) => j.id), ["sft", "rank-grpo-log-s2"]);
     // the budget is pinned: a resumed reproduction with another step count is refused
-    await recordSetup(s);
+    await (await recordSetup(s)).release(); // it holds <out>'s run lock until released
     await assertRejects(() => recordSetup(setup(f, s.out, 3)), '"rl"');
     // the evaluation backend: wasm (the default) leaves the pinned config as before; another is refused
-    await recordSetup({ ...s, evalBackend: "wasm" });
+    await (await recordSetup({ ...s, evalBackend: "wasm" })).release();
     const pinned = JSON.parse(await Deno.readTextFile(join(s.out, "config.json")));
     assertEquals(pinned.eval_backend, undefined);
     await assertRejects(() => recordSetup({ ...s, evalBackend: "cpu-blas" }), "eval_backend");

@@ -65,13 +65,13 @@ Deno.test("data order: a permutation per epoch, a pure function of (seed, step)"
 Deno.test("run folder: no clobbering, resume needs the same config; metrics truncation drops torn tails", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await prepareRunFolder(dir, { seed: 1, lr: 0.1 });
+    await (await prepareRunFolder(dir, { seed: 1, lr: 0.1 })).release(); // returns the run lock
     await assertRejects(() => prepareRunFolder(dir, { seed: 1, lr: 0.1 }), "already holds a run");
     await assertRejects(
       () => prepareRunFolder(dir, { seed: 2, lr: 0.1 }, { resume: true }),
       '"seed"',
     );
-    await prepareRunFolder(dir, { lr: 0.1, seed: 1 }, { resume: true });
+    await (await prepareRunFolder(dir, { lr: 0.1, seed: 1 }, { resume: true })).release();
     const m = join(dir, "metrics.jsonl");
     await Deno.writeTextFile(
       m,
