@@ -125,7 +125,7 @@ export async function runPretrain(
   const totalSteps = config.max_steps ?? perEpoch;
   const warmupSteps = warmupStepsFor(config.warmup_ratio, totalSteps);
   const modelConfig = baseModelConfig(config, tokenizer);
-  await prepareRunFolder(config.run_dir, {
+  await using _runLock = await prepareRunFolder(config.run_dir, { // one writer; freed on return
     ...config,
     model_config: modelConfig,
     derived: {
