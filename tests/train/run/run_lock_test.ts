@@ -52,6 +52,19 @@ async function secondProcess(dir: string, ...extra: string[]) {
 
 Deno.test("run lock: a second trainer process fails at once naming the live holder", async () => {
   const dir = await Deno.makeTempDir({ prefix: "convrec-lock-" });
+  try {
+    await secondWriterRefused(dir);
+    assertEquals(await Deno.readTextFile(join(dir, RUN_LOCK_FILE)), "", "record cleared");
+    const lock = await acquireRunLock(dir);
+    assertEquals(lock.previous, null);
+    await lock.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A holder on `dir` and a second process refused beside it; the holder then exits cleanly. */
+async function secondWriterRefused(dir: string) {
   const holder = await startHolder(dir);
   try {
     const t0 = performance.now();
@@ -77,12 +90,7 @@ Deno.test("run lock: a second trainer process fails at once naming the live hold
     assertEquals((await holder.child.status).code, 0);
     await holder.done();
   }
-  assertEquals(await Deno.readTextFile(join(dir, RUN_LOCK_FILE)), "", "record cleared");
-  const lock = await acquireRunLock(dir);
-  assertEquals(lock.previous, null);
-  await lock.release();
-  await Deno.remove(dir, { recursive: true });
-});
+}
 
 Deno.test("run lock: a holder killed with kill -9 leaves a lock the next writer takes over", async () => {
   const dir = await Deno.makeTempDir({ prefix: "convrec-lock-" });
