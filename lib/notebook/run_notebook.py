@@ -350,13 +350,16 @@ def main(argv):
         try:
             failure = asyncio.run(execute(nb, client, injected_idx, rerun))
             break
-        except ValueError as err:
+        except (ValueError, RuntimeError) as err:
             # jupyter_client rejects a kernel message whose HMAC does not verify ("Invalid Signature"),
-            # seen rarely from the Deno kernel on a loaded machine. Nothing more from that kernel can be
-            # trusted, so start over once: a fresh kernel and a freshly read notebook (wall_s counts both).
-            if attempt == 2 or "Invalid Signature" not in str(err):
+            # seen rarely from the Deno kernel on a loaded machine; and a kernel can die at start-up
+            # ("Kernel died before replying to kernel_info": a port jupyter_client picked was taken by
+            # another process before the kernel bound it, AddrInUse). Nothing more from that kernel can
+            # be trusted, so start over once: a fresh kernel and a freshly read notebook (wall_s counts both).
+            retriable = "Invalid Signature" in str(err) or "Kernel died before replying" in str(err)
+            if attempt == 2 or not retriable:
                 raise
-            log(f"kernel message failed verification ({err}); re-running the notebook once with a fresh kernel")
+            log(f"kernel failed ({err}); re-running the notebook once with a fresh kernel")
             nb = nbformat.read(args.notebook, as_version=4)
             rerun = plan_rerun(nb, args.rerun_cell, replacements, args.notebook)
             injected_idx = inject_parameters(nb, params, args.notebook)
