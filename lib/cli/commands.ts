@@ -47,6 +47,14 @@ export interface Command {
 }
 
 /** Every command, by name. */
+/**
+ * Raw options back as command-line words (for a README's rebuild command).
+ * @example optionArgv({ run: "a", resume: true }) // ["--run", "a", "--resume"]
+ */
+export function optionArgv(raw: RawOptions): string[] {
+  return Object.entries(raw).flatMap(([k, v]) => v === true ? [`--${k}`] : [`--${k}`, String(v)]);
+}
+
 export const COMMANDS: Record<string, Command> = {
   score: {
     summary: "score generated lists against ground truth (hits, rank rewards, Recall/NDCG)",
@@ -107,11 +115,10 @@ export const COMMANDS: Record<string, Command> = {
     usage: PRETRAIN_USAGE,
     permissions: pretrainPermissions,
     async run(raw) {
-      const argv = Object.entries(raw).flatMap(([k, v]) =>
-        v === true ? [`--${k}`] : [`--${k}`, String(v)]
-      );
       console.log(
-        JSON.stringify(await runPretrainCommand(parseOptions(PretrainOptionsSchema, raw), argv)),
+        JSON.stringify(
+          await runPretrainCommand(parseOptions(PretrainOptionsSchema, raw), optionArgv(raw)),
+        ),
       );
     },
   },
@@ -120,7 +127,9 @@ export const COMMANDS: Record<string, Command> = {
     usage: SFT_USAGE,
     permissions: sftPermissions,
     async run(raw) {
-      console.log(JSON.stringify(await runSftCommand(parseOptions(SftOptionsSchema, raw))));
+      console.log(
+        JSON.stringify(await runSftCommand(parseOptions(SftOptionsSchema, raw), optionArgv(raw))),
+      );
     },
   },
   rl: {

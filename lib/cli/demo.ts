@@ -25,6 +25,7 @@ import {
 import { chromiumUnavailable, DEFAULT_CHROMIUM } from "../report/chromium.ts";
 import { exportFigures, type NamedFigure, SHARED_PLOTLY_FILE } from "../report/export_figures.ts";
 import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
+import { mayUseOpenBlas, wasmDir } from "./backend_option.ts";
 import { plotlyJsPath } from "../report/figure_html.ts";
 import { inCatalogDriftChart, rankRewardChart, sftLossChart } from "../report/training_figures.ts";
 import type { StepRow } from "../train/run/metrics_log.ts";
@@ -84,13 +85,6 @@ export const DemoOptionsSchema = z.strictObject({
 });
 export type DemoOptions = z.infer<typeof DemoOptionsSchema>;
 
-/** tfjs-backend-wasm's dist folder (its .wasm binaries). */
-function wasmDir(): string {
-  return decodeURIComponent(
-    new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).pathname,
-  );
-}
-
 /**
  * Least privilege for the demo. Always: read the movies file, lib/ and kernels/ (the cache's code
  * version hashes them), tfjs' wasm binaries and plotly.js; write only `<out>` and `<cache>`. With
@@ -109,7 +103,7 @@ export function demoPermissions(raw: RawOptions): {
 } {
   const out = typeof raw.out === "string" ? raw.out : "runs/demo";
   const cache = typeof raw.cache === "string" ? raw.cache : join(out, "cache");
-  const blas = raw.backend === undefined || raw.backend === "auto" || raw.backend === "cpu-blas";
+  const blas = mayUseOpenBlas(raw);
   const jupyter = raw.via !== "lib";
   const chromium = chromiumUnavailable() === undefined;
   return {
@@ -226,7 +220,7 @@ export async function runDemoFull(
   );
   done("world");
 
-  log(`[2/6] distill: simulated teacher → Remap → Reflect → Adjust (25% of train) …`);
+  log(`[2/6] distill: simulated teacher → Remap → Reflect → Adjust (every train conversation) …`);
   const inputs = await cachedTrainingInputs(presets.world, { cacheDir, log: cacheLog });
   const distilled = inputs.evaluation?.test;
   if (distilled === undefined) {

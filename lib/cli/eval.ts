@@ -8,8 +8,13 @@ import { writeFileAtomic } from "../data/atomic_write.ts";
 import type { ConversationRecord } from "../data/record.ts";
 import { readRecords } from "../data/read_records.ts";
 import { DEFAULT_WORLD_DIR } from "../data/world/write_world.ts";
-import { BACKEND_NAMES, type BackendName } from "../model/backend_names.ts";
-import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
+import type { BackendName } from "../model/backend_names.ts";
+import {
+  CLI_BACKENDS,
+  resolveCliBackend,
+  wasmDir,
+  withBackendPermissions,
+} from "./backend_option.ts";
 import { popularityReference } from "../report/popularity_reference.ts";
 import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 import { acquireRunLock, RUN_LOCK_FILE, runFolderOf } from "../train/run/run_lock.ts";
@@ -37,7 +42,8 @@ export const EVAL_USAGE = `convrec eval --checkpoint DIR [options]
   --conversations N       only the first N conversations (default all)
   --decoding NAME         ${EVAL_DECODINGS.join(" | ")} (default greedy: unconstrained, as
                           in the paper; the catalog ones constrain each line to a catalog item)
-  --backend NAME          ${BACKEND_NAMES.join(" | ")} (default wasm)
+  --backend NAME          ${CLI_BACKENDS.join(" | ")} (default auto: cpu-blas when OpenBLAS
+                          loads, else wasm)
   --out F                 also write the JSON result here (atomically)
 Prints one JSON object: the model's metrics, the popularity reference's recall@k / ndcg@k on the same
 rows, and ratio_ndcg20 = model NDCG@20 / popularity NDCG@20 (null when --k lacks 20 or popularity is 0).
@@ -60,7 +66,7 @@ export const EvalOptionsSchema = z.strictObject({
   "batch-size": int.positive().default(16),
   conversations: int.positive().optional(),
   decoding: z.enum(EVAL_DECODINGS).default("greedy"),
-  backend: z.enum(BACKEND_NAMES).default("wasm"),
+  backend: z.enum(CLI_BACKENDS).default("auto").transform(resolveCliBackend),
   out: z.string().optional(),
 });
 /** Parsed options of `convrec eval`. */
@@ -85,13 +91,6 @@ export interface EvalReport {
   ratio_ndcg20: number | null;
 }
 
-/** Folder of the tfjs wasm binaries (read at backend start). */
-function wasmDir(): string {
-  return decodeURIComponent(
-    new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).pathname,
-  );
-}
-
 /**
  * Reads the checkpoint (and its run folder's run.lock), records, catalog and wasm binaries; writes
  * only --out; for --backend cpu-blas also reads and loads OpenBLAS (FFI) and reads env
@@ -113,9 +112,7 @@ export function evalPermissions(
     wasmDir(),
   ];
   const write = str("out");
-  if (raw.backend !== "cpu-blas") return { read, write };
-  const libs = [...OPENBLAS_CANDIDATE_PATHS];
-  return { read: [...read, ...libs], write, ffi: libs, env: ["OPENBLAS_NUM_THREADS"] };
+  return withBackendPermissions(raw, { read, write });
 }
 
 async function statOrNull(path: string): Promise<Deno.FileInfo | null> {

@@ -5,11 +5,16 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { vegaMoviesPath } from "../data/world/mod.ts";
-import { BACKEND_NAMES } from "../model/backend_names.ts";
-import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
+import {
+  BACKEND_USAGE,
+  CLI_BACKENDS,
+  resolveCliBackend,
+  wasmDir,
+  withBackendPermissions,
+} from "./backend_option.ts";
 import { reporter } from "../notebook/progress.ts";
 import { parsePretrainConfig, pretrainPreset } from "../train/pretrain/config.ts";
-import { exportModelFolder } from "../train/pretrain/export.ts";
+import { exportModelFolder } from "../train/run/export_model.ts";
 import { type PretrainResult, runPretrain } from "../train/pretrain/trainer.ts";
 import { flag, type RawOptions } from "./args.ts";
 
@@ -21,8 +26,8 @@ export const PRETRAIN_USAGE = `convrec pretrain --run NAME [options]
   --resume             continue runs/NAME from its last checkpoint
   --export DIR         after the last step, copy final/ to DIR with README.md and build.json
   --documents N        training documents of the corpus   --corpus-seed N
-  --seed N  --backend wasm|cpu|cpu-blas|webgpu (default cpu-blas)  --lr X  --batch-size N
-  --seq-len N  --max-steps N  --eval-every N  --save-every N`;
+  --seed N  ${BACKEND_USAGE}
+  --lr X  --batch-size N  --seq-len N  --max-steps N  --eval-every N  --save-every N`;
 
 const num = z.coerce.number();
 const int = z.coerce.number().int();
@@ -36,7 +41,7 @@ export const PretrainOptionsSchema = z.strictObject({
   documents: int.positive().optional(),
   "corpus-seed": int.min(0).optional(),
   seed: int.min(0).optional(),
-  backend: z.enum(BACKEND_NAMES).optional(),
+  backend: z.enum(CLI_BACKENDS).optional(),
   lr: num.positive().optional(),
   "batch-size": int.positive().optional(),
   "seq-len": int.positive().optional(),
@@ -46,12 +51,6 @@ export const PretrainOptionsSchema = z.strictObject({
 });
 /** Parsed options of `convrec pretrain`. */
 export type PretrainCommandOptions = z.infer<typeof PretrainOptionsSchema>;
-
-function wasmDir(): string {
-  return decodeURIComponent(
-    new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).pathname,
-  );
-}
 
 /**
  * Reads the movie catalog (and wasm binaries or OpenBLAS); writes only runs/NAME and --export's folder.
@@ -65,9 +64,7 @@ export function pretrainPermissions(
   const write = [join("runs", run, "config.json")];
   // --export DIR is written as a sibling temp folder renamed over DIR: grant DIR's parent
   if (typeof raw.export === "string") write.push(join(raw.export, "README.md"), raw.export);
-  if (raw.backend !== undefined && raw.backend !== "cpu-blas") return { read, write };
-  const libs = [...OPENBLAS_CANDIDATE_PATHS];
-  return { read: [...read, ...libs], write, ffi: libs, env: ["OPENBLAS_NUM_THREADS"] };
+  return withBackendPermissions(raw, { read, write });
 }
 
 /**
@@ -88,7 +85,7 @@ export async function runPretrainCommand(
   const explicit = Object.fromEntries(
     Object.entries({
       seed: opts.seed,
-      backend: opts.backend,
+      backend: resolveCliBackend(opts.backend),
       lr: opts.lr,
       batch_size: opts["batch-size"],
       seq_len: opts["seq-len"],

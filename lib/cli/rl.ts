@@ -3,7 +3,13 @@
 
 import { join } from "node:path";
 import { z } from "zod";
-import { BACKEND_NAMES } from "../model/backend_names.ts";
+import {
+  BACKEND_USAGE,
+  CLI_BACKENDS,
+  resolveCliBackend,
+  wasmDir,
+  withBackendPermissions,
+} from "./backend_option.ts";
 import { reporter } from "../notebook/progress.ts";
 import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../train/rl/algo_config.ts";
@@ -11,7 +17,6 @@ import { OBJECTIVE_SETTINGS, parseRlRunConfig, type RlRunConfig } from "../train
 import { RL_PRESETS, rlPreset } from "../train/rl_loop/presets.ts";
 import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { progressFields } from "../train/rl_loop/step_record.ts";
-import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
 import { flag, type RawOptions } from "./args.ts";
 
 /** Default RL records and catalog: the built-in world (`convrec world`). */
@@ -33,7 +38,8 @@ export const RL_USAGE =
   --preset NAME        ${RL_PRESETS.join(" | ")} (default default: 25 steps, 4 prompts × G 4)
   --resume             continue runs/NAME from its last checkpoint
   --steps N  --prompts N  --group-size N  --max-new-tokens N  --lr X  --beta X  --mu N
-  --eps-low X  --eps-high X  --no-shaping  --seed N  --backend wasm|cpu|cpu-blas|webgpu
+  --eps-low X  --eps-high X  --no-shaping  --seed N
+  ${BACKEND_USAGE}
   --objective auto|cpu|gpu   where the loss and its gradient w.r.t. the log-probs run (default auto:
                        the WGSL kernels when --backend webgpu, else the CPU closed form)
   --save-every N
@@ -66,18 +72,12 @@ export const RlOptionsSchema = z.strictObject({
   "eps-high": num.positive().optional(),
   "no-shaping": flag.optional(),
   seed: int.min(0).optional(),
-  backend: z.enum(BACKEND_NAMES).optional(),
+  backend: z.enum(CLI_BACKENDS).optional(),
   objective: z.enum(OBJECTIVE_SETTINGS).optional(),
   "save-every": int.positive().optional(),
 });
 /** Parsed options of `convrec rl`. */
 export type RlCommandOptions = z.infer<typeof RlOptionsSchema>;
-
-function wasmDir(): string {
-  return decodeURIComponent(
-    new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).pathname,
-  );
-}
 
 /**
  * Reads the records, catalog, SFT checkpoint and wasm binaries; writes only runs/NAME; for --backend
@@ -97,9 +97,7 @@ export function rlPermissions(
     wasmDir(),
   ];
   const write = [join("runs", run, "config.json")];
-  if (raw.backend !== "cpu-blas") return { read, write };
-  const libs = [...OPENBLAS_CANDIDATE_PATHS];
-  return { read: [...read, ...libs], write, ffi: libs, env: ["OPENBLAS_NUM_THREADS"] };
+  return withBackendPermissions(raw, { read, write });
 }
 
 /**
@@ -123,7 +121,7 @@ export function rlCommandConfig(opts: RlCommandOptions): RlRunConfig {
       eps_high: opts["eps-high"],
       shaping: opts["no-shaping"] ? false : undefined,
       seed: opts.seed,
-      backend: opts.backend,
+      backend: resolveCliBackend(opts.backend),
       objective: opts.objective,
       save_every: opts["save-every"],
     }).filter(([, v]) => v !== undefined),

@@ -1,16 +1,23 @@
 // `convrec sft`: completion-only SFT of the decoder on records with `completion`, into runs/<name>/
 // (config.json, metrics.jsonl, checkpoints/step-N/); --resume continues exactly from the last checkpoint.
 
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { z } from "zod";
-import { BACKEND_NAMES } from "../model/backend_names.ts";
+import {
+  BACKEND_USAGE,
+  CLI_BACKENDS,
+  resolveCliBackend,
+  wasmDir,
+  withBackendPermissions,
+} from "./backend_option.ts";
 import { BUILTIN_BASE_DIR } from "../model/builtin_base.ts";
-import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
 import { vegaMoviesPath } from "../data/world/mod.ts";
 import { reporter } from "../notebook/progress.ts";
 import { parseSftConfig, SFT_MODEL_PRESETS } from "../train/sft/config.ts";
 import { sftPreset } from "../train/sft/presets.ts";
 import { runSft, type SftResult } from "../train/sft/trainer.ts";
+import { readStepRows } from "../train/run/metrics_log.ts";
+import { exportModelFolder } from "../train/run/export_model.ts";
 import { writeWorldSftInputs } from "../train/sft/world_demos.ts";
 import { flag, type RawOptions, UsageError } from "./args.ts";
 
@@ -33,7 +40,10 @@ export const SFT_USAGE =
   }: the from-scratch model (default builtin-small)
   --preset NAME           training settings: builtin-small | smoke (default builtin-small)
   --resume                continue runs/NAME from its last checkpoint
-  --seed N  --backend wasm|cpu|cpu-blas|webgpu  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
+  --export DIR            after the last step, ship its checkpoint to DIR in BF16 with README.md and
+                          build.json (rebuild command, config, steps, wall time, losses, sha256)
+  --seed N  ${BACKEND_USAGE}
+  --lr X  --batch-size N  --grad-accum N  --epochs X  --max-steps N
   --max-seq-len N  --warmup-ratio X  --weight-decay X  --max-grad-norm X
   --eval-every N          greedy val evaluation every N steps and after the last step; 0 = only
                           after the last step (default: the preset's)
@@ -58,7 +68,7 @@ export const SftOptionsSchema = z.strictObject({
   preset: z.enum(["builtin-small", "smoke"]).default("builtin-small"),
   resume: flag.optional(),
   seed: int.min(0).optional(),
-  backend: z.enum(BACKEND_NAMES).optional(),
+  backend: z.enum(CLI_BACKENDS).optional(),
   lr: num.positive().optional(),
   "batch-size": int.positive().optional(),
   "grad-accum": int.positive().optional(),
@@ -73,16 +83,10 @@ export const SftOptionsSchema = z.strictObject({
   "save-every": int.positive().optional(),
   "max-bad-steps": int.positive().optional(),
   "unlikelihood-weight": num.min(0).optional(),
+  export: z.string().min(1).optional(),
 });
 /** Parsed options of `convrec sft`. */
 export type SftCommandOptions = z.infer<typeof SftOptionsSchema>;
-
-/** Folder of the tfjs wasm binaries (read at backend start). */
-function wasmDir(): string {
-  return decodeURIComponent(
-    new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).pathname,
-  );
-}
 
 /**
  * Reads the inputs and the wasm binaries; writes only runs/NAME (and the stand-in folder if asked).
@@ -102,11 +106,11 @@ export function sftPermissions(
   const write = [
     join("runs", run, "config.json"),
     ...str("standin").map((d) => join(d, "train.jsonl")),
+    // --export DIR is written as a sibling temp folder renamed over DIR: grant DIR and a file in it
+    ...str("export").flatMap((d) => [join(d, "README.md"), d]),
   ];
-  if (raw.backend !== "cpu-blas") return { read, write };
-  // OpenBLAS through FFI: load (and look for) the library; thread count from the environment
-  const libs = [...OPENBLAS_CANDIDATE_PATHS];
-  return { read: [...read, ...libs], write, ffi: libs, env: ["OPENBLAS_NUM_THREADS"] };
+  // OpenBLAS through FFI (auto, cpu-blas): load (and look for) the library; threads from the env
+  return withBackendPermissions(raw, { read, write });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -120,13 +124,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Runs SFT from command-line options (preset settings, then explicit options on top).
+ * Runs SFT from command-line options (preset settings, then explicit options on top); with --export
+ * DIR, ships the last checkpoint as a BF16 model folder with README.md and build.json (`argv`, the
+ * command's options, goes into the README as the rebuild command).
  * @example await runSftCommand(parseOptions(SftOptionsSchema, { run: "smoke", standin: "/tmp/w", preset: "smoke" }));
  */
 export async function runSftCommand(
   opts: SftCommandOptions,
+  argv: readonly string[] = [],
   log: (line: string) => void = console.error,
-): Promise<SftResult> {
+): Promise<SftResult & { exported: string | null }> {
   let paths = { data: opts.data, val: opts.val, catalog: opts.catalog, tokenizer: opts.tokenizer };
   if (opts.standin !== undefined) {
     if (Object.values(paths).some((p) => p !== undefined)) {
@@ -159,7 +166,7 @@ export async function runSftCommand(
       init: opts["from-scratch"] ? null : opts.init,
       model: opts.model,
       seed: opts.seed,
-      backend: opts.backend,
+      backend: resolveCliBackend(opts.backend),
       lr: opts.lr,
       batch_size: opts["batch-size"],
       grad_accum: opts["grad-accum"],
@@ -183,5 +190,27 @@ export async function runSftCommand(
     ...explicit,
   }, "convrec sft options");
   const onStep = reporter({ label: "sft", write: log });
-  return await runSft(config, { resume: opts.resume ?? false, onStep, log });
+  const result = await runSft(config, { resume: opts.resume ?? false, onStep, log });
+  if (opts.export === undefined || result.stopped) return { ...result, exported: null };
+  const { rows } = await readStepRows(join(config.run_dir, "metrics.jsonl"));
+  const rec = await exportModelFolder(config.run_dir, opts.export, {
+    command: ["npx -y deno@2.9.6 task cli sft", ...argv.filter((a) => a !== "--resume")].join(" "),
+    title: `${basename(opts.export)}: an SFT student of the built-in world`,
+    trainTokens: rows.filter((r) => r.phase === "train")
+      .reduce((s, r) => s + Number(r.loss_tokens ?? 0), 0),
+    source: join("checkpoints", `step-${result.step}`),
+    notes: sftExportNotes(result),
+  });
+  log(`sft: exported ${opts.export} (sha256 ${rec.sha256})`);
+  return { ...result, exported: opts.export };
+}
+
+/** The README lines of an exported student: its last greedy val evaluation. */
+function sftExportNotes(result: SftResult): string {
+  const e = result.lastEval;
+  if (e === null) return "No greedy val evaluation ran (`--eval-conversations`).";
+  const f = (k: string) => Number(e[k]).toFixed(4);
+  return `Greedy val evaluation after the last step (${e.conversations} conversations, ${e.rows} rows, ` +
+    `unconstrained decoding): NDCG@20 ${f("ndcg@20")}, Recall@20 ${f("recall@20")}, in-catalog ` +
+    `${f("in_catalog")}, val loss ${f("loss")} nats/token.`;
 }

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { acquireGpu, type GpuHandle } from "../gpu/device.ts";
 import { useBlasBackend } from "./blas/blas_backend.ts";
+import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 
 import type { BackendName } from "./backend_names.ts";
 export type { BackendName } from "./backend_names.ts";
@@ -79,6 +80,7 @@ export async function requireWebgpuAdapter(): Promise<GPUAdapter> {
  * ```
  */
 export async function useBackend(name: BackendName): Promise<BackendName> {
+  await tfjsOnDeno(); // before the first kernel: no "install tfjs-node" banner from any entry point
   if (name === "cpu-blas") return await useBlasBackend() as BackendName; // needs --allow-ffi
   if (name === "wasm") {
     const dist = new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm"));

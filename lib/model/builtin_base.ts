@@ -10,7 +10,7 @@ export const BUILTIN_BASE_DIR: string = fileURLToPath(
   new URL("../../data/models/builtin-base", import.meta.url),
 );
 
-/** Absolute path of the shipped SFT student folder (built by `convrec repro`'s SFT stage). */
+/** Absolute path of the shipped SFT student folder (built by `convrec sft --export`, data/models/README.md). */
 export const BUILTIN_SFT_DIR: string = fileURLToPath(
   new URL("../../data/models/builtin-sft", import.meta.url),
 );

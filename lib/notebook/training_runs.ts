@@ -22,7 +22,7 @@ import type { RlStepRecord } from "../train/rl_loop/step_record.ts";
 import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { parseSftConfig, type SftConfig, type SftConfigInput } from "../train/sft/config.ts";
 import { runSft, type SftResult } from "../train/sft/trainer.ts";
-import { sha256File } from "../train/pretrain/export.ts";
+import { sha256File } from "../train/run/export_model.ts";
 import { sftPreset } from "../train/sft/presets.ts";
 import { rlPreset } from "../train/rl_loop/presets.ts";
 import type { WorldSftInputs } from "../train/sft/world_demos.ts";

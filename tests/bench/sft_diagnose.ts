@@ -1,13 +1,16 @@
 // Diagnose an SFT checkpoint on val: prompt sensitivity (completion NLL with the record's own prompt vs
 // another's), greedy metrics and duplicate lines, and the same under catalog no-repeat decoding.
-//   npx -y deno@2.9.6 run --allow-read --allow-env tests/bench/sft_diagnose.ts CHECKPOINT VAL CATALOG [N]
+//   npx -y deno@2.9.6 run --allow-read --allow-env --allow-ffi tests/bench/sft_diagnose.ts CHECKPOINT VAL CATALOG [N]
+// (cpu-blas when OpenBLAS loads, else wasm)
 import { loadCatalog } from "../../lib/catalog/catalog.ts";
+import { resolveCliBackend } from "../../lib/cli/backend_option.ts";
 import type { ConversationRecord } from "../../lib/data/record.ts";
 import { readRecords } from "../../lib/data/read_records.ts";
 import { useBackend } from "../../lib/model/backend.ts";
 import { loadCheckpoint } from "../../lib/model/checkpoint.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { disposeWeights } from "../../lib/model/weights.ts";
+import { tfjsOnDeno } from "../../lib/runtime/tfjs_env.ts";
 import { duplicateLines, promptSensitivity } from "../../lib/train/sft/diagnose.ts";
 import { evalGeneration, tokenizerCatalogTrie } from "../../lib/train/sft/evaluate.ts";
 
@@ -17,7 +20,8 @@ if (import.meta.main) {
     console.error("usage: sft_diagnose.ts CHECKPOINT_DIR VAL.jsonl CATALOG.csv [CONVERSATIONS]");
     Deno.exit(2);
   }
-  await useBackend("wasm");
+  await tfjsOnDeno();
+  await useBackend(resolveCliBackend("auto"));
   const tokenizer = await loadTokenizer(dir);
   const catalog = await loadCatalog(catalogPath);
   const records: ConversationRecord[] = [];

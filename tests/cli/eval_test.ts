@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { parseOptions } from "../../lib/cli/args.ts";
+import { resolveCliBackend } from "../../lib/cli/backend_option.ts";
 import { COMMANDS } from "../../lib/cli/commands.ts";
 import {
   EVAL_USAGE,
@@ -45,7 +46,7 @@ Deno.test("convrec eval options: defaults, strict names, decodings from EvalDeco
     "max-prompt-tokens": 192,
     "batch-size": 16,
     decoding: "greedy",
-    backend: "wasm",
+    backend: resolveCliBackend("auto"),
   });
   const o = parseOptions(EvalOptionsSchema, {
     checkpoint: "ck",
@@ -80,8 +81,8 @@ Deno.test("convrec eval options: defaults, strict names, decodings from EvalDeco
   assertEquals(COMMANDS.eval.usage, EVAL_USAGE);
 });
 
-Deno.test("convrec eval permissions: reads inputs, writes only --out, FFI only for cpu-blas", () => {
-  const p = evalPermissions({ checkpoint: "ck", out: "runs/e/val.json" });
+Deno.test("convrec eval permissions: reads inputs, writes only --out, FFI only for auto and cpu-blas", () => {
+  const p = evalPermissions({ checkpoint: "ck", out: "runs/e/val.json", backend: "wasm" });
   assertEquals(p.read.slice(0, 4), [
     "ck",
     "data/generated/world/val.jsonl",
@@ -91,6 +92,11 @@ Deno.test("convrec eval permissions: reads inputs, writes only --out, FFI only f
   assertEquals(p.write, ["runs/e/val.json"]);
   assertEquals([p.ffi, p.env], [undefined, undefined]);
   assertEquals(evalPermissions({ checkpoint: "ck" }).write, []);
+  assertEquals(
+    evalPermissions({ checkpoint: "ck" }).ffi,
+    [...OPENBLAS_CANDIDATE_PATHS],
+    "default auto",
+  );
   const blas = evalPermissions({ checkpoint: "ck", backend: "cpu-blas", data: "v.jsonl" });
   assertEquals(blas.ffi, [...OPENBLAS_CANDIDATE_PATHS]);
   assertEquals(blas.env, ["OPENBLAS_NUM_THREADS"]);
@@ -174,6 +180,7 @@ Deno.test("convrec eval: a tiny untrained checkpoint end to end, popularity on t
       "max-prompt-tokens": "80",
       conversations: "2",
       decoding: "catalog",
+      backend: "wasm",
       out,
     });
     const report = await runEvalCommand(opts, (l) => logs.push(l));

@@ -10,7 +10,7 @@ import { forward } from "../../lib/model/decoder.ts";
 import { buildCatalog, readVegaMovies } from "../../lib/data/world/movies.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { openSafetensors } from "../../lib/model/safetensors.ts";
-import { sha256File } from "../../lib/train/pretrain/export.ts";
+import { sha256File } from "../../lib/train/run/export_model.ts";
 import { baseModelConfig } from "../../lib/train/pretrain/trainer.ts";
 import { parsePretrainConfig } from "../../lib/train/pretrain/config.ts";
 

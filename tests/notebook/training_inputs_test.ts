@@ -8,6 +8,7 @@ import {
   cachedTrainingInputs,
   dedupeDemonstrations,
   distilledInputsConfig,
+  SFT_TRAIN_FRACTION,
 } from "../../lib/notebook/training_inputs.ts";
 import { cachedSftInputs, resolveTrainingBackend } from "../../lib/notebook/training_runs.ts";
 
@@ -28,11 +29,11 @@ Deno.test("dedupeDemonstrations: one record per distinct (prompt, completion), f
   assertEquals(dedupeDemonstrations([]), []);
 });
 
-Deno.test("distilledInputsConfig: variant full, the paper's 25% of train, scored on val and test", () => {
+Deno.test("distilledInputsConfig: variant full, every train conversation, scored on val and test", () => {
   const c = distilledInputsConfig({ seed: 9 });
   assertEquals([c.variant, c.train_fraction, c.splits, c.evaluate], [
     "full",
-    0.25,
+    1,
     ["train", "val", "test"],
     true,
   ]);
@@ -49,8 +50,9 @@ Deno.test("cachedTrainingInputs: distilled SFT data, RL prompts, test split; cac
     const catalog = await loadCatalog(inputs.sft.catalog);
     const train = await readJsonl(inputs.sft.data);
     const conversations = new Set(world.records.train.map((r) => r.prompt[0].content));
-    // one demonstration per conversation of the 25% subsample, each 20 catalog items
-    assertEquals(train.length, Math.round(0.25 * conversations.size));
+    // one demonstration per train conversation (SFT_TRAIN_FRACTION = 1), each 20 catalog items
+    assertEquals(train.length, Math.round(SFT_TRAIN_FRACTION * conversations.size));
+    assertEquals(train.length, conversations.size);
     assertEquals(new Set(train.map((r) => r.prompt[0].content)).size, train.length);
     for (const r of train) {
       const items = parseList(r.completion[0].content).items;

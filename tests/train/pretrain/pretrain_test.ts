@@ -6,7 +6,7 @@ import { loadTokenizer } from "../../../lib/model/tokenizer/load.ts";
 import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
 import { parsePretrainConfig, pretrainPreset } from "../../../lib/train/pretrain/config.ts";
 import { runPretrain } from "../../../lib/train/pretrain/trainer.ts";
-import { exportModelFolder, sha256File } from "../../../lib/train/pretrain/export.ts";
+import { exportModelFolder, sha256File } from "../../../lib/train/run/export_model.ts";
 
 const quiet = { log: () => {} };
 const smoke = (dir: string) =>

@@ -1,9 +1,13 @@
-// Ship a pretraining run's final weights as a model folder (e.g. data/models/builtin-base/): the HF files
-// plus a README naming the command and config that rebuild it, the corpus seed, steps, wall time, losses
-// and the weights' sha256. Not in the paper.
+// Ship a run's final weights as a model folder (data/models/builtin-base/ from `convrec pretrain`,
+// data/models/builtin-sft/ from `convrec sft`): the HF files in BF16 plus a README naming the command and
+// config that rebuild it, the corpus seed (pretraining), steps, wall time, losses and the weights'
+// sha256. Not in the paper.
 import { dirname, join } from "node:path";
 import { writeDirAtomic } from "../../data/atomic_write.ts";
-import { readStepRows } from "../run/metrics_log.ts";
+import { loadCheckpoint } from "../../model/checkpoint.ts";
+import { writeCheckpointFiles } from "../../model/checkpoint.ts";
+import { disposeWeights } from "../../model/weights.ts";
+import { readStepRows } from "./metrics_log.ts";
 
 /**
  * Hex sha256 of a file's bytes.
@@ -19,7 +23,8 @@ export async function sha256File(path: string): Promise<string> {
 export interface BuildRecord {
   command: string;
   config: Record<string, unknown>;
-  corpus_seed: number;
+  /** the pretraining corpus' seed; null for a fine-tuned model */
+  corpus_seed: number | null;
   steps: number;
   train_tokens: number;
   /** training wall time: the steps' and evaluations' seconds summed over every resumed segment */
@@ -32,27 +37,44 @@ export interface BuildRecord {
   bytes: number;
 }
 
-const SHIPPED = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"];
+const MODEL_FILES = ["config.json", "model.safetensors"];
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];
+
+/** What {@link exportModelFolder} needs besides the folders. */
+export interface ExportInfo {
+  /** the command that rebuilds the folder (in the README) */
+  command: string;
+  /** the README's heading */
+  title: string;
+  /** tokens trained on (pretraining: corpus tokens seen; SFT: completion tokens) */
+  trainTokens: number;
+  /** the checkpoint folder inside `runDir` to ship @default "final" */
+  source?: string;
+  /** more README lines (markdown), after the table */
+  notes?: string;
+}
 
 /**
- * Copy `runDir/final` into `outDir` (atomically, replacing it) with README.md and build.json.
+ * Copy the checkpoint `runDir/<source>` into `outDir` (atomically, replacing it) in BF16 — files copied
+ * when already BF16, else converted — with its tokenizer, README.md and build.json.
  * @example await exportModelFolder("runs/pretrain-base", "data/models/builtin-base", { command, title, trainTokens });
  */
 export async function exportModelFolder(
   runDir: string,
   outDir: string,
-  info: { command: string; title: string; trainTokens: number },
+  info: ExportInfo,
 ): Promise<BuildRecord> {
+  const source = join(runDir, info.source ?? "final");
   const config = JSON.parse(await Deno.readTextFile(join(runDir, "config.json")));
   const { rows } = await readStepRows(join(runDir, "metrics.jsonl"));
   const train = rows.filter((r) => r.phase === "train");
   const evals = rows.filter((r) => r.phase === "eval");
   const last = train.slice(-50);
-  const weights = join(runDir, "final", "model.safetensors");
+  const corpusSeed = config.corpus?.seed;
   const record: BuildRecord = {
     command: info.command,
     config,
-    corpus_seed: Number(config.corpus?.seed ?? NaN),
+    corpus_seed: typeof corpusSeed === "number" ? corpusSeed : null,
     steps: train.at(-1)?.step ?? 0,
     train_tokens: info.trainTokens,
     wall_seconds: Math.round(
@@ -60,19 +82,34 @@ export async function exportModelFolder(
     ),
     final_train_loss: last.reduce((s, r) => s + Number(r.loss), 0) / Math.max(1, last.length),
     final_val_loss: Number(evals.at(-1)?.loss ?? NaN),
-    sha256: await sha256File(weights),
-    bytes: (await Deno.stat(weights)).size,
+    sha256: "",
+    bytes: 0,
   };
+  const bf16 = JSON.parse(await Deno.readTextFile(join(source, "config.json"))).torch_dtype ===
+    "bfloat16";
   await Deno.mkdir(dirname(outDir), { recursive: true });
   await writeDirAtomic(outDir, async (tmp) => {
-    for (const f of SHIPPED) await Deno.copyFile(join(runDir, "final", f), join(tmp, f));
+    if (bf16) {
+      for (const f of MODEL_FILES) await Deno.copyFile(join(source, f), join(tmp, f));
+    } else {
+      const { config: modelConfig, weights } = await loadCheckpoint(source);
+      try {
+        await writeCheckpointFiles(tmp, weights, modelConfig, { dtype: "BF16" });
+      } finally {
+        disposeWeights(weights);
+      }
+    }
+    for (const f of TOKENIZER_FILES) await Deno.copyFile(join(source, f), join(tmp, f));
+    const weightsFile = join(tmp, "model.safetensors");
+    record.sha256 = await sha256File(weightsFile);
+    record.bytes = (await Deno.stat(weightsFile)).size;
     await Deno.writeTextFile(join(tmp, "build.json"), JSON.stringify(record, null, 2) + "\n");
-    await Deno.writeTextFile(join(tmp, "README.md"), readme(info.title, record));
+    await Deno.writeTextFile(join(tmp, "README.md"), readme(info.title, record, info.notes));
   });
   return record;
 }
 
-function readme(title: string, r: BuildRecord): string {
+function readme(title: string, r: BuildRecord, notes?: string): string {
   const m = r.config.model_config as Record<string, unknown>;
   return `# ${title}
 
@@ -85,8 +122,11 @@ ${r.command}
 | what | value |
 | --- | --- |
 | model | Qwen2 layout, hidden ${m.hidden_size}, ${m.num_hidden_layers} layers, ${m.num_attention_heads} heads / ${m.num_key_value_heads} KV heads, MLP ${m.intermediate_size}, vocab ${m.vocab_size}, tied embeddings |
-| corpus seed | ${r.corpus_seed} |
-| optimizer steps | ${r.steps} |
+${
+    r.corpus_seed === null
+      ? ""
+      : `| corpus seed | ${r.corpus_seed} |\n`
+  }| optimizer steps | ${r.steps} |
 | training tokens | ${r.train_tokens} |
 | wall time | ${(r.wall_seconds / 60).toFixed(1)} min |
 | final training loss (mean of the last 50 steps) | ${r.final_train_loss.toFixed(4)} nats/token |
@@ -94,7 +134,9 @@ ${r.command}
 | model.safetensors | BF16, ${r.bytes} bytes |
 | sha256 of model.safetensors | \`${r.sha256}\` |
 
-The full run config (corpus knobs, dims, optimiser, seed) is \`build.json\`'s \`config\`; the rebuild is
+The full run config (${
+    r.corpus_seed === null ? "data, init" : "corpus knobs"
+  }, dims, optimiser, seed) is \`build.json\`'s \`config\`; the rebuild is
 deterministic for that config on the same backend, up to float summation order.
-`;
+${notes === undefined ? "" : `\n${notes}\n`}`;
 }

@@ -1,0 +1,59 @@
+// The `--backend` option of the training and evaluation commands: "auto" (the default) takes cpu-blas
+// when OpenBLAS loads and wasm otherwise, as the demo and notebooks do; the permissions a backend needs
+// (tfjs' wasm binaries always; OpenBLAS through FFI for auto and cpu-blas). Not in the paper.
+
+import { BACKEND_NAMES, type BackendName } from "../model/backend_names.ts";
+import { OPENBLAS_CANDIDATE_PATHS, openBlasAvailable } from "../model/blas/openblas.ts";
+import type { RawOptions } from "./args.ts";
+
+/** Values of `--backend`: "auto" or a tfjs backend. */
+export const CLI_BACKENDS = ["auto", ...BACKEND_NAMES] as const;
+/** One {@link CLI_BACKENDS} value. */
+export type CliBackend = (typeof CLI_BACKENDS)[number];
+
+/** The `--backend` line of a usage text. */
+export const BACKEND_USAGE = `--backend ${
+  CLI_BACKENDS.join("|")
+}  (default auto: cpu-blas when OpenBLAS loads, else wasm)`;
+
+/**
+ * Folder of tfjs-backend-wasm's dist (its .wasm binaries, read when the wasm backend starts).
+ * @example wasmDir().endsWith("/dist/") // true
+ */
+export function wasmDir(): string {
+  return decodeURIComponent(
+    new URL(".", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).pathname,
+  );
+}
+
+/**
+ * Whether a raw `--backend` value may load OpenBLAS (undefined = the default "auto").
+ * @example mayUseOpenBlas({ backend: "wasm" }) // false
+ */
+export function mayUseOpenBlas(raw: RawOptions): boolean {
+  return raw.backend === undefined || raw.backend === "auto" || raw.backend === "cpu-blas";
+}
+
+/**
+ * Adds what OpenBLAS needs (read and FFI on its candidate paths, env OPENBLAS_NUM_THREADS) to a
+ * command's permissions when its `--backend` may load it.
+ * @example withBackendPermissions({ backend: "wasm" }, { read: ["a"], write: [] }) // unchanged
+ */
+export function withBackendPermissions<P extends { read: string[]; write: string[] }>(
+  raw: RawOptions,
+  perms: P,
+): P & { ffi?: string[]; env?: string[] } {
+  if (!mayUseOpenBlas(raw)) return perms;
+  const libs = [...OPENBLAS_CANDIDATE_PATHS];
+  return { ...perms, read: [...perms.read, ...libs], ffi: libs, env: ["OPENBLAS_NUM_THREADS"] };
+}
+
+/**
+ * The tfjs backend a `--backend` value names: "auto" → cpu-blas when OpenBLAS is found and FFI is
+ * granted on it, else wasm; any other value is itself.
+ * @example resolveCliBackend("wasm") // "wasm"
+ */
+export function resolveCliBackend(name: CliBackend | undefined): BackendName {
+  if (name !== undefined && name !== "auto") return name;
+  return openBlasAvailable().ok ? "cpu-blas" : "wasm";
+}
