@@ -8,7 +8,13 @@ import { OPENBLAS_CANDIDATE_PATHS } from "../../../lib/model/blas/openblas.ts";
 import { writeRlFixture } from "./fixture.ts";
 
 Deno.test("rlPermissions: reads inputs, writes only runs/NAME, FFI only for auto and cpu-blas", () => {
-  const p = rlPermissions({ run: "x", init: "ck", data: "d.jsonl", catalog: "c.csv", backend: "wasm" });
+  const p = rlPermissions({
+    run: "x",
+    init: "ck",
+    data: "d.jsonl",
+    catalog: "c.csv",
+    backend: "wasm",
+  });
   assertEquals(p.write, ["runs/x/config.json"]);
   assert(p.read.includes("ck") && p.read.includes("d.jsonl") && p.read.includes("c.csv"));
   assertEquals(p.ffi, undefined);
@@ -16,7 +22,11 @@ Deno.test("rlPermissions: reads inputs, writes only runs/NAME, FFI only for auto
   assertEquals(blas.ffi, [...OPENBLAS_CANDIDATE_PATHS]);
   assert(OPENBLAS_CANDIDATE_PATHS.every((p) => blas.read.includes(p)), "reads (finds) the library");
   assertEquals(blas.env, ["OPENBLAS_NUM_THREADS"]);
-  assertEquals(rlPermissions({ run: "x", init: "ck" }).ffi, [...OPENBLAS_CANDIDATE_PATHS], "default auto");
+  assertEquals(
+    rlPermissions({ run: "x", init: "ck" }).ffi,
+    [...OPENBLAS_CANDIDATE_PATHS],
+    "default auto",
+  );
 });
 
 Deno.test("convrec rl --algo rank-grpo and --algo grpo run from the same checkpoint", async () => {
