@@ -2,14 +2,15 @@
 // when OpenBLAS loads and wasm otherwise, as the demo and notebooks do; the permissions a backend needs
 // (tfjs' wasm binaries always; OpenBLAS through FFI for auto and cpu-blas). Not in the paper.
 
-import { BACKEND_NAMES, type BackendName } from "../model/backend_names.ts";
-import { OPENBLAS_CANDIDATE_PATHS, openBlasAvailable } from "../model/blas/openblas.ts";
+import { autoBackend } from "../model/backend.ts";
+import { BACKEND_CHOICES, type BackendChoice, type BackendName } from "../model/backend_names.ts";
+import { OPENBLAS_CANDIDATE_PATHS } from "../model/blas/openblas.ts";
 import type { RawOptions } from "./args.ts";
 
-/** Values of `--backend`: "auto" or a tfjs backend. */
-export const CLI_BACKENDS = ["auto", ...BACKEND_NAMES] as const;
+/** Values of `--backend`: "auto" or a tfjs backend (model/backend_names.ts). */
+export const CLI_BACKENDS = BACKEND_CHOICES;
 /** One {@link CLI_BACKENDS} value. */
-export type CliBackend = (typeof CLI_BACKENDS)[number];
+export type CliBackend = BackendChoice;
 
 /** The `--backend` line of a usage text. */
 export const BACKEND_USAGE = `--backend ${
@@ -54,6 +55,5 @@ export function withBackendPermissions<P extends { read: string[]; write: string
  * @example resolveCliBackend("wasm") // "wasm"
  */
 export function resolveCliBackend(name: CliBackend | undefined): BackendName {
-  if (name !== undefined && name !== "auto") return name;
-  return openBlasAvailable().ok ? "cpu-blas" : "wasm";
+  return name === undefined || name === "auto" ? autoBackend() : name;
 }

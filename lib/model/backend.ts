@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { acquireGpu, type GpuHandle } from "../gpu/device.ts";
 import { useBlasBackend } from "./blas/blas_backend.ts";
+import { openBlasAvailable } from "./blas/openblas.ts";
 import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 
 import type { BackendName } from "./backend_names.ts";
@@ -93,6 +94,15 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
   }
   await tf.ready();
   return name;
+}
+
+/**
+ * The backend "auto" stands for in this process: cpu-blas when OpenBLAS is found and FFI is granted on
+ * it, else wasm (a cpu-blas that is found but fails to load still fails in {@link useBackend}).
+ * @example autoBackend() // "cpu-blas" on a machine with libopenblas and --allow-ffi
+ */
+export function autoBackend(): BackendName {
+  return openBlasAvailable().ok ? "cpu-blas" : "wasm";
 }
 
 /** The device behind our "webgpu" registration and the factory that uses it. */

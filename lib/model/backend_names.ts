@@ -9,3 +9,13 @@ export const BACKEND_NAMES = ["wasm", "cpu", "cpu-blas", "webgpu"] as const;
  * @example const b: BackendName = "cpu-blas";
  */
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/**
+ * What a `--backend` option or notebook knob accepts: "auto" (cpu-blas when OpenBLAS loads, else
+ * wasm: {@link autoBackend} in backend.ts) or a backend name.
+ */
+export const BACKEND_CHOICES = ["auto", "cpu-blas", "wasm", "cpu", "webgpu"] as const;
+/** One {@link BACKEND_CHOICES} value. */
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+// every backend name is a choice (compile-time check)
+const _covers: readonly BackendChoice[] = BACKEND_NAMES;

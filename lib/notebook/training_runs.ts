@@ -10,6 +10,7 @@ import { worldPreset } from "../report/world_presets.ts";
 import type { WorldConfigInput } from "../data/world/mod.ts";
 import { type BackendName, useBackend } from "../model/backend.ts";
 import { openBlasAvailable } from "../model/blas/openblas.ts";
+import { BACKEND_CHOICES } from "../model/backend_names.ts";
 import { BUILTIN_BASE_DIR } from "../model/builtin_base.ts";
 import { readStepRows, type StepRow } from "../train/run/metrics_log.ts";
 import type { RlAlgo } from "../train/rl/algo_config.ts";
@@ -252,7 +253,7 @@ export function rlComparison(
 }
 
 /** Backend knob values of the notebooks and the demo: "auto" or a tfjs backend. */
-export const TRAINING_BACKENDS = ["auto", "cpu-blas", "wasm", "cpu", "webgpu"] as const;
+export const TRAINING_BACKENDS = BACKEND_CHOICES;
 
 /** A training backend with the reason it was picked. */
 export interface ResolvedBackend {
