@@ -14,7 +14,7 @@ import {
 } from "./backend_option.ts";
 import { reporter } from "../notebook/progress.ts";
 import { parsePretrainConfig, pretrainPreset } from "../train/pretrain/config.ts";
-import { exportModelFolder } from "../train/run/export_model.ts";
+import { exportModelFolder, rebuildCommand } from "../train/run/export_model.ts";
 import { type PretrainResult, runPretrain } from "../train/pretrain/trainer.ts";
 import { flag, type RawOptions } from "./args.ts";
 
@@ -104,10 +104,8 @@ export async function runPretrainCommand(
   const result = await runPretrain(config, { resume: opts.resume ?? false, onStep, log });
   let exported: string | null = null;
   if (opts.export !== undefined && result.finalDir !== null) {
-    const command = ["npx -y deno@2.9.6 task cli pretrain", ...argv.filter((a) => a !== "--resume")]
-      .join(" ");
     const rec = await exportModelFolder(config.run_dir, opts.export, {
-      command,
+      command: rebuildCommand("pretrain", argv),
       title: `${opts.export.split("/").at(-1)}: the built-in base model`,
       trainTokens: result.trainTokens,
     });

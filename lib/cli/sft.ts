@@ -17,7 +17,7 @@ import { parseSftConfig, SFT_MODEL_PRESETS } from "../train/sft/config.ts";
 import { sftPreset } from "../train/sft/presets.ts";
 import { runSft, type SftResult } from "../train/sft/trainer.ts";
 import { readStepRows } from "../train/run/metrics_log.ts";
-import { exportModelFolder } from "../train/run/export_model.ts";
+import { exportModelFolder, rebuildCommand } from "../train/run/export_model.ts";
 import { writeWorldSftInputs } from "../train/sft/world_demos.ts";
 import { flag, type RawOptions, UsageError } from "./args.ts";
 
@@ -194,7 +194,7 @@ export async function runSftCommand(
   if (opts.export === undefined || result.stopped) return { ...result, exported: null };
   const { rows } = await readStepRows(join(config.run_dir, "metrics.jsonl"));
   const rec = await exportModelFolder(config.run_dir, opts.export, {
-    command: ["npx -y deno@2.9.6 task cli sft", ...argv.filter((a) => a !== "--resume")].join(" "),
+    command: rebuildCommand("sft", argv),
     title: `${basename(opts.export)}: an SFT student of the built-in world`,
     trainTokens: rows.filter((r) => r.phase === "train")
       .reduce((s, r) => s + Number(r.loss_tokens ?? 0), 0),

@@ -6,18 +6,12 @@
 // A diagnosis of SFT transfer (data/REPRODUCTION.md, session 6), not a method of the paper.
 //   npx -y deno@2.9.6 run --allow-read --allow-env --allow-ffi tests/bench/base_forum_probe.ts \
 //     CHECKPOINT VAL.jsonl CATALOG.csv [CONVERSATIONS]
-import { loadCatalog } from "../../lib/catalog/catalog.ts";
-import { resolveCliBackend } from "../../lib/cli/backend_option.ts";
 import type { ConversationRecord } from "../../lib/data/record.ts";
-import { readRecords } from "../../lib/data/read_records.ts";
-import { useBackend } from "../../lib/model/backend.ts";
-import { loadCheckpoint } from "../../lib/model/checkpoint.ts";
 import { generate } from "../../lib/model/generate/generate.ts";
-import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { addScore, emptyTotals, scoreList, totalsSummary } from "../../lib/reward/score.ts";
-import { tfjsOnDeno } from "../../lib/runtime/tfjs_env.ts";
 import { completionNll } from "../../lib/train/sft/diagnose.ts";
 import { groupConversations } from "../../lib/train/sft/evaluate.ts";
+import { checkpointInputs } from "./_checkpoint_inputs.ts";
 
 /** The user's turns of a recommendation prompt, without the instructions and the "USER:" tags. */
 export function conversationText(record: ConversationRecord): string {
@@ -37,21 +31,12 @@ export function replyToLines(reply: string): string {
 }
 
 if (import.meta.main) {
-  const [dir, val, catalogPath, n = "60"] = Deno.args;
-  if (!dir || !val || !catalogPath) {
-    console.error(
-      "usage: base_forum_probe.ts CHECKPOINT_DIR VAL.jsonl CATALOG.csv [CONVERSATIONS]",
-    );
-    Deno.exit(2);
-  }
-  await tfjsOnDeno();
-  await useBackend(resolveCliBackend("auto"));
-  const tokenizer = await loadTokenizer(dir);
-  const catalog = await loadCatalog(catalogPath);
-  const records: ConversationRecord[] = [];
-  for await (const r of readRecords(val)) records.push(r.record);
-  const { config, weights } = await loadCheckpoint(dir);
-  const groups = groupConversations(records).slice(0, Number(n));
+  const { dir, config, weights, tokenizer, catalog, records, n } = await checkpointInputs(
+    Deno.args,
+    "usage: base_forum_probe.ts CHECKPOINT_DIR VAL.jsonl CATALOG.csv [CONVERSATIONS]",
+    60,
+  );
+  const groups = groupConversations(records).slice(0, n);
   const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: false });
   const totals = emptyTotals([5, 10, 20]);
   let items = 0;

@@ -2,31 +2,17 @@
 // another's), greedy metrics and duplicate lines, and the same under catalog no-repeat decoding.
 //   npx -y deno@2.9.6 run --allow-read --allow-env --allow-ffi tests/bench/sft_diagnose.ts CHECKPOINT VAL CATALOG [N]
 // (cpu-blas when OpenBLAS loads, else wasm)
-import { loadCatalog } from "../../lib/catalog/catalog.ts";
-import { resolveCliBackend } from "../../lib/cli/backend_option.ts";
-import type { ConversationRecord } from "../../lib/data/record.ts";
-import { readRecords } from "../../lib/data/read_records.ts";
-import { useBackend } from "../../lib/model/backend.ts";
-import { loadCheckpoint } from "../../lib/model/checkpoint.ts";
-import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { disposeWeights } from "../../lib/model/weights.ts";
-import { tfjsOnDeno } from "../../lib/runtime/tfjs_env.ts";
 import { duplicateLines, promptSensitivity } from "../../lib/train/sft/diagnose.ts";
 import { evalGeneration, tokenizerCatalogTrie } from "../../lib/train/sft/evaluate.ts";
+import { checkpointInputs } from "./_checkpoint_inputs.ts";
 
 if (import.meta.main) {
-  const [dir, val, catalogPath, n = "48"] = Deno.args;
-  if (!dir || !val || !catalogPath) {
-    console.error("usage: sft_diagnose.ts CHECKPOINT_DIR VAL.jsonl CATALOG.csv [CONVERSATIONS]");
-    Deno.exit(2);
-  }
-  await tfjsOnDeno();
-  await useBackend(resolveCliBackend("auto"));
-  const tokenizer = await loadTokenizer(dir);
-  const catalog = await loadCatalog(catalogPath);
-  const records: ConversationRecord[] = [];
-  for await (const r of readRecords(val)) records.push(r.record);
-  const { config, weights } = await loadCheckpoint(dir);
+  const { config, weights, tokenizer, catalog, records, n } = await checkpointInputs(
+    Deno.args,
+    "usage: sft_diagnose.ts CHECKPOINT_DIR VAL.jsonl CATALOG.csv [CONVERSATIONS]",
+    48,
+  );
   const unique = [...new Map(records.map((r) => [r.prompt[0].content, r])).values()];
   const s = await promptSensitivity(weights, config, tokenizer, unique, { n: 12 });
   console.log(JSON.stringify({ prompt_sensitivity: s }));
@@ -38,7 +24,7 @@ if (import.meta.main) {
       maxNewTokens: 320,
       maxPromptTokens: 192,
       batchSize: 16,
-      conversations: Number(n),
+      conversations: n,
       decoding,
       catalogTrie,
     });

@@ -40,6 +40,17 @@ export interface BuildRecord {
 const MODEL_FILES = ["config.json", "model.safetensors"];
 const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];
 
+/**
+ * The command line that rebuilds an exported folder: `convrec <command>` with the options it ran with,
+ * less `--resume` (a resumed run rebuilds the same weights as one uninterrupted run).
+ * @example rebuildCommand("sft", ["--run", "a", "--resume"]) // "npx -y deno@2.9.6 task cli sft --run a"
+ */
+export function rebuildCommand(command: string, argv: readonly string[]): string {
+  return [`npx -y deno@2.9.6 task cli ${command}`, ...argv.filter((a) => a !== "--resume")].join(
+    " ",
+  );
+}
+
 /** What {@link exportModelFolder} needs besides the folders. */
 export interface ExportInfo {
   /** the command that rebuilds the folder (in the README) */

@@ -5,7 +5,11 @@ import { join } from "node:path";
 import { assert, assertEquals } from "../../_assert.ts";
 import { loadCheckpoint } from "../../../lib/model/checkpoint.ts";
 import { loadTokenizer } from "../../../lib/model/tokenizer/load.ts";
-import { exportModelFolder, sha256File } from "../../../lib/train/run/export_model.ts";
+import {
+  exportModelFolder,
+  rebuildCommand,
+  sha256File,
+} from "../../../lib/train/run/export_model.ts";
 import { runSft } from "../../../lib/train/sft/trainer.ts";
 import { smokeConfig, writeFixture } from "../sft/fixture.ts";
 
@@ -51,4 +55,11 @@ Deno.test("exportModelFolder ships an SFT checkpoint in BF16 with tokenizer, REA
   } finally {
     await Deno.remove(f.dir, { recursive: true });
   }
+});
+
+Deno.test("rebuildCommand: convrec <command> with its options, without --resume", () => {
+  assertEquals(
+    rebuildCommand("sft", ["--run", "a", "--resume", "--epochs", "3"]),
+    "npx -y deno@2.9.6 task cli sft --run a --epochs 3",
+  );
 });
