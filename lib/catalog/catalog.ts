@@ -147,10 +147,13 @@ export function catalogFromItems(
   });
 
   const has = (title: string, year: number): boolean => exact.get(title)?.has(year) === true;
-  const keys = new Map<string, string>(); // exact title -> titleKey
-  for (const item of kept) if (!keys.has(item.title)) keys.set(item.title, titleKey(item.title));
-  const memberKey = (title: string, year: number): string | null =>
-    exact.get(title)?.has(year) === true ? keys.get(title)! : null;
+  // exact title -> its titleKey and years: membership and match key in one string lookup
+  const members = new Map<string, { key: string; years: Map<number, CatalogItem> }>();
+  for (const [title, years] of exact) members.set(title, { key: titleKey(title), years });
+  const memberKey = (title: string, year: number): string | null => {
+    const m = members.get(title);
+    return m !== undefined && m.years.has(year) ? m.key : null;
+  };
 
   const lookup = (title: string, year: number, opts: LookupOptions = {}): CatalogItem | null => {
     const years = folded.get(titleKey(title));

@@ -71,3 +71,11 @@ export const intList = z.string().transform((s, ctx) => {
 export const flag = z.union([z.literal(true), z.enum(["true", "false"])]).transform((v) =>
   v === true || v === "true"
 );
+
+/**
+ * Raw options back as command-line words (for a README's rebuild command).
+ * @example optionArgv({ run: "a", resume: true }) // ["--run", "a", "--resume"]
+ */
+export function optionArgv(raw: RawOptions): string[] {
+  return Object.entries(raw).flatMap(([k, v]) => v === true ? [`--${k}`] : [`--${k}`, String(v)]);
+}

@@ -1,161 +1,86 @@
-// The CLI's command table: name → usage, the permissions it needs, and how to run it.
+// The CLI's command table: name → one-line summary and the module that holds the command. Only the
+// command that runs is loaded, and the launcher starts that module itself as the child's entry, so
+// a child's module graph is its own command's (`convrec score` never loads the trainers' model code).
 
-import { parseOptions, type RawOptions } from "./args.ts";
-import { DISTILL_USAGE, DistillOptionsSchema, distillPermissions, runDistill } from "./distill.ts";
-import { EVAL_USAGE, EvalOptionsSchema, evalPermissions, runEvalCommand } from "./eval.ts";
-import {
-  DEMO_USAGE,
-  DemoOptionsSchema,
-  demoPermissions,
-  resultsTable,
-  runDemoFull,
-} from "./demo.ts";
-import { differencesTable } from "./demo_results.ts";
-import { foldRepeated } from "./repeated.ts";
-import { NB_USAGE, NbOptionsSchema, nbPermissions, runNb } from "./nb.ts";
-import {
-  PRETRAIN_USAGE,
-  PretrainOptionsSchema,
-  pretrainPermissions,
-  runPretrainCommand,
-} from "./pretrain.ts";
-import { REPRO_CLI_USAGE, reproPermissions, runReproCommand } from "./repro.ts";
-import { RL_USAGE, RlOptionsSchema, rlPermissions, runRlCommand } from "./rl.ts";
-import { runScore, SCORE_USAGE, ScoreOptionsSchema, scorePermissions } from "./score.ts";
-import { runSftCommand, SFT_USAGE, SftOptionsSchema, sftPermissions } from "./sft.ts";
-import { runWorld, WORLD_USAGE, WorldOptionsSchema, worldPermissions } from "./world.ts";
-import { ReproOptionsSchema } from "../train/repro/main.ts";
+import { fileURLToPath } from "node:url";
+import type { Command } from "./command.ts";
 
-/** Deno permissions a command needs (the launcher turns them into flags). */
-export interface CommandPermissions {
-  read: string[];
-  write: string[];
-  env?: string[];
-  net?: string[];
-  run?: string[];
-  ffi?: string[];
-}
-
-/** One CLI command. */
-export interface Command {
+/** A command as the table lists it: its summary, and the sibling module exporting `command`. */
+export interface CommandEntry {
   summary: string;
-  /** Rewrites argv before option parsing (e.g. a positional name, repeated options). */
-  argv?: (args: string[]) => string[];
-  usage: string;
-  permissions(options: RawOptions): CommandPermissions;
-  run(options: RawOptions): Promise<void>;
+  /** File name beside this module; it exports `command` and runs it when it is the main module. */
+  file: string;
 }
 
 /** Every command, by name. */
-/**
- * Raw options back as command-line words (for a README's rebuild command).
- * @example optionArgv({ run: "a", resume: true }) // ["--run", "a", "--resume"]
- */
-export function optionArgv(raw: RawOptions): string[] {
-  return Object.entries(raw).flatMap(([k, v]) => v === true ? [`--${k}`] : [`--${k}`, String(v)]);
-}
-
-export const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, CommandEntry> = {
   score: {
     summary: "score generated lists against ground truth (hits, rank rewards, Recall/NDCG)",
-    usage: SCORE_USAGE,
-    permissions: scorePermissions,
-    async run(raw) {
-      const summary = await runScore(parseOptions(ScoreOptionsSchema, raw));
-      console.log(JSON.stringify(summary));
-    },
+    file: "score.ts",
   },
   world: {
     summary: "generate the built-in benchmark world (catalog + records split by time)",
-    usage: WORLD_USAGE,
-    permissions: worldPermissions,
-    async run(raw) {
-      console.log(JSON.stringify(await runWorld(parseOptions(WorldOptionsSchema, raw))));
-    },
+    file: "world.ts",
   },
   distill: {
     summary:
       "Remap → Reflect → Adjust: turn teacher lists into catalog-grounded SFT demonstrations",
-    usage: DISTILL_USAGE,
-    permissions: distillPermissions,
-    async run(raw) {
-      const report = await runDistill(parseOptions(DistillOptionsSchema, raw));
-      console.log(JSON.stringify(report));
-    },
+    file: "distill.ts",
   },
   demo: {
     summary: "run world → distill → SFT → RL → test table on the built-in world, with figures",
-    usage: DEMO_USAGE,
-    permissions: demoPermissions,
-    async run(raw) {
-      const opts = parseOptions(DemoOptionsSchema, raw);
-      const r = await runDemoFull(opts);
-      console.log(resultsTable(r.rows));
-      console.log(
-        `\npaired differences (95% bootstrap CI over the same test conversations; * excludes 0):\n${
-          differencesTable(r.differences)
-        }`,
-      );
-      console.log(`\nresults: ${opts.out}/results.json, ${opts.out}/summary.md`);
-    },
+    file: "demo.ts",
   },
   nb: {
     summary:
       "execute a notebook headless with --set overrides into runs/<name>/ (ipynb, html, figures)",
-    usage: NB_USAGE,
-    argv: (args) => foldRepeated(args, { repeatable: ["set"], positional: "notebook" }),
-    permissions: nbPermissions,
-    async run(raw) {
-      console.log(JSON.stringify(await runNb(parseOptions(NbOptionsSchema, raw))));
-    },
+    file: "nb.ts",
   },
   pretrain: {
     summary:
       "next-token pretraining of the built-in base on the generated corpus, with exact resume",
-    usage: PRETRAIN_USAGE,
-    permissions: pretrainPermissions,
-    async run(raw) {
-      console.log(
-        JSON.stringify(
-          await runPretrainCommand(parseOptions(PretrainOptionsSchema, raw), optionArgv(raw)),
-        ),
-      );
-    },
+    file: "pretrain.ts",
   },
   sft: {
     summary: "supervised fine-tuning (completion-only) into runs/<name>/, with exact resume",
-    usage: SFT_USAGE,
-    permissions: sftPermissions,
-    async run(raw) {
-      console.log(
-        JSON.stringify(await runSftCommand(parseOptions(SftOptionsSchema, raw), optionArgv(raw))),
-      );
-    },
+    file: "sft.ts",
   },
   rl: {
     summary: "GRPO / GSPO / Rank-GRPO from an SFT checkpoint into runs/<name>/, with exact resume",
-    usage: RL_USAGE,
-    permissions: rlPermissions,
-    async run(raw) {
-      console.log(JSON.stringify(await runRlCommand(parseOptions(RlOptionsSchema, raw))));
-    },
+    file: "rl.ts",
   },
   eval: {
     summary:
       "evaluate a checkpoint on a whole split, with the popularity reference on the same rows",
-    usage: EVAL_USAGE,
-    permissions: evalPermissions,
-    async run(raw) {
-      console.log(JSON.stringify(await runEvalCommand(parseOptions(EvalOptionsSchema, raw))));
-    },
+    file: "eval.ts",
   },
   repro: {
     summary:
       "the reproduction: SFT vs GRPO, GSPO, Rank-GRPO × seeds from one SFT checkpoint → table, curves",
-    usage: REPRO_CLI_USAGE,
-    permissions: reproPermissions,
-    async run(raw) {
-      await runReproCommand(parseOptions(ReproOptionsSchema, raw), raw);
-    },
+    file: "repro.ts",
   },
 };
+
+/**
+ * The path of a command's module.
+ * @example commandPath("score") // "/…/lib/cli/score.ts"
+ */
+export function commandPath(name: string): string {
+  const entry = COMMANDS[name];
+  if (entry === undefined) throw new Error(`unknown command "${name}"`);
+  return fileURLToPath(new URL(entry.file, import.meta.url));
+}
+
+/**
+ * Loads one command's module. The specifier is computed on purpose: a literal `import("./x.ts")`
+ * puts every command's module graph into every start-up (~0.15 s and all of tfjs for `score`).
+ * Needs read access to lib/ (the launcher and in-process callers have it).
+ * @example (await loadCommand("score")).usage.startsWith("convrec score")
+ */
+export async function loadCommand(name: string): Promise<Command> {
+  const url = new URL(COMMANDS[name]?.file ?? "", import.meta.url).href;
+  if (COMMANDS[name] === undefined) throw new Error(`unknown command "${name}"`);
+  const module = await import(url) as { command?: Command };
+  if (module.command === undefined) throw new Error(`${url}: exports no \`command\``);
+  return module.command;
+}

@@ -29,7 +29,7 @@ import { mayUseOpenBlas, wasmDir } from "./backend_option.ts";
 import { plotlyJsPath } from "../report/figure_html.ts";
 import { inCatalogDriftChart, rankRewardChart, sftLossChart } from "../report/training_figures.ts";
 import type { StepRow } from "../train/run/metrics_log.ts";
-import type { RawOptions } from "./args.ts";
+import { parseOptions, type RawOptions } from "./args.ts";
 import {
   type DemoDifference,
   type DemoRow,
@@ -55,6 +55,8 @@ import {
   runDemoNotebooks,
 } from "./demo_notebooks.ts";
 import { notebooksDir } from "./nb.ts";
+import type { Command } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
 
 export { type DemoRow, resultsTable } from "./demo_results.ts";
 
@@ -421,3 +423,22 @@ export async function runDemo(
 ): Promise<DemoRow[]> {
   return (await runDemoFull(opts, log)).rows;
 }
+
+/** `convrec demo`: the results table and the paired differences on stdout. */
+export const command: Command = {
+  usage: DEMO_USAGE,
+  permissions: demoPermissions,
+  async run(raw) {
+    const opts = parseOptions(DemoOptionsSchema, raw);
+    const r = await runDemoFull(opts);
+    console.log(resultsTable(r.rows));
+    console.log(
+      `\npaired differences (95% bootstrap CI over the same test conversations; * excludes 0):\n${
+        differencesTable(r.differences)
+      }`,
+    );
+    console.log(`\nresults: ${opts.out}/results.json, ${opts.out}/summary.md`);
+  },
+};
+
+if (import.meta.main) await runAsChild("demo", command);

@@ -7,7 +7,9 @@ import { writeFileAtomic } from "../data/atomic_write.ts";
 import { parseWorldConfig } from "../data/world/config.ts";
 import { vegaMoviesPath } from "../data/world/movies.ts";
 import { distill, type DistillResult, parseDistillConfig, VARIANTS } from "../distill/pipeline.ts";
-import { flag, type RawOptions } from "./args.ts";
+import { flag, parseOptions, type RawOptions } from "./args.ts";
+import type { Command } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
 
 export const DISTILL_USAGE =
   `convrec distill [--config FILE.json] [--out DIR] [--variant V] [--evaluate] [--gpu auto|cpu|gpu]
@@ -98,3 +100,14 @@ export async function runDistill(
   );
   return result;
 }
+
+/** `convrec distill`. */
+export const command: Command = {
+  usage: DISTILL_USAGE,
+  permissions: distillPermissions,
+  async run(raw) {
+    console.log(JSON.stringify(await runDistill(parseOptions(DistillOptionsSchema, raw))));
+  },
+};
+
+if (import.meta.main) await runAsChild("distill", command);

@@ -20,7 +20,9 @@ import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 import { acquireRunLock, RUN_LOCK_FILE, runFolderOf } from "../train/run/run_lock.ts";
 import { evalCheckpoint } from "../train/sft/eval_checkpoint.ts";
 import { EVAL_DECODINGS, type EvalDecoding, type EvalMetrics } from "../train/sft/evaluate.ts";
-import { intList, type RawOptions } from "./args.ts";
+import { intList, parseOptions, type RawOptions } from "./args.ts";
+import type { Command } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
 
 /** Default split, catalog and popularity source: the built-in world (`convrec world`). */
 const WORLD = DEFAULT_WORLD_DIR;
@@ -225,3 +227,14 @@ export async function runEvalCommand(
   }
   return report;
 }
+
+/** `convrec eval`. */
+export const command: Command = {
+  usage: EVAL_USAGE,
+  permissions: evalPermissions,
+  async run(raw) {
+    console.log(JSON.stringify(await runEvalCommand(parseOptions(EvalOptionsSchema, raw))));
+  },
+};
+
+if (import.meta.main) await runAsChild("eval", command);

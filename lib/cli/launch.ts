@@ -1,13 +1,15 @@
 // Least-privilege launcher: works out which files a command reads and writes from its arguments and
-// re-runs main.ts in a child Deno with exactly those permissions (never -A). The child stops when the
-// launcher dies (main.ts watches its parent), and the launcher when its own parent (deno task) does.
+// runs the command's module in a child Deno with exactly those permissions (never -A). The child
+// stops when the launcher dies (run_command.ts watches its parent), and the launcher when its own
+// parent (deno task) does.
 
 import { dirname, resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { RUNTIME_DIR_ENV } from "../runtime/runtime_dir.ts";
 import { PARENT_PID_ENV, watchParent } from "../runtime/parent_watch.ts";
 import { splitArgs } from "./args.ts";
-import { type CommandPermissions, COMMANDS } from "./commands.ts";
+import type { CommandPermissions } from "./command.ts";
+import { commandPath, COMMANDS, loadCommand } from "./commands.ts";
 
 /**
  * The `deno run` permission flags for a command's needs. A written path's folder gets read and write access
@@ -51,16 +53,20 @@ export function launcherHandoff(
 }
 
 async function launch(argv: string[]): Promise<number> {
-  const main = fromFileUrl(new URL("./main.ts", import.meta.url));
+  const name = argv[0] ?? "";
+  const known = COMMANDS[name] !== undefined;
+  // a known command runs as its own module (its module graph only); anything else goes to main.ts,
+  // which prints the usage or names the unknown command
+  const entry = known ? commandPath(name) : fromFileUrl(new URL("./main.ts", import.meta.url));
   const config = fromFileUrl(new URL("../../deno.json", import.meta.url));
-  const command = COMMANDS[argv[0] ?? ""];
   let flags: string[] = [];
-  if (command !== undefined) {
+  if (known) {
+    const command = await loadCommand(name);
     try {
       const args = argv.slice(1);
       flags = permissionFlags(command.permissions(splitArgs(command.argv?.(args) ?? args).options));
     } catch {
-      flags = []; // main.ts reports the usage error
+      flags = []; // the child reports the usage error
     }
   }
   const handoff = launcherHandoff();
@@ -71,8 +77,8 @@ async function launch(argv: string[]): Promise<number> {
     `--config=${config}`,
     ...flags,
     ...handoff.flags,
-    main,
-    ...argv,
+    entry,
+    ...(known ? argv.slice(1) : argv),
   ];
   if (Deno.env.get("CONVREC_DENO") === "1") console.error(`convrec: deno ${args.join(" ")}`);
   const child = new Deno.Command(Deno.execPath(), { args, stdin: "inherit", env: handoff.env })

@@ -12,8 +12,11 @@ import {
   type RerunResult,
 } from "../notebook/jupyter.ts";
 import { fnv1a } from "../report/figure_html.ts";
-import { type RawOptions, UsageError } from "./args.ts";
+import { parseOptions, type RawOptions, UsageError } from "./args.ts";
 import { parseOverrides, splitSetList } from "./repeated.ts";
+import type { Command } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
+import { foldRepeated } from "./repeated.ts";
 
 export const NB_USAGE =
   `convrec nb <name> [--set key=value …] [--name RUN] [--runs DIR] [--timeout S]
@@ -244,3 +247,15 @@ export async function runNb(
   );
   return result;
 }
+
+/** `convrec nb`. */
+export const command: Command = {
+  usage: NB_USAGE,
+  argv: (args) => foldRepeated(args, { repeatable: ["set"], positional: "notebook" }),
+  permissions: nbPermissions,
+  async run(raw) {
+    console.log(JSON.stringify(await runNb(parseOptions(NbOptionsSchema, raw))));
+  },
+};
+
+if (import.meta.main) await runAsChild("nb", command);

@@ -16,7 +16,9 @@ import { reporter } from "../notebook/progress.ts";
 import { parsePretrainConfig, pretrainPreset } from "../train/pretrain/config.ts";
 import { exportModelFolder, rebuildCommand } from "../train/run/export_model.ts";
 import { type PretrainResult, runPretrain } from "../train/pretrain/trainer.ts";
-import { flag, type RawOptions } from "./args.ts";
+import { flag, optionArgv, parseOptions, type RawOptions } from "./args.ts";
+import type { Command } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
 
 /** Usage text of `convrec pretrain`. */
 export const PRETRAIN_USAGE = `convrec pretrain --run NAME [options]
@@ -114,3 +116,15 @@ export async function runPretrainCommand(
   }
   return { ...result, exported };
 }
+
+/** `convrec pretrain`. */
+export const command: Command = {
+  usage: PRETRAIN_USAGE,
+  permissions: pretrainPermissions,
+  async run(raw) {
+    const opts = parseOptions(PretrainOptionsSchema, raw);
+    console.log(JSON.stringify(await runPretrainCommand(opts, optionArgv(raw))));
+  },
+};
+
+if (import.meta.main) await runAsChild("pretrain", command);

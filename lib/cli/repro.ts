@@ -3,7 +3,8 @@
 
 import { join } from "node:path";
 import { parseOptions, type RawOptions } from "./args.ts";
-import type { CommandPermissions } from "./commands.ts";
+import type { Command, CommandPermissions } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
 import {
   REPRO_USAGE,
   type ReproCliOptions,
@@ -72,3 +73,14 @@ export const runReproCommand: (
   raw: RawOptions,
   log?: (line: string) => void,
 ) => Promise<void> = runRepro;
+
+/** `convrec repro`. */
+export const command: Command = {
+  usage: REPRO_CLI_USAGE,
+  permissions: reproPermissions,
+  async run(raw) {
+    await runReproCommand(parseOptions(ReproOptionsSchema, raw), raw);
+  },
+};
+
+if (import.meta.main) await runAsChild("repro", command);

@@ -17,7 +17,9 @@ import { OBJECTIVE_SETTINGS, parseRlRunConfig, type RlRunConfig } from "../train
 import { RL_PRESETS, rlPreset } from "../train/rl_loop/presets.ts";
 import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { progressFields } from "../train/rl_loop/step_record.ts";
-import { flag, type RawOptions } from "./args.ts";
+import { flag, parseOptions, type RawOptions } from "./args.ts";
+import type { Command } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
 
 /** Default RL records and catalog: the built-in world (`convrec world`). */
 const WORLD = "data/generated/world";
@@ -154,3 +156,14 @@ export async function runRlCommand(
     log,
   });
 }
+
+/** `convrec rl`. */
+export const command: Command = {
+  usage: RL_USAGE,
+  permissions: rlPermissions,
+  async run(raw) {
+    console.log(JSON.stringify(await runRlCommand(parseOptions(RlOptionsSchema, raw))));
+  },
+};
+
+if (import.meta.main) await runAsChild("rl", command);

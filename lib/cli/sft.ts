@@ -19,7 +19,9 @@ import { runSft, type SftResult } from "../train/sft/trainer.ts";
 import { readStepRows } from "../train/run/metrics_log.ts";
 import { exportModelFolder, rebuildCommand } from "../train/run/export_model.ts";
 import { writeWorldSftInputs } from "../train/sft/world_demos.ts";
-import { flag, type RawOptions, UsageError } from "./args.ts";
+import { flag, optionArgv, parseOptions, type RawOptions, UsageError } from "./args.ts";
+import type { Command } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
 
 /** Usage text of `convrec sft`. */
 export const SFT_USAGE =
@@ -214,3 +216,15 @@ function sftExportNotes(result: SftResult): string {
     `unconstrained decoding): NDCG@20 ${f("ndcg@20")}, Recall@20 ${f("recall@20")}, in-catalog ` +
     `${f("in_catalog")}, val loss ${f("loss")} nats/token.`;
 }
+
+/** `convrec sft`. */
+export const command: Command = {
+  usage: SFT_USAGE,
+  permissions: sftPermissions,
+  async run(raw) {
+    const opts = parseOptions(SftOptionsSchema, raw);
+    console.log(JSON.stringify(await runSftCommand(opts, optionArgv(raw))));
+  },
+};
+
+if (import.meta.main) await runAsChild("sft", command);

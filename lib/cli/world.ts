@@ -3,7 +3,9 @@
 
 import { z } from "zod";
 import { DEFAULT_WORLD_DIR, generateWorld, vegaMoviesPath, writeWorld } from "../data/world/mod.ts";
-import type { RawOptions } from "./args.ts";
+import { parseOptions, type RawOptions } from "./args.ts";
+import type { Command } from "./command.ts";
+import { runAsChild } from "./run_command.ts";
 
 export const WORLD_USAGE = `convrec world [--seed N] [--out DIR] [--config FILE.json]
 
@@ -54,3 +56,14 @@ export async function runWorld(
     seed: world.config.seed,
   };
 }
+
+/** `convrec world`. */
+export const command: Command = {
+  usage: WORLD_USAGE,
+  permissions: worldPermissions,
+  async run(raw) {
+    console.log(JSON.stringify(await runWorld(parseOptions(WorldOptionsSchema, raw))));
+  },
+};
+
+if (import.meta.main) await runAsChild("world", command);

@@ -1,10 +1,10 @@
 // Reads conversation records from any supported source — JSONL, a JSON array file, or a Hugging Face
 // `datasets` folder — as one stream of `{ where, record }`, with one invalid-record policy.
 
-import { readHfDataset } from "./hf_datasets.ts";
 import { readJsonArray } from "./json_array.ts";
 import { type InvalidPolicy, readJsonl } from "./jsonl.ts";
 import { type ConversationRecord, ConversationRecordSchema } from "./record.ts";
+import { fastConversationRecord } from "./record_fast.ts";
 
 /** A record and where it came from (`file:line`, `file[index]` or `shard[row N]`). */
 export interface LocatedRecord {
@@ -45,6 +45,9 @@ export async function* readRecords(
     throw e;
   }
   if (stat.isDirectory) {
+    // loaded only for folders: apache-arrow costs ~0.1 s of start-up (a literal specifier keeps the
+    // module in the static graph, so no extra read permission is needed)
+    const { readHfDataset } = await import("./hf_datasets.ts");
     const rows = readHfDataset(path, ConversationRecordSchema, {
       onInvalid,
       onSkip,
@@ -56,7 +59,8 @@ export async function* readRecords(
     for (const s of skipped) options.onSkip?.(s.message);
     for (const r of records) yield { where: `${path}[${r.index}]`, record: r.value };
   } else {
-    for await (const r of readJsonl(path, ConversationRecordSchema, { onInvalid, onSkip })) {
+    const fast = fastConversationRecord;
+    for await (const r of readJsonl(path, ConversationRecordSchema, { onInvalid, onSkip, fast })) {
       yield { where: `${path}:${r.line}`, record: r.value };
     }
   }

@@ -29,6 +29,29 @@ export interface AlignedHitsOptions {
   yearTolerance?: number;
   /** Where to write the N hits (e.g. a row of a G×N batch). @default a new Uint8Array(n) */
   out?: Uint8Array;
+  /** The items' {@link memberKeys}, when the caller computed them already. */
+  keys?: readonly (string | null)[];
+}
+
+/**
+ * Per item, its title key when the exact pair is in the catalog, else null: the one catalog lookup
+ * per item that hits, metrics and compliance share.
+ * @example memberKeys([["Heat", 1995], ["Nope", 1]], catalog) // ["heat", null]
+ */
+export function memberKeys(
+  items: readonly Item[],
+  catalog: CatalogMembership,
+): (string | null)[] {
+  const keys = new Array<string | null>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const [title, year] = items[i];
+    keys[i] = catalog.memberKey !== undefined
+      ? catalog.memberKey(title, year)
+      : catalog.has(title, year)
+      ? titleKey(title)
+      : null;
+  }
+  return keys;
 }
 
 /**
@@ -56,7 +79,9 @@ export function alignedHits(
   for (let pos = 0; pos < length; pos++) {
     const [title, year] = items[pos];
     if (seen.includes(title)) continue;
-    const key = cat.memberKey !== undefined
+    const key = options.keys !== undefined
+      ? options.keys[pos]
+      : cat.memberKey !== undefined
       ? cat.memberKey(title, year)
       : cat.has(title, year)
       ? titleKey(title)

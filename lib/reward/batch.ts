@@ -2,7 +2,7 @@
 // parse and compliance counts — what an RL step needs from every batch, in one pass.
 
 import { parseList } from "../catalog/parse_list.ts";
-import { alignedHits, type ScoringContext } from "./aligned_hits.ts";
+import { alignedHits, memberKeys, type ScoringContext } from "./aligned_hits.ts";
 import { complianceCounts } from "./compliance.ts";
 
 /** What {@link hitsBatch} returns; row b belongs to `contexts[Math.floor(b / g)]`. */
@@ -48,8 +48,9 @@ export function hitsBatch(
   for (let i = 0; i < b; i++) {
     const ctx = contexts[Math.floor(i / g)];
     const parsed = parseList(texts[i]);
-    alignedHits(parsed.items, ctx, { n, out: out.hits.subarray(i * n, (i + 1) * n) });
-    const c = complianceCounts(parsed, ctx.catalog, n);
+    const keys = memberKeys(parsed.items, ctx.catalog);
+    alignedHits(parsed.items, ctx, { n, keys, out: out.hits.subarray(i * n, (i + 1) * n) });
+    const c = complianceCounts(parsed, ctx.catalog, n, keys);
     out.items[i] = parsed.items.length;
     out.dropped[i] = parsed.dropped;
     out.inCatalog[i] = c.inCatalog;

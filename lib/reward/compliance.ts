@@ -23,13 +23,17 @@ export function complianceCounts(
   parsed: ParsedList,
   catalog: CatalogMembership,
   n = 20,
+  keys?: readonly (string | null)[],
 ): ComplianceCounts {
   const slots = Math.min(n, parsed.lines);
   let inCatalog = 0;
   let parsedInSlots = 0;
   for (let i = 0; i < parsed.items.length && parsed.itemLines[i] < slots; i++) {
     parsedInSlots++;
-    if (catalog.has(parsed.items[i][0], parsed.items[i][1])) inCatalog++;
+    const member = keys !== undefined
+      ? keys[i] !== null
+      : catalog.has(parsed.items[i][0], parsed.items[i][1]);
+    if (member) inCatalog++;
   }
   return { slots, inCatalog, violations: slots - parsedInSlots };
 }

@@ -55,39 +55,71 @@ export function recallAtK(hits: ArrayLike<number>, numGt: number, k: number): nu
   return s / numGt;
 }
 
+/** log2(i + 2) for ranks i = 0, 1, …, grown on demand (the same doubles Math.log2 gives each time). */
+const LOG2_RANK: number[] = [];
+/** Σ_{i=1}^{j−1} 1/log2(i+2), summed in rank order: the tail of an ideal list's DCG. */
+const IDEAL_TAIL: number[] = [0, 0];
+
+function growRankTables(length: number): void {
+  for (let i = LOG2_RANK.length; i < length; i++) LOG2_RANK.push(Math.log2(i + 2));
+  for (let j = IDEAL_TAIL.length; j <= length; j++) {
+    IDEAL_TAIL.push(IDEAL_TAIL[j - 1] + 1 / LOG2_RANK[j - 1]);
+  }
+}
+
 /**
  * The authors' DCG@k: hits[0] + Σ_{i=1}^{min(k,len)−1} hits[i]/log2(i+2); a 1-item list is hits[0].
+ * Zero terms are skipped (adding +0 changes no double), so the sum is the authors' to the bit.
  */
 export function dcgAtK(hits: ArrayLike<number>, k: number): number {
   if (hits.length === 0) return 0;
   if (hits.length === 1) return hits[0];
   const kk = Math.min(k, hits.length);
+  growRankTables(kk);
   let s = 0;
-  for (let i = 1; i < kk; i++) s += hits[i] / Math.log2(i + 2);
+  for (let i = 1; i < kk; i++) if (hits[i] !== 0) s += hits[i] / LOG2_RANK[i];
   return hits[0] + s;
 }
 
 /**
  * The authors' NDCG@k: DCG@k over the DCG@k of an ideal list of the same length whose first
- * min(#gt, length) entries are hits (0 for an empty list).
+ * min(#gt, length) entries are hits (0 for an empty list). The ideal DCG comes from a prefix table
+ * summed in the same order as {@link dcgAtK} would sum it.
  * @example ndcgAtK(Uint8Array.of(0, 1), 1, 2) // 0.6309…
  */
 export function ndcgAtK(hits: ArrayLike<number>, numGt: number, k: number): number {
   if (hits.length === 0) return 0;
-  const ideal = new Uint8Array(hits.length);
-  ideal.fill(1, 0, Math.min(numGt, hits.length));
-  return dcgAtK(hits, k) / dcgAtK(ideal, k);
+  return dcgAtK(hits, k) / idealDcgAtK(Math.min(numGt, hits.length), hits.length, k);
 }
 
-/** Items that are not seen (exact title) and are in the catalog (exact pair), order kept. */
-export function dropSeenAndOutOfCatalog(items: readonly Item[], ctx: ScoringContext): Item[] {
-  const seen = new Set(ctx.seenTitles);
-  return items.filter(([t, y]) => !seen.has(t) && ctx.catalog.has(t, y));
+/** DCG@k of a `length`-item list whose first `ones` entries are hits (the rest 0). */
+function idealDcgAtK(ones: number, length: number, k: number): number {
+  const first = ones > 0 ? 1 : 0;
+  if (length === 1) return first;
+  const m = Math.min(ones, k, length); // hits inside the cutoff
+  growRankTables(m);
+  return first + (m > 1 ? IDEAL_TAIL[m] : 0);
 }
 
 /**
- * Recall@k and NDCG@k for each k, in the chosen variant. Throws when there is no ground truth
- * (the authors' code divides by zero there).
+ * Items that are not seen (exact title) and are in the catalog (exact pair), order kept; `keys`
+ * (the items' memberKeys, when known) answers membership without a lookup.
+ */
+export function dropSeenAndOutOfCatalog(
+  items: readonly Item[],
+  ctx: ScoringContext,
+  keys?: readonly (string | null)[],
+): Item[] {
+  const seen = ctx.seenTitles; // a few titles: a linear scan beats building a Set
+  const inCatalog = keys === undefined
+    ? ([t, y]: Item) => ctx.catalog.has(t, y)
+    : (_: Item, i: number) => keys[i] !== null;
+  return items.filter((item, i) => !seen.includes(item[0]) && inCatalog(item, i));
+}
+
+/**
+ * Recall@k and NDCG@k for each k, in the chosen variant (`keys`: the items' memberKeys, when
+ * known). Throws when there is no ground truth (the authors' code divides by zero there).
  * @example listMetrics([["Heat", 1995]], ctx, [5, 10], "filter-first").recall[5]
  */
 export function listMetrics(
@@ -95,6 +127,7 @@ export function listMetrics(
   ctx: ScoringContext,
   ks: readonly number[],
   variant: MetricVariant,
+  keys?: readonly (string | null)[],
 ): ListMetrics {
   const numGt = ctx.groundTruth.length;
   if (numGt === 0) {
@@ -103,11 +136,11 @@ export function listMetrics(
   const recall: Record<number, number> = {};
   const ndcg: Record<number, number> = {};
   const whole = variant === "filter-first"
-    ? directMatchHits(dropSeenAndOutOfCatalog(items, ctx), ctx.groundTruth)
+    ? directMatchHits(dropSeenAndOutOfCatalog(items, ctx, keys), ctx.groundTruth)
     : null;
   for (const k of ks) {
     const hits = whole ??
-      directMatchHits(dropSeenAndOutOfCatalog(items.slice(0, k), ctx), ctx.groundTruth);
+      directMatchHits(dropSeenAndOutOfCatalog(items.slice(0, k), ctx, keys), ctx.groundTruth);
     recall[k] = recallAtK(hits, numGt, k);
     ndcg[k] = ndcgAtK(hits, numGt, k);
   }

@@ -2,7 +2,7 @@
 // compliance. The unit behind `convrec score`, evaluation, and RL rollouts.
 
 import { type Item, parseList } from "../catalog/parse_list.ts";
-import { alignedHits, type ScoringContext } from "./aligned_hits.ts";
+import { alignedHits, memberKeys, type ScoringContext } from "./aligned_hits.ts";
 import { type ComplianceCounts, complianceCounts, inCatalogShare } from "./compliance.ts";
 import { listMetrics, type MetricVariant } from "./metrics.ts";
 import { rankReturns, type RewardSpec } from "./rank_rewards.ts";
@@ -45,15 +45,17 @@ export function scoreList(
 ): ListScore {
   const n = options.n ?? 20;
   const parsed = parseList(text);
-  const hits = alignedHits(parsed.items, ctx, { n });
+  const keys = memberKeys(parsed.items, ctx.catalog); // one catalog lookup per item, shared
+  const hits = alignedHits(parsed.items, ctx, { n, keys });
   const rewards = rankReturns(hits, options.reward ?? { kind: "exp_inf" });
   const { recall, ndcg } = listMetrics(
     parsed.items,
     ctx,
     options.ks ?? [5, 10, 15, 20],
     options.variant ?? "filter-first",
+    keys,
   );
-  const compliance = complianceCounts(parsed, ctx.catalog, n);
+  const compliance = complianceCounts(parsed, ctx.catalog, n, keys);
   return {
     items: parsed.items,
     dropped: parsed.dropped,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { parseOptions } from "../../lib/cli/args.ts";
 import { resolveCliBackend } from "../../lib/cli/backend_option.ts";
-import { COMMANDS } from "../../lib/cli/commands.ts";
+import { loadCommand } from "../../lib/cli/commands.ts";
 import {
   EVAL_USAGE,
   EvalOptionsSchema,
@@ -34,7 +34,7 @@ async function readAll(path: string): Promise<ConversationRecord[]> {
   return out;
 }
 
-Deno.test("convrec eval options: defaults, strict names, decodings from EvalDecoding", () => {
+Deno.test("convrec eval options: defaults, strict names, decodings from EvalDecoding", async () => {
   const d = parseOptions(EvalOptionsSchema, { checkpoint: "ck" });
   assertEquals(d, {
     checkpoint: "ck",
@@ -78,7 +78,7 @@ Deno.test("convrec eval options: defaults, strict names, decodings from EvalDeco
     "--conversations",
   );
   assert(EVAL_USAGE.includes("catalog-no-repeat") && EVAL_USAGE.includes("--checkpoint DIR"));
-  assertEquals(COMMANDS.eval.usage, EVAL_USAGE);
+  assertEquals((await loadCommand("eval")).usage, EVAL_USAGE);
 });
 
 Deno.test("convrec eval permissions: reads inputs, writes only --out, FFI only for auto and cpu-blas", () => {

@@ -1,7 +1,7 @@
 // Runs `convrec score` end to end through the least-privilege launcher, as a user would.
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { permissionFlags } from "../../lib/cli/launch.ts";
-import { COMMANDS } from "../../lib/cli/commands.ts";
+import { loadCommand } from "../../lib/cli/commands.ts";
 import { launchCli } from "./_launch.ts";
 
 const FIX = new URL("../fixtures/cli/", import.meta.url).pathname;
@@ -123,13 +123,19 @@ Deno.test("convrec score: usage errors name the option", async () => {
   assert(m.stderr.includes("--catalog"), m.stderr);
 });
 
-Deno.test("launcher: score is granted read on its inputs and write on --out's folder only", () => {
+Deno.test("launcher: score is granted read on its inputs and write on --out's folder only", async () => {
   const flags = permissionFlags(
-    COMMANDS.score.permissions({ catalog: "/d/c.csv", data: "/d/r.jsonl", out: "/o/s.jsonl" }),
+    (await loadCommand("score")).permissions({
+      catalog: "/d/c.csv",
+      data: "/d/r.jsonl",
+      out: "/o/s.jsonl",
+    }),
   );
   assertEquals(flags, ["--allow-read=/d/c.csv,/d/r.jsonl,/o", "--allow-write=/o"]);
   assertEquals(
-    permissionFlags(COMMANDS.score.permissions({ catalog: "/d/c.csv", data: "/d/r.jsonl" })),
+    permissionFlags(
+      (await loadCommand("score")).permissions({ catalog: "/d/c.csv", data: "/d/r.jsonl" }),
+    ),
     [
       "--allow-read=/d/c.csv,/d/r.jsonl",
     ],

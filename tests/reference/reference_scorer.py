@@ -17,6 +17,7 @@ Protocol (JSON Lines, one case per line, on stdin or the file named last):
 Usage:
   python3 reference_scorer.py --catalog catalog.csv [cases.jsonl]        # score cases
   python3 reference_scorer.py --catalog catalog.csv --data sft.jsonl --bench 10000 [--repeat 7]
+  python3 reference_scorer.py --catalog catalog.csv --score-records records.jsonl  # whole process
 """
 import argparse
 import csv
@@ -79,16 +80,24 @@ def clean_title(title):
         title = cleaned
 
 
-def parse_list(text):
-    """Returns (items, number of non-empty lines). Items are (title, year) in emitted order."""
+def parse_list_lines(text):
+    """Returns (items, the 0-based line of each item, number of non-empty lines)."""
     lines = [ln.strip() for ln in NEWLINE_RUN.sub("\n", text).strip().split("\n")]
     lines = [ln for ln in lines if ln]
     items = []
-    for line in lines:
+    item_lines = []
+    for i, line in enumerate(lines):
         m = ITEM_AT_START.match(unquote(strip_decoration(collapse_ws(line))))
         if m is not None:
             items.append((clean_title(m.group(1)), int(m.group(2))))
-    return items, len(lines)
+            item_lines.append(i)
+    return items, item_lines, len(lines)
+
+
+def parse_list(text):
+    """Returns (items, number of non-empty lines). Items are (title, year) in emitted order."""
+    items, _, lines = parse_list_lines(text)
+    return items, lines
 
 
 # ---------------------------------------------------------------- rank hits (paper.md §2.3-2.6)
@@ -260,15 +269,61 @@ def bench(catalog, data_path, count, repeat):
     }))
 
 
+def score_records(catalog, data_path, n=20, ks=(5, 10, 15, 20)):
+    """`convrec score`'s default work on a records JSONL (exp_inf rewards, filter-first metrics), as
+    one whole process: the summary it prints, with the same fields and pooling."""
+    def in_catalog(title, year):
+        return (title, year) in catalog
+
+    records = 0
+    recall = [0.0] * len(ks)
+    ndcg = [0.0] * len(ks)
+    slots = in_cat = violations = 0
+    with open(data_path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            text = "\n".join(m["content"] for m in rec["completion"])
+            items, item_lines, lines = parse_list_lines(text)
+            hits = aligned_hits(items, rec["seen_titles"], rec["groundtruth_with_release_year"], in_catalog, n)
+            [float(h) for h in hits]  # the exp_inf rewards, as the TS side computes them
+            m = metrics(items, rec["seen_titles"], rec["groundtruth_with_release_year"], in_catalog, ks, False)
+            if "error" in m:
+                sys.exit(f"{data_path}:{lineno}: {m['error']}")
+            for i, k in enumerate(ks):
+                recall[i] += m["recall"][str(k)]
+                ndcg[i] += m["ndcg"][str(k)]
+            s = min(n, lines)
+            in_slots = [it for it, ln in zip(items, item_lines) if ln < s]
+            slots += s
+            in_cat += sum(1 for t, y in in_slots if in_catalog(t, y))
+            violations += s - len(in_slots)
+            records += 1
+    mean = lambda xs: {str(k): (x / records if records else 0.0) for k, x in zip(ks, xs)}
+    print(json.dumps({
+        "records": records,
+        "recall": mean(recall),
+        "ndcg": mean(ndcg),
+        "in_catalog": in_cat / slots if slots else 0.0,
+        "format_violations": violations / slots if slots else 0.0,
+    }))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--catalog", required=True, help="catalog CSV with title,year columns")
     ap.add_argument("--bench", type=int, help="time the scoring loop over this many records")
     ap.add_argument("--data", help="records JSONL for --bench (completion, seen_titles, groundtruth_with_release_year)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--score-records", metavar="JSONL",
+                    help="score a records file as `convrec score` does by default; print its summary")
     ap.add_argument("cases", nargs="?", default="-", help="cases JSONL (default stdin)")
     args = ap.parse_args()
     catalog = load_catalog(args.catalog)
+    if args.score_records is not None:
+        score_records(catalog, args.score_records)
+        return
     if args.bench is not None:
         if not args.data:
             ap.error("--bench needs --data")
