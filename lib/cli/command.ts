@@ -18,6 +18,8 @@ export interface Command {
   /** Rewrites argv before option parsing (e.g. a positional name, repeated options). */
   argv?: (args: string[]) => string[];
   usage: string;
+  /** V8 flags for the child process (e.g. to keep a streaming command's heap flat). */
+  v8Flags?: readonly string[];
   permissions(options: RawOptions): CommandPermissions;
   run(options: RawOptions): Promise<void>;
 }

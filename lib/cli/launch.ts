@@ -59,14 +59,17 @@ async function launch(argv: string[]): Promise<number> {
   // which prints the usage or names the unknown command
   const entry = known ? commandPath(name) : fromFileUrl(new URL("./main.ts", import.meta.url));
   const config = fromFileUrl(new URL("../../deno.json", import.meta.url));
-  let flags: string[] = [];
+  const flags: string[] = [];
   if (known) {
     const command = await loadCommand(name);
+    if (command.v8Flags?.length) flags.push(`--v8-flags=${command.v8Flags.join(",")}`);
     try {
       const args = argv.slice(1);
-      flags = permissionFlags(command.permissions(splitArgs(command.argv?.(args) ?? args).options));
+      flags.push(
+        ...permissionFlags(command.permissions(splitArgs(command.argv?.(args) ?? args).options)),
+      );
     } catch {
-      flags = []; // the child reports the usage error
+      // the child reports the usage error
     }
   }
   const handoff = launcherHandoff();
