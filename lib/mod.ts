@@ -11,4 +11,5 @@ export * as rl from "./train/rl/mod.ts";
 export * as gpu from "./gpu/mod.ts";
 export * as report from "./report/mod.ts";
 export * as notebook from "./notebook/mod.ts";
+export * as experiment from "./experiment/mod.ts";
 export * as generate from "./model/generate/mod.ts";

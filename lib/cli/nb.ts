@@ -2,7 +2,6 @@
 // writes the executed notebook, its HTML export and the figures it exports under runs/<run-name>/.
 
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { writeFileAtomic } from "../data/atomic_write.ts";
 import {
@@ -12,6 +11,7 @@ import {
   type RerunResult,
 } from "../notebook/jupyter.ts";
 import { fnv1a } from "../report/figure_html.ts";
+import { notebooksDir } from "../notebook/jupyter.ts";
 import { parseOptions, type RawOptions, UsageError } from "./args.ts";
 import { parseOverrides, splitSetList } from "./repeated.ts";
 import type { Command } from "./command.ts";
@@ -56,14 +56,6 @@ export const NbOptionsSchema = z.strictObject({
   "rerun-replace": z.string().optional(),
 });
 export type NbOptions = z.infer<typeof NbOptionsSchema>;
-
-/**
- * The project's notebooks/ folder.
- * @example notebooksDir().endsWith("/notebooks") // true
- */
-export function notebooksDir(): string {
-  return fileURLToPath(new URL("../../notebooks", import.meta.url));
-}
 
 /**
  * The overrides of a `--set` value (comma-separated items), {} when absent.

@@ -1,4 +1,4 @@
-// `convrec repro`: the reproduction driver (lib/train/repro: the SFT row and every (method, seed) RL run
+// `convrec repro`: the reproduction driver (lib/experiment/repro: the SFT row and every (method, seed) RL run
 // from one SFT checkpoint, each a job process) behind the launcher, with reproPermissionFlags' permissions.
 
 import { join } from "node:path";
@@ -11,11 +11,11 @@ import {
   ReproOptionsSchema,
   reproSetup,
   runRepro,
-} from "../train/repro/main.ts";
-import { reproPermissionFlags } from "../train/repro/processes.ts";
+} from "./repro_main.ts";
+import { reproPermissionFlags } from "../experiment/repro/processes.ts";
 
 /** Usage text of `convrec repro` (the driver's options). */
-export const REPRO_CLI_USAGE = REPRO_USAGE.replace(/^lib\/train\/repro\/main\.ts/, "convrec repro");
+export const REPRO_CLI_USAGE = REPRO_USAGE.replace(/^lib\/cli\/repro_main\.ts/, "convrec repro");
 
 /** Which {@link CommandPermissions} list each `--allow-…=a,b` flag fills. */
 const FLAG_KEYS = {

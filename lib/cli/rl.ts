@@ -46,7 +46,7 @@ export const RL_USAGE =
                        the WGSL kernels when --backend webgpu, else the CPU closed form)
   --save-every N
 No evaluation runs during RL (no --eval-every): test metrics come from the reproduction driver
-(lib/train/repro/main.ts) or from evaluating a checkpoint.`;
+(lib/cli/repro_main.ts) or from evaluating a checkpoint.`;
 
 const num = z.coerce.number();
 const int = z.coerce.number().int();

@@ -10,6 +10,9 @@ export const BACKEND_NAMES = ["wasm", "cpu", "cpu-blas", "webgpu"] as const;
  */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/** The name the OpenBLAS-backed tfjs backend registers under (lib/model/blas/blas_backend.ts). */
+export const BLAS_BACKEND_NAME = "cpu-blas" satisfies BackendName;
+
 /**
  * What a `--backend` option or notebook knob accepts: "auto" (cpu-blas when OpenBLAS loads, else
  * wasm: {@link autoBackend} in backend.ts) or a backend name.

@@ -337,3 +337,11 @@ export async function startNotebookServer(
       (tail ? `:\n${tail.trim()}` : ""),
   );
 }
+
+/**
+ * The project's notebooks/ folder.
+ * @example notebooksDir().endsWith("/notebooks") // true
+ */
+export function notebooksDir(): string {
+  return fileURLToPath(new URL("../../notebooks", import.meta.url));
+}

@@ -44,7 +44,3 @@ export {
   runnerPath,
   startNotebookServer,
 } from "./jupyter.ts";
-export * from "./cache.ts";
-export * from "./training_runs.ts";
-export * from "./training_inputs.ts";
-export * from "./checkpoint_eval.ts";

@@ -6,7 +6,7 @@ import type { Figure } from "./figure.ts";
 import type { Row } from "./table.ts";
 import type { RlRowLike } from "./training_figures.ts";
 
-/** One ablation run as these functions read it (lib/report/ablation_runs.ts AblationRun). */
+/** One ablation run as these functions read it (lib/experiment/ablation_runs.ts AblationRun). */
 export interface AblationRunLike {
   ablation: string;
   variant: string;

@@ -58,6 +58,4 @@ export * from "./distill_drafts.ts";
 export * from "./distill_trace.ts";
 export * from "./training_figures.ts";
 export * from "./ablation_figures.ts";
-export * from "./ablation_runs.ts";
 export * from "./paper_figures.ts";
-export * from "./paper_runs.ts";

@@ -1,4 +1,4 @@
-// Re-evaluate a finished reproduction (lib/train/repro) under another decoding — e.g. the exact no-repeat
+// Re-evaluate a finished reproduction (lib/experiment/repro) under another decoding — e.g. the exact no-repeat
 // catalog decoding (beyond the paper) — from each run's final checkpoint, with the run's own test split,
 // catalog and token budget; prints the table and writes OUT/table_<decoding>.md (atomically).
 //   npx -y deno@2.9.6 run --allow-read --allow-write --allow-env --allow-ffi tests/bench/repro_decoding.ts \
@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/data/atomic_write.ts";
 import type { BackendName } from "../../lib/model/backend.ts";
-import { readResults, REPRO_KS, type ReproResult } from "../../lib/train/repro/driver.ts";
-import { reproTable } from "../../lib/train/repro/report.ts";
+import { readResults, REPRO_KS, type ReproResult } from "../../lib/experiment/repro/driver.ts";
+import { reproTable } from "../../lib/experiment/repro/report.ts";
 import { checkpointDir } from "../../lib/train/run/train_checkpoint.ts";
 import { evalCheckpoint } from "../../lib/train/sft/eval_checkpoint.ts";
 import { EVAL_DECODINGS, type EvalDecoding } from "../../lib/train/sft/evaluate.ts";
@@ -37,7 +37,7 @@ if (import.meta.main) {
       catalog: setup.catalog,
       ks: [...REPRO_KS],
       maxNewTokens: setup.eval_max_new_tokens,
-      maxPromptTokens: setup.rl.max_prompt_tokens ?? 192, // as lib/train/repro/jobs.ts evaluates
+      maxPromptTokens: setup.rl.max_prompt_tokens ?? 192, // as lib/experiment/repro/jobs.ts evaluates
       conversations: setup.test_conversations,
       backend: backend as BackendName,
       decoding: decoding as EvalDecoding,

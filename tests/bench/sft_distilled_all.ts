@@ -15,7 +15,7 @@ import { distill } from "../../lib/distill/pipeline.ts";
 import { BUILTIN_BASE_DIR, modelTokenizerFiles } from "../../lib/model/builtin_base.ts";
 import { saveTokenizer } from "../../lib/model/tokenizer/save.ts";
 import { trainWorldTokenizer } from "../../lib/model/tokenizer/world_tokenizer.ts";
-import { dedupeDemonstrations } from "../../lib/notebook/training_inputs.ts";
+import { dedupeDemonstrations } from "../../lib/experiment/training_inputs.ts";
 
 /** The `convrec sft` command of a run on the inputs in `out` (session 3: 12,000 conversations, 1 epoch). */
 export function sftCommand(out: string, trainConversations: number, init = "scratch"): string {

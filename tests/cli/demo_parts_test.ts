@@ -2,8 +2,13 @@
 // summaries and eval metrics, the markdown table, and the notebook parameters of the Jupyter path.
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { demoPermissions } from "../../lib/cli/demo.ts";
-import { evalRow, resultsBars, resultsTable, summaryRow } from "../../lib/cli/demo_results.ts";
-import { DEMO_NOTEBOOKS, notebookParams } from "../../lib/cli/demo_notebooks.ts";
+import {
+  evalRow,
+  resultsBars,
+  resultsTable,
+  summaryRow,
+} from "../../lib/experiment/demo_results.ts";
+import { DEMO_NOTEBOOKS, notebookParams } from "../../lib/experiment/demo_notebooks.ts";
 import { DEFAULT_PYTHON } from "../../lib/notebook/jupyter.ts";
 import { chromiumUnavailable } from "../../lib/report/chromium.ts";
 

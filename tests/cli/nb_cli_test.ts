@@ -7,9 +7,9 @@ import {
   NbOptionsSchema,
   nbOverrides,
   nbPermissions,
-  notebooksDir,
   runNb,
 } from "../../lib/cli/nb.ts";
+import { notebooksDir } from "../../lib/notebook/jupyter.ts";
 import { foldRepeated, parseOverrides, splitSetList } from "../../lib/cli/repeated.ts";
 import { headlessUnavailable } from "../../lib/notebook/mod.ts";
 

@@ -7,9 +7,9 @@ import { COMMANDS } from "../../lib/cli/commands.ts";
 import { launcherHandoff, permissionFlags } from "../../lib/cli/launch.ts";
 import { flagPermissions, REPRO_CLI_USAGE, reproPermissions } from "../../lib/cli/repro.ts";
 import { SFT_USAGE } from "../../lib/cli/sft.ts";
-import { readResults } from "../../lib/train/repro/driver.ts";
-import { ReproOptionsSchema, reproSetup } from "../../lib/train/repro/main.ts";
-import { reproPermissionFlags } from "../../lib/train/repro/processes.ts";
+import { readResults } from "../../lib/experiment/repro/driver.ts";
+import { ReproOptionsSchema, reproSetup } from "../../lib/cli/repro_main.ts";
+import { reproPermissionFlags } from "../../lib/experiment/repro/processes.ts";
 import { writeRlFixture } from "../train/rl_loop/fixture.ts";
 
 const LAUNCH = new URL("../../lib/cli/launch.ts", import.meta.url).pathname;
@@ -26,7 +26,7 @@ function grants(flags: readonly string[]): Record<string, string[]> {
   return out;
 }
 
-/** The driver's own flags for raw options (what lib/train/repro/main.ts --print-flags prints). */
+/** The driver's own flags for raw options (what lib/cli/repro_main.ts --print-flags prints). */
 function driverFlags(raw: Record<string, string>): string[] {
   const opts = parseOptions(ReproOptionsSchema, raw);
   return reproPermissionFlags({ ...reproSetup(opts), backend: opts.backend }, { run: true });

@@ -2,7 +2,7 @@
 // reproduction loader (notebook 06), on hand-made StepRecords.
 import { join } from "node:path";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { ablationVariant } from "../../lib/report/ablation_runs.ts";
+import { ablationVariant } from "../../lib/experiment/ablation_runs.ts";
 import { parseRlRunConfig } from "../../lib/train/rl_loop/config.ts";
 import { algoOf } from "../../lib/train/rl_loop/trainer.ts";
 import { ablationBars, ablationSummaryRows } from "../../lib/report/ablation_figures.ts";
@@ -12,7 +12,7 @@ import {
   seedRankRewardChart,
   seedTableRows,
 } from "../../lib/report/paper_figures.ts";
-import { finalRolloutMetrics, reproSeedRuns } from "../../lib/report/paper_runs.ts";
+import { finalRolloutMetrics, reproSeedRuns } from "../../lib/experiment/paper_runs.ts";
 import type { RlRowLike } from "../../lib/report/training_figures.ts";
 
 function row(step: number, r: number): RlRowLike {

@@ -17,7 +17,7 @@ import {
   rlLabel,
   trainingPreset,
   withoutNulls,
-} from "../../lib/notebook/training_runs.ts";
+} from "../../lib/experiment/training_runs.ts";
 
 const SFT_ROWS = [
   { step: 1, phase: "train", loss: 3 },

@@ -1,12 +1,13 @@
 // A tfjs backend "cpu-blas": the stock pure-JS cpu backend with BatchMatMul/_FusedMatMul on OpenBLAS
 // sgemm and the hot elementwise kernels on typed-array loops. Same results as cpu up to f32 rounding.
 import * as tf from "@tensorflow/tfjs";
+import { BLAS_BACKEND_NAME } from "../backend_names.ts";
 import { type CpuStore, f32, fastKernels, stockKernel } from "./fast_kernels.ts";
 import { causalAttentionKernels } from "./fused_causal_attention.ts";
 import { type OpenBlas, openBlas } from "./openblas.ts";
 
 /** Name the BLAS-backed backend is registered under by default. */
-export const BLAS_BACKEND_NAME = "cpu-blas";
+export { BLAS_BACKEND_NAME };
 
 /** Activation name of _FusedMatMul → the stock kernel that applies it (and its attrs). */
 const ACTIVATION_KERNELS: Record<string, string> = {

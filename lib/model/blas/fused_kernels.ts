@@ -1,7 +1,7 @@
 // Gate for the fused typed-array ops (fused_*.ts): they run only when the active tfjs backend is cpu-blas,
 // so cpu and wasm keep the stock tfjs compositions bit for bit. CONVREC_BLAS_LEGACY=1 keeps the older set.
 import * as tf from "@tensorflow/tfjs";
-import { BLAS_BACKEND_NAME } from "./blas_backend.ts";
+import { BLAS_BACKEND_NAME } from "../backend_names.ts";
 
 /** Fused ops added after the first two (cross-entropy, causal softmax); off under CONVREC_BLAS_LEGACY=1. */
 export type NewFusedOp = "attention" | "rmsnorm" | "swiglu" | "rope";

@@ -63,7 +63,7 @@ export async function runJobProcesses(
   ids: readonly string[],
   options: { jobs: number; flags: readonly string[]; args: readonly string[] },
 ): Promise<JobRunSummary> {
-  const main = resolve(ROOT, "lib", "train", "repro", "main.ts");
+  const main = resolve(ROOT, "lib", "cli", "repro_main.ts");
   const config = resolve(ROOT, "deno.json");
   const queue = [...ids];
   const summary: JobRunSummary = { ok: [], failed: [] };

@@ -1,12 +1,7 @@
 // The RL ablations of notebook 05 (paper.md §4, §7): one knob varied at a time around Rank-GRPO (exp∞,
 // rank-level ratios); each variant is a cached RL run. The level sweep changes only the ratio level.
 
-import {
-  cachedRl,
-  type CachedRunOptions,
-  type RlBaseInput,
-  type RlRun,
-} from "../notebook/training_runs.ts";
+import { cachedRl, type CachedRunOptions, type RlBaseInput, type RlRun } from "./training_runs.ts";
 import { reporter, type ReporterOptions } from "../notebook/progress.ts";
 import {
   ALGO_RECIPES,
@@ -52,7 +47,7 @@ export interface AblationSweep {
 
 function bad(knob: string, expected: string, value: unknown): Error {
   return new Error(
-    `lib/report/ablation_runs.ts: ablationVariant: ${knob}: expected ${expected}, got ${
+    `lib/experiment/ablation_runs.ts: ablationVariant: ${knob}: expected ${expected}, got ${
       JSON.stringify(value)
     }`,
   );
@@ -143,7 +138,9 @@ export function ablationStudy(
   return {
     async sweep(knob, values) {
       if (values.length === 0) {
-        throw new Error(`lib/report/ablation_runs.ts: sweep: ${knob}: values: expected ≥1 value`);
+        throw new Error(
+          `lib/experiment/ablation_runs.ts: sweep: ${knob}: values: expected ≥1 value`,
+        );
       }
       const runs: AblationRun[] = [];
       for (const value of values) {

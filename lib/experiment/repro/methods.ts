@@ -1,6 +1,6 @@
 // The reproduction's methods (paper.md §7 columns): SFT, then GRPO, GSPO, Rank-GRPO(log), Rank-GRPO(exp∞)
 // from the same SFT checkpoint with the same RL budget. GSPO is ours to add (the paper's table has none).
-import type { RlAlgo } from "../rl/algo_config.ts";
+import type { RlAlgo } from "../../train/rl/algo_config.ts";
 
 /** One RL method of the reproduction. */
 export interface ReproMethod {
@@ -30,7 +30,7 @@ export function selectMethods(ids: readonly string[]): ReproMethod[] {
     const m = REPRO_METHODS.find((x) => x.id === id);
     if (m === undefined) {
       throw new Error(
-        `lib/train/repro/methods.ts: method "${id}": expected one of ${
+        `lib/experiment/repro/methods.ts: method "${id}": expected one of ${
           REPRO_METHODS.map((x) => x.id).join(", ")
         }`,
       );

@@ -1,27 +1,27 @@
 // Entry point of the reproduction, least privilege (never -A; `--print-flags` prints the exact flags):
 //   DENO=$(npx -y deno@2.9.6 eval 'console.log(Deno.execPath())')
 //   "$DENO" run --allow-read=INIT,data/generated/world,OUT,node_modules,/usr/bin/chromium
-//     --allow-write=OUT --allow-run="$DENO" lib/train/repro/main.ts --init INIT --out OUT --jobs 2
+//     --allow-write=OUT --allow-run="$DENO" lib/cli/repro_main.ts --init INIT --out OUT --jobs 2
 // (cpu-blas: + read/FFI of the OpenBLAS paths, --allow-env=OPENBLAS_NUM_THREADS). Re-running finishes
 // what is missing; `--job ID` runs one job in this process (what the parent starts per job).
 import { z } from "zod";
-import { BACKEND_NAMES } from "../../model/backend_names.ts";
-import { parseOptions, splitArgs, UsageError } from "../../cli/args.ts";
-import { runReproduction } from "./driver.ts";
-import { parseJobId, type ReproSetup, runReproJob } from "./jobs.ts";
-import { selectMethods } from "./methods.ts";
-import { RL_PRESETS } from "../rl_loop/presets.ts";
-import { reproPermissionFlags } from "./processes.ts";
-import { watchParent } from "../../runtime/parent_watch.ts";
-import { tfjsOnDeno } from "../../runtime/tfjs_env.ts";
-import { writeReproReport } from "./report.ts";
+import { BACKEND_NAMES } from "../model/backend_names.ts";
+import { parseOptions, splitArgs, UsageError } from "./args.ts";
+import { runReproduction } from "../experiment/repro/driver.ts";
+import { parseJobId, type ReproSetup, runReproJob } from "../experiment/repro/jobs.ts";
+import { selectMethods } from "../experiment/repro/methods.ts";
+import { RL_PRESETS } from "../train/rl_loop/presets.ts";
+import { reproPermissionFlags } from "../experiment/repro/processes.ts";
+import { watchParent } from "../runtime/parent_watch.ts";
+import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
+import { writeReproReport } from "../experiment/repro/report.ts";
 
 const WORLD = "data/generated/world";
 const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
 const bool = z.union([z.literal(true), z.enum(["true", "false"])]).optional();
 
 /** Usage of the reproduction entry point. */
-export const REPRO_USAGE = `lib/train/repro/main.ts --init DIR [options]
+export const REPRO_USAGE = `lib/cli/repro_main.ts --init DIR [options]
   --init DIR               SFT checkpoint folder every method starts from (and the SFT row)
   --data F  --test F  --catalog F   (default ${WORLD}/train.jsonl, test.jsonl, catalog.csv)
   --out DIR                output folder (default runs/repro): <id>/ per job, table.md, figures/
@@ -90,7 +90,7 @@ function seedList(seeds: readonly string[]): number[] {
   return seeds.map((s) => {
     const n = Number(s);
     if (!/^\d+$/.test(s) || n > 0xffffffff) {
-      throw new Error(`lib/train/repro/main.ts: --seeds: "${s}": expected integers ≥ 0`);
+      throw new Error(`lib/cli/repro_main.ts: --seeds: "${s}": expected integers ≥ 0`);
     }
     return n;
   });

@@ -9,14 +9,14 @@ import {
   cachedSft,
   type RlBaseInput,
   trainingPreset,
-} from "../notebook/training_runs.ts";
+} from "./training_runs.ts";
 import { reporter } from "../notebook/progress.ts";
-import { cachedTrainingInputs } from "../notebook/training_inputs.ts";
+import { cachedTrainingInputs } from "./training_inputs.ts";
 import { readStepRows } from "../train/run/metrics_log.ts";
-import { readResults, REPRO_KS } from "../train/repro/driver.ts";
-import { REPRO_METHODS, type ReproMethod } from "../train/repro/methods.ts";
-import type { SeedRun } from "./paper_figures.ts";
-import type { RlRowLike } from "./training_figures.ts";
+import { readResults, REPRO_KS } from "./repro/driver.ts";
+import { REPRO_METHODS, type ReproMethod } from "./repro/methods.ts";
+import type { SeedRun } from "../report/paper_figures.ts";
+import type { RlRowLike } from "../report/training_figures.ts";
 
 /** The test metrics of a reproduction row shown in the table: Recall/NDCG@5..20, in-catalog share. */
 export const REPRO_METRICS: readonly string[] = [
@@ -40,7 +40,7 @@ export const ROLLOUT_METRICS: readonly string[] = [
 export function finalRolloutMetrics(rows: readonly RlRowLike[]): Record<string, number> {
   const last = rows.at(-1);
   if (last === undefined) {
-    throw new Error("lib/report/paper_runs.ts: finalRolloutMetrics: rows: expected ≥1 step");
+    throw new Error("lib/experiment/paper_runs.ts: finalRolloutMetrics: rows: expected ≥1 step");
   }
   return {
     dcg: last.dcg,
@@ -53,7 +53,7 @@ export function finalRolloutMetrics(rows: readonly RlRowLike[]): Record<string, 
 
 /**
  * The reproduction's runs from `<out>/<job id>/result.json` (and an older driver's `<out>/results.jsonl`;
- * see readResults in lib/train/repro/driver.ts), first row per (method, seed), with their RL StepRecords
+ * see readResults in lib/experiment/repro/driver.ts), first row per (method, seed), with their RL StepRecords
  * read from each run folder's metrics.jsonl ([] for SFT); [] when there is no result yet.
  * @example const runs = await reproSeedRuns("runs/repro"); runs.length === 0 // no reproduction yet
  */

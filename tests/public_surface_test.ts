@@ -1,25 +1,27 @@
-// The public surfaces re-export the modules added since: lib/notebook (training inputs, checkpoint
-// evaluation) and lib/model (the token embedding's helpers), reachable through lib/mod.ts.
-import { assertEquals } from "../_assert.ts";
-import { model, notebook } from "../../lib/mod.ts";
+// The public surfaces re-export the modules added since: lib/experiment (training inputs, checkpoint
+// evaluation, paper and ablation runs) and lib/model (the token embedding's helpers), reachable
+// through lib/mod.ts.
+import { assertEquals } from "./_assert.ts";
+import { experiment, model } from "../lib/mod.ts";
 
 /** `[name, typeof ns[name]]` for each name. */
 function kinds(ns: Record<string, unknown>, names: readonly string[]): [string, string][] {
   return names.map((n) => [n, typeof ns[n]]);
 }
 
-Deno.test("lib/notebook and lib/model mod.ts re-export training_inputs, checkpoint_eval, embedding", () => {
+Deno.test("lib/experiment and lib/model mod.ts re-export training_inputs, checkpoint_eval, embedding", () => {
   const notebookFns = [
     "cachedTrainingInputs",
     "writeDistilledInputs",
     "dedupeDemonstrations",
     "greedyEval",
     "cachedGreedyEval",
+    "paperRlRuns",
   ];
   const modelFns = ["tokenSegments", "segmentSumRows", "embeddingGrad", "embedTokens"];
-  assertEquals(kinds(notebook, notebookFns), notebookFns.map((n) => [n, "function"]));
+  assertEquals(kinds(experiment, notebookFns), notebookFns.map((n) => [n, "function"]));
   assertEquals(kinds(model, modelFns), modelFns.map((n) => [n, "function"]));
-  assertEquals(notebook.DEMONSTRATION_SOURCES, ["distilled", "stand-in"]);
+  assertEquals(experiment.DEMONSTRATION_SOURCES, ["distilled", "stand-in"]);
   // ids [3, 1, 3], dy rows [1,2] [3,4] [5,6] → id 3: [6, 8], id 1: [3, 4]
   const seg = model.tokenSegments(new Int32Array([3, 1, 3]));
   assertEquals(Array.from(seg.unique), [3, 1]);

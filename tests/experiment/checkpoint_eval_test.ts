@@ -1,9 +1,9 @@
 // cachedGreedyEval: a checkpoint evaluated on a record file once per (checkpoint files, records, catalog,
 // settings, code version); a rewritten checkpoint file or other settings are evaluated again.
 import { assert, assertEquals } from "../_assert.ts";
-import { cachedGreedyEval } from "../../lib/notebook/checkpoint_eval.ts";
-import { cachedTrainingInputs } from "../../lib/notebook/training_inputs.ts";
-import { cachedSft, trainingPreset } from "../../lib/notebook/training_runs.ts";
+import { cachedGreedyEval } from "../../lib/experiment/checkpoint_eval.ts";
+import { cachedTrainingInputs } from "../../lib/experiment/training_inputs.ts";
+import { cachedSft, trainingPreset } from "../../lib/experiment/training_runs.ts";
 
 Deno.test("cachedGreedyEval: served from the cache until the checkpoint or the settings change", async () => {
   const cacheDir = await Deno.makeTempDir({ prefix: "convrec-eval-" });

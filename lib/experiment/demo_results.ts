@@ -151,7 +151,7 @@ export function evalRow(split: string, method: string, stage: DemoStage, m: Eval
       const v = m[`${name}@${k}`];
       if (v === undefined) {
         throw new Error(
-          `lib/cli/demo_results.ts: evalRow "${method}": metrics.${name}@${k} missing`,
+          `lib/experiment/demo_results.ts: evalRow "${method}": metrics.${name}@${k} missing`,
         );
       }
       return [String(k), v];

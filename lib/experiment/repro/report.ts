@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../../data/atomic_write.ts";
 import { lineChart, meanStd } from "../../report/charts.ts";
 import { exportFigures, type NamedFigure } from "../../report/export_figures.ts";
-import { readStepRows } from "../run/metrics_log.ts";
+import { readStepRows } from "../../train/run/metrics_log.ts";
 import { readResults } from "./driver.ts";
 import { REPRO_KS, type ReproResult } from "./jobs.ts";
 

@@ -2,8 +2,7 @@
 // lost outputs) with the demo's preset, seed, backend and cache, so their cached runs are the demo's.
 
 import { join, resolve } from "node:path";
-import { executeNotebook, headlessUnavailable } from "../notebook/jupyter.ts";
-import { notebooksDir } from "./nb.ts";
+import { executeNotebook, headlessUnavailable, notebooksDir } from "../notebook/jupyter.ts";
 
 /** How the demo runs its stages: through Jupyter, through the lib functions, or Jupyter when installed. */
 export const DEMO_PATHS = ["auto", "jupyter", "lib"] as const;

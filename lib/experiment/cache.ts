@@ -91,7 +91,7 @@ export async function cached<T>(
   const version = opts.version ?? await codeVersion();
   const keyJson = canonicalJson(key);
   if (keyJson === undefined) {
-    throw new Error("lib/notebook/cache.ts: cached: key: expected JSON data, got undefined");
+    throw new Error("lib/experiment/cache.ts: cached: key: expected JSON data, got undefined");
   }
   const path = await cachePathFor(key, dir, version);
   const warn = opts.warn ?? ((line: string) => console.warn(line));
@@ -114,13 +114,15 @@ export async function cached<T>(
       opts.log?.(`cache hit: ${path}`);
       return (entry as { value: T }).value;
     }
-    warn(`lib/notebook/cache.ts: ${path}: unusable cache entry: ${problem}; recomputing`);
+    warn(`lib/experiment/cache.ts: ${path}: unusable cache entry: ${problem}; recomputing`);
   }
   const t0 = performance.now();
   const value = await compute();
   const valueJson = JSON.stringify(value);
   if (valueJson === undefined) {
-    throw new Error("lib/notebook/cache.ts: cached: compute(): expected JSON data, got undefined");
+    throw new Error(
+      "lib/experiment/cache.ts: cached: compute(): expected JSON data, got undefined",
+    );
   }
   await Deno.mkdir(dir, { recursive: true });
   await writeFileAtomic(

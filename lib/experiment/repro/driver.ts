@@ -1,9 +1,9 @@
 // The reproduction driver: the SFT evaluation and every (method, seed) RL run from ONE SFT checkpoint with
 // the same budget, each a job process (jobs.ts); <out>/config.json pins inputs and budget across resumes.
 import { join } from "node:path";
-import { prepareRunFolder } from "../run/run_folder.ts";
-import type { RunLock } from "../run/run_lock.ts";
-import { readStepRows } from "../run/metrics_log.ts";
+import { prepareRunFolder } from "../../train/run/run_folder.ts";
+import type { RunLock } from "../../train/run/run_lock.ts";
+import { readStepRows } from "../../train/run/metrics_log.ts";
 import {
   readJobResult,
   type ReproJob,

@@ -1,8 +1,8 @@
-// lib/notebook/cache.ts: same config → served from the file (compute not called); any change to the
+// lib/experiment/cache.ts: same config → served from the file (compute not called); any change to the
 // config or the code version → recomputed; a corrupted or foreign file → recomputed with a warning.
 import { assert, assertEquals } from "../_assert.ts";
 import { basename, join } from "node:path";
-import { cached, cachePathFor, codeVersion } from "../../lib/notebook/cache.ts";
+import { cached, cachePathFor, codeVersion } from "../../lib/experiment/cache.ts";
 
 const config = { source: { kind: "world", world: { seed: 7 } }, gamma: 0.5, n_r: 100 };
 

@@ -3,12 +3,16 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../../data/atomic_write.ts";
 import type { BackendName } from "../../model/backend_names.ts";
-import { readStepRows } from "../run/metrics_log.ts";
-import { checkpointDir, checkpointSteps } from "../run/train_checkpoint.ts";
-import { parseRlRunConfig, type RlRunConfig, type RlRunConfigInput } from "../rl_loop/config.ts";
-import { rlPreset, type RlPresetName } from "../rl_loop/presets.ts";
-import { runRl } from "../rl_loop/trainer.ts";
-import { evalCheckpoint } from "../sft/eval_checkpoint.ts";
+import { readStepRows } from "../../train/run/metrics_log.ts";
+import { checkpointDir, checkpointSteps } from "../../train/run/train_checkpoint.ts";
+import {
+  parseRlRunConfig,
+  type RlRunConfig,
+  type RlRunConfigInput,
+} from "../../train/rl_loop/config.ts";
+import { rlPreset, type RlPresetName } from "../../train/rl_loop/presets.ts";
+import { runRl } from "../../train/rl_loop/trainer.ts";
+import { evalCheckpoint } from "../../train/sft/eval_checkpoint.ts";
 import { type ReproMethod, selectMethods } from "./methods.ts";
 
 /** Inputs and budget shared by every job of a reproduction (what <out>/config.json records). */
@@ -76,7 +80,9 @@ export function parseJobId(id: string): ReproJob {
   if (id === "sft") return { id, method: null, seed: null };
   const m = /^(.+)-s(\d+)$/.exec(id);
   if (m === null) {
-    throw new Error(`lib/train/repro/jobs.ts: job "${id}": expected "sft" or "<method>-s<seed>"`);
+    throw new Error(
+      `lib/experiment/repro/jobs.ts: job "${id}": expected "sft" or "<method>-s<seed>"`,
+    );
   }
   return { id, method: selectMethods([m[1]])[0], seed: Number(m[2]) };
 }
@@ -87,7 +93,7 @@ export function parseJobId(id: string): ReproJob {
  */
 export function rlJobConfig(setup: ReproSetup, job: ReproJob): RlRunConfig {
   if (job.method === null || job.seed === null) {
-    throw new Error(`lib/train/repro/jobs.ts: rlJobConfig: job "${job.id}" has no RL run`);
+    throw new Error(`lib/experiment/repro/jobs.ts: rlJobConfig: job "${job.id}" has no RL run`);
   }
   return parseRlRunConfig({
     ...rlPreset(setup.preset),

@@ -201,7 +201,7 @@ export async function cachedTrainingInputs(
   const source = opts.demonstrations ?? "distilled";
   if (!(DEMONSTRATION_SOURCES as readonly string[]).includes(source)) {
     throw new Error(
-      `lib/notebook/training_inputs.ts: cachedTrainingInputs: demonstrations: expected one of ${
+      `lib/experiment/training_inputs.ts: cachedTrainingInputs: demonstrations: expected one of ${
         DEMONSTRATION_SOURCES.map((s) => `"${s}"`).join(", ")
       }, got ${JSON.stringify(source)}`,
     );
@@ -226,7 +226,7 @@ export async function cachedTrainingInputs(
   for (const p of [inputs.sft.data, inputs.sft.tokenizer, inputs.rl, inputs.test]) {
     await Deno.stat(p).catch(() => {
       throw new Error(
-        `lib/notebook/training_inputs.ts: cachedTrainingInputs: ${p}: missing although cached ` +
+        `lib/experiment/training_inputs.ts: cachedTrainingInputs: ${p}: missing although cached ` +
           `(delete ${opts.cacheDir} to rebuild)`,
       );
     });

@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { cached, cacheRunFolder, codeVersion, removeStaleFolder } from "./cache.ts";
-import { reporter, type ReporterOptions } from "./progress.ts";
+import { reporter, type ReporterOptions } from "../notebook/progress.ts";
 import { cachedTrainingInputs, type DemonstrationSource } from "./training_inputs.ts";
 import { worldPreset } from "../report/world_presets.ts";
 import type { WorldConfigInput } from "../data/world/mod.ts";
@@ -168,7 +168,9 @@ export interface TrainingPreset {
 function rlSettings(name: "smoke" | "default"): TrainingPreset["rl"] {
   const rl = rlPreset(name);
   if (rl.steps === undefined) {
-    throw new Error(`lib/notebook/training_runs.ts: rlPreset("${name}").steps: expected a number`);
+    throw new Error(
+      `lib/experiment/training_runs.ts: rlPreset("${name}").steps: expected a number`,
+    );
   }
   return { ...rl, steps: rl.steps };
 }
@@ -197,7 +199,7 @@ export function trainingPreset(name: string, opts: { seed?: number } = {}): Trai
     };
   }
   throw new Error(
-    `lib/notebook/training_runs.ts: trainingPreset: preset: expected one of ${
+    `lib/experiment/training_runs.ts: trainingPreset: preset: expected one of ${
       TRAINING_PRESETS.map((n) => `"${n}"`).join(", ")
     }, got ${JSON.stringify(name)}`,
   );
@@ -270,7 +272,7 @@ export interface ResolvedBackend {
 export async function resolveTrainingBackend(name: string): Promise<ResolvedBackend> {
   if (!(TRAINING_BACKENDS as readonly string[]).includes(name)) {
     throw new Error(
-      `lib/notebook/training_runs.ts: resolveTrainingBackend: backend: expected one of ${
+      `lib/experiment/training_runs.ts: resolveTrainingBackend: backend: expected one of ${
         TRAINING_BACKENDS.map((n) => `"${n}"`).join(", ")
       }, got ${JSON.stringify(name)}`,
     );

@@ -9,8 +9,8 @@ import {
   dedupeDemonstrations,
   distilledInputsConfig,
   SFT_TRAIN_FRACTION,
-} from "../../lib/notebook/training_inputs.ts";
-import { cachedSftInputs, resolveTrainingBackend } from "../../lib/notebook/training_runs.ts";
+} from "../../lib/experiment/training_inputs.ts";
+import { cachedSftInputs, resolveTrainingBackend } from "../../lib/experiment/training_runs.ts";
 
 const WORLD = { seed: 3, conversations: { train: 40, val: 6, test: 6 } };
 
