@@ -18,8 +18,8 @@ import {
 import { popularityReference } from "../report/popularity_reference.ts";
 import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 import { acquireRunLock, RUN_LOCK_FILE, runFolderOf } from "../train/run/run_lock.ts";
-import { evalCheckpoint } from "../train/sft/eval_checkpoint.ts";
-import { EVAL_DECODINGS, type EvalDecoding, type EvalMetrics } from "../train/sft/evaluate.ts";
+import { evalCheckpoint } from "../train/eval/eval_checkpoint.ts";
+import { EVAL_DECODINGS, type EvalDecoding, type EvalMetrics } from "../train/eval/evaluate.ts";
 import { intList, parseOptions, type RawOptions } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runAsChild } from "./run_command.ts";

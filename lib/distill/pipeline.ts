@@ -15,7 +15,7 @@ import { writeHfDataset } from "../data/hf_datasets.ts";
 import { readRecords } from "../data/read_records.ts";
 import type { ConversationRecord } from "../data/record.ts";
 import { generateWorld, type WorldConfigInput } from "../data/world/generate.ts";
-import { createPrng, shuffled } from "../data/world/prng.ts";
+import { createPrng, shuffled } from "../data/prng.ts";
 import {
   addScore,
   emptyTotals,

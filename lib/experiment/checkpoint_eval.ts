@@ -11,7 +11,7 @@ import { type BackendName, useBackend } from "../model/backend.ts";
 import { loadCheckpoint } from "../model/checkpoint.ts";
 import { loadTokenizer } from "../model/tokenizer/load.ts";
 import { disposeWeights } from "../model/weights.ts";
-import { evalGeneration, type EvalMetrics } from "../train/sft/evaluate.ts";
+import { evalGeneration, type EvalMetrics } from "../train/eval/evaluate.ts";
 import { cached, codeVersion } from "./cache.ts";
 
 /** What a greedy evaluation reads and how it decodes. */

@@ -23,7 +23,7 @@ import {
 } from "../reward/bootstrap.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { ConversationRecord } from "../data/record.ts";
-import { type EvalMetrics, groupConversations } from "../train/sft/evaluate.ts";
+import { type EvalMetrics, groupConversations } from "../train/eval/evaluate.ts";
 
 /** The cutoffs of the table. */
 export const DEMO_KS: readonly number[] = [5, 10, 20];

@@ -8,7 +8,7 @@ import { type Item, parseLine, parseList } from "../catalog/parse_list.ts";
 import { titleKey } from "../catalog/py_text.ts";
 import { generateWorld, type WorldConfigInput } from "../data/world/generate.ts";
 import type { WorldRecord } from "../data/world/mod.ts";
-import { createPrng, shuffled } from "../data/world/prng.ts";
+import { createPrng, shuffled } from "../data/prng.ts";
 import { type AdjustRow, applyAdjust, fitAdjust } from "../distill/adjust.ts";
 import { fitHashedTfidf } from "../distill/embed/hashed_tfidf.ts";
 import { type DistillConfigInput, parseDistillConfig } from "../distill/pipeline.ts";

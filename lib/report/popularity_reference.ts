@@ -6,7 +6,7 @@ import type { ConversationRecord } from "../data/record.ts";
 import { type RankedList, topUnseen } from "../data/world/baselines.ts";
 import { movieKey } from "../data/world/movies.ts";
 import { emptyTotals, totalsSummary } from "../reward/score.ts";
-import { addConversationScores, groupConversations } from "../train/sft/evaluate.ts";
+import { addConversationScores, groupConversations } from "../train/eval/evaluate.ts";
 
 /**
  * Catalog items ordered by how often they are ground truth in `train`, then by the catalog's

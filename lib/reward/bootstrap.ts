@@ -4,7 +4,7 @@
 // and percentile bootstrap intervals — paired ones for differences of two methods on the same units.
 // Not in the paper (it reports no intervals).
 import type { CatalogMembership } from "./aligned_hits.ts";
-import { createPrng } from "../data/world/prng.ts";
+import { createPrng } from "../data/prng.ts";
 import { scoreList } from "./score.ts";
 
 /** One unit's numerator and denominator per metric name (e.g. "ndcg@20": [Σ rows' NDCG, rows]). */

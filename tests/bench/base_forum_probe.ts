@@ -10,7 +10,7 @@ import type { ConversationRecord } from "../../lib/data/record.ts";
 import { generate } from "../../lib/model/generate/generate.ts";
 import { addScore, emptyTotals, scoreList, totalsSummary } from "../../lib/reward/score.ts";
 import { completionNll } from "../../lib/train/sft/diagnose.ts";
-import { groupConversations } from "../../lib/train/sft/evaluate.ts";
+import { groupConversations } from "../../lib/train/eval/evaluate.ts";
 import { checkpointInputs } from "./_checkpoint_inputs.ts";
 
 /** The user's turns of a recommendation prompt, without the instructions and the "USER:" tags. */

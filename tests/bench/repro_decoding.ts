@@ -9,8 +9,8 @@ import type { BackendName } from "../../lib/model/backend.ts";
 import { readResults, REPRO_KS, type ReproResult } from "../../lib/experiment/repro/driver.ts";
 import { reproTable } from "../../lib/experiment/repro/report.ts";
 import { checkpointDir } from "../../lib/train/run/train_checkpoint.ts";
-import { evalCheckpoint } from "../../lib/train/sft/eval_checkpoint.ts";
-import { EVAL_DECODINGS, type EvalDecoding } from "../../lib/train/sft/evaluate.ts";
+import { evalCheckpoint } from "../../lib/train/eval/eval_checkpoint.ts";
+import { EVAL_DECODINGS, type EvalDecoding } from "../../lib/train/eval/evaluate.ts";
 
 /** What a reproduction recorded about its inputs (OUT/config.json, written by recordSetup). */
 interface RecordedSetup {

@@ -17,9 +17,9 @@ import { frozenLogprobs, packSequences } from "../../lib/train/rl_loop/policy_lo
 import { rlPreset } from "../../lib/train/rl_loop/presets.ts";
 import { rlStep } from "../../lib/train/rl_loop/rl_step.ts";
 import { type RolloutBatch, tokenNewlines } from "../../lib/train/rl_loop/rollouts.ts";
-import { stepIndices } from "../../lib/train/sft/data_order.ts";
+import { stepIndices } from "../../lib/train/run/data_order.ts";
 import { buildExamples, leftTruncate, type SftExample } from "../../lib/train/sft/examples.ts";
-import { withPlainMatMulGrad } from "../../lib/train/sft/plain_matmul_grad.ts";
+import { withPlainMatMulGrad } from "../../lib/model/plain_matmul_grad.ts";
 
 /** Median of a non-empty list. */
 function median(xs: number[]): number {

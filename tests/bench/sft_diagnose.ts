@@ -4,7 +4,7 @@
 // (cpu-blas when OpenBLAS loads, else wasm)
 import { disposeWeights } from "../../lib/model/weights.ts";
 import { duplicateLines, promptSensitivity } from "../../lib/train/sft/diagnose.ts";
-import { evalGeneration, tokenizerCatalogTrie } from "../../lib/train/sft/evaluate.ts";
+import { evalGeneration, tokenizerCatalogTrie } from "../../lib/train/eval/evaluate.ts";
 import { checkpointInputs } from "./_checkpoint_inputs.ts";
 
 if (import.meta.main) {

@@ -9,10 +9,10 @@ import { useBlasBackend } from "../../lib/model/blas/blas_backend.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { initWeights } from "../../lib/model/weights.ts";
 import { adamwInit } from "../../lib/train/optim/adamw.ts";
-import { stepIndices } from "../../lib/train/sft/data_order.ts";
+import { stepIndices } from "../../lib/train/run/data_order.ts";
 import { buildExamples } from "../../lib/train/sft/examples.ts";
 import { padBatch } from "../../lib/train/sft/loss.ts";
-import { withPlainMatMulGrad } from "../../lib/train/sft/plain_matmul_grad.ts";
+import { withPlainMatMulGrad } from "../../lib/model/plain_matmul_grad.ts";
 import { sftModelConfig } from "../../lib/train/sft/presets.ts";
 import { decoderLoss, sftStep } from "../../lib/train/sft/train_step.ts";
 
@@ -37,7 +37,7 @@ export async function benchSftStep(options: {
   backend?: "cpu" | "wasm" | "cpu-blas" | "cpu-blas-stock";
   batchSize?: number;
   profile?: boolean;
-  /** run without lib/train/sft/plain_matmul_grad.ts (the trainer installs it on every backend) */
+  /** run without lib/model/plain_matmul_grad.ts (the trainer installs it on every backend) */
   stockMatMulGrad?: boolean;
   /** also run every step's batch with env `abEnv`=1, alternating which goes first */
   ab?: boolean;

@@ -5,7 +5,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { ConversationRecordSchema } from "../../lib/data/record.ts";
 import { fastConversationRecord } from "../../lib/data/record_fast.ts";
-import { createPrng, pick } from "../../lib/data/world/prng.ts";
+import { createPrng, pick } from "../../lib/data/prng.ts";
 
 const SAMPLE = new URL("../../../shared/data/reddit-v2/sft_sample.jsonl", import.meta.url).pathname;
 const lines = (await Deno.readTextFile(SAMPLE)).split("\n").filter((l) => l.trim() !== "");

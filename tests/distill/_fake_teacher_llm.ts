@@ -3,7 +3,7 @@
 
 import { parseLine } from "../../lib/catalog/parse_list.ts";
 import type { Item } from "../../lib/catalog/parse_list.ts";
-import { createPrng, fnv1a32, type Prng } from "../../lib/data/world/prng.ts";
+import { createPrng, fnv1a32, type Prng } from "../../lib/data/prng.ts";
 import { RECOMMENDATION_PROMPT_PREFIX } from "../../lib/data/world/prompt.ts";
 import { DESCRIBE_PROMPT, REFLECT_PROMPT } from "../../lib/distill/teacher/prompts.ts";
 import { chatJson, type FakeRequest, userContent } from "./teacher/_fake_server.ts";

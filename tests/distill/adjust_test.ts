@@ -1,7 +1,7 @@
 // Tests of Adjust: the analytic gradient against finite differences, L-BFGS convergence (monotone loss,
 // small final gradient), the fitted scores favouring the ground truth, and applyAdjust.
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
-import { createPrng } from "../../lib/data/world/prng.ts";
+import { createPrng } from "../../lib/data/prng.ts";
 import {
   adjustObjective,
   type AdjustRow,

@@ -3,7 +3,7 @@
 import { assert, assertAlmostEquals, assertEquals, f32SumTol } from "../_assert.ts";
 import { similarityTopkRef } from "../../kernels/similarity_topk_ref.ts";
 import { normalizeRows } from "../../lib/distill/embed/embedder.ts";
-import { createPrng } from "../../lib/data/world/prng.ts";
+import { createPrng } from "../../lib/data/prng.ts";
 import {
   chooseTopk,
   exactBonus,

@@ -12,7 +12,7 @@ import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { openSafetensors } from "../../lib/model/safetensors.ts";
 import { disposeWeights } from "../../lib/model/weights.ts";
 import { sha256File } from "../../lib/train/run/export_model.ts";
-import { evalGeneration } from "../../lib/train/sft/evaluate.ts";
+import { evalGeneration } from "../../lib/train/eval/evaluate.ts";
 import { generateWorld } from "../../lib/data/world/mod.ts";
 import { ConversationRecordSchema } from "../../lib/data/record.ts";
 import { worldPreset } from "../../lib/report/world_presets.ts";

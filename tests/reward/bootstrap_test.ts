@@ -2,7 +2,7 @@
 // intervals contain it and shrink as units grow, paired differences of identical methods are exactly 0,
 // and a constant shift is recovered with a narrower interval than the unpaired rows give.
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
-import { createPrng } from "../../lib/data/world/prng.ts";
+import { createPrng } from "../../lib/data/prng.ts";
 import { catalogFromItems } from "../../lib/catalog/catalog.ts";
 import {
   bootstrapCi,

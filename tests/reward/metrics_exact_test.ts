@@ -3,7 +3,7 @@
 
 import { assertEquals } from "../_assert.ts";
 import { dcgAtK, ndcgAtK } from "../../lib/reward/metrics.ts";
-import { createPrng } from "../../lib/data/world/prng.ts";
+import { createPrng } from "../../lib/data/prng.ts";
 
 /** The authors' dcg_at_k, term by term as written (including the zero terms). */
 function naiveDcg(hits: ArrayLike<number>, k: number): number {

@@ -2,7 +2,7 @@
 // the user has seen: a template grammar whose statements are informative but noisy. Not in the paper.
 import type { WorldMovie } from "./movies.ts";
 import * as P from "./phrases.ts";
-import { pick, type Prng, shuffled } from "./prng.ts";
+import { pick, type Prng, shuffled } from "../prng.ts";
 import type { UserTaste } from "./taste.ts";
 
 /** One conversation turn. */

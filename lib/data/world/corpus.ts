@@ -8,7 +8,7 @@ import { DEFAULT_WORLD_CONFIG } from "./config.ts";
 import { renderTurns, writeConversation } from "./conversation.ts";
 import { buildCatalog, readVegaMovies, vegaMoviesPath, type WorldMovie } from "./movies.ts";
 import * as P from "./phrases.ts";
-import { createPrng, intBetween, pick, type Prng } from "./prng.ts";
+import { createPrng, intBetween, pick, type Prng } from "../prng.ts";
 import {
   type CatalogFeatures,
   catalogFeatures,

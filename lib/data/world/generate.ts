@@ -11,7 +11,7 @@ import {
   vegaMoviesPath,
   type WorldMovie,
 } from "./movies.ts";
-import { createPrng, intBetween } from "./prng.ts";
+import { createPrng, intBetween } from "../prng.ts";
 import { wrapConversation } from "./prompt.ts";
 import {
   type CatalogFeatures,

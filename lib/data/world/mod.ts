@@ -6,7 +6,7 @@ export * from "./config.ts";
 export * from "./conversation.ts";
 export * from "./generate.ts";
 export * from "./movies.ts";
-export * from "./prng.ts";
+export * from "../prng.ts";
 export * from "./prompt.ts";
 export * from "./taste.ts";
 export * from "./write_world.ts";

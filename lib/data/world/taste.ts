@@ -2,7 +2,7 @@
 // era, popularity appetite (log IMDB votes) and rating sensitivity. Not in the paper (a simulator).
 import type { TasteStrengths } from "./config.ts";
 import type { WorldMovie } from "./movies.ts";
-import { type Prng, shuffled } from "./prng.ts";
+import { type Prng, shuffled } from "../prng.ts";
 
 /** A user's latent preference; weights are in logit units (score = sum of the terms). */
 export interface UserTaste {

@@ -1,7 +1,7 @@
 // The offline default embedding: hashed word unigrams + bigrams and character 3–5-grams, TF-IDF weighted
 // (IDF fitted on the catalog metadata texts), signed feature hashing into d dims, L2-normalised.
 // Departs from the paper (a 400M sentence model): no download, no semantics beyond shared n-grams.
-import { fnv1a32 } from "../../data/world/prng.ts";
+import { fnv1a32 } from "../../data/prng.ts";
 import { type Embedder, normalizeRows } from "./embedder.ts";
 
 /** Options of {@link fitHashedTfidf}. */

@@ -2,7 +2,7 @@
 // (exponential backoff with seeded jitter, or the server's Retry-After), and a clear message for each.
 
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
-import { createPrng, fnv1a32 } from "../../data/world/prng.ts";
+import { createPrng, fnv1a32 } from "../../data/prng.ts";
 
 /** Longest Retry-After we honour (a larger value is treated as this). */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;

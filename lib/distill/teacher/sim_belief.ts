@@ -7,7 +7,7 @@
 // gets fixed per-conversation Gaussian noise (its misunderstanding), and a popularity bias is added.
 // It never sees a record's ground truth or the replier's tilt.
 import type { World } from "../../data/world/generate.ts";
-import { createPrng, fnv1a32, type Prng } from "../../data/world/prng.ts";
+import { createPrng, fnv1a32, type Prng } from "../../data/prng.ts";
 import { conversationText } from "./prompts.ts";
 import {
   type CatalogFeatures,

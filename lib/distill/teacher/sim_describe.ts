@@ -4,7 +4,7 @@
 import type { Item } from "../../catalog/parse_list.ts";
 import { titleKey } from "../../catalog/py_text.ts";
 import type { WorldMovie } from "../../data/world/movies.ts";
-import { createPrng, fnv1a32, pick } from "../../data/world/prng.ts";
+import { createPrng, fnv1a32, pick } from "../../data/prng.ts";
 import { metadataText } from "./parse_description.ts";
 import type { Description } from "./teacher.ts";
 

@@ -3,7 +3,7 @@
 // draft lists, and the Reflect judge's `Title (Year)####rating` lines with their own noise. Not in the paper.
 import type { Item } from "../../catalog/parse_list.ts";
 import type { WorldMovie } from "../../data/world/movies.ts";
-import { pick, type Prng } from "../../data/world/prng.ts";
+import { pick, type Prng } from "../../data/prng.ts";
 
 /** Knobs of the teacher's writing noise (probabilities). */
 export interface WritingOptions {

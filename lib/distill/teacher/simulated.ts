@@ -5,7 +5,7 @@
 import type { Item } from "../../catalog/parse_list.ts";
 import type { World } from "../../data/world/generate.ts";
 import type { WorldMovie } from "../../data/world/movies.ts";
-import { createPrng, fnv1a32 } from "../../data/world/prng.ts";
+import { createPrng, fnv1a32 } from "../../data/prng.ts";
 import { sampleWithoutReplacement } from "../../data/world/taste.ts";
 import { parseRatings } from "./parse_ratings.ts";
 import { conversationText, DEFAULT_LIST_LENGTH } from "./prompts.ts";

@@ -12,7 +12,7 @@ import {
 } from "../../train/rl_loop/config.ts";
 import { rlPreset, type RlPresetName } from "../../train/rl_loop/presets.ts";
 import { runRl } from "../../train/rl_loop/trainer.ts";
-import { evalCheckpoint } from "../../train/sft/eval_checkpoint.ts";
+import { evalCheckpoint } from "../../train/eval/eval_checkpoint.ts";
 import { type ReproMethod, selectMethods } from "./methods.ts";
 
 /** Inputs and budget shared by every job of a reproduction (what <out>/config.json records). */

@@ -3,7 +3,7 @@
 import type { ModelConfig } from "../config.ts";
 import { disposeKvCache, type KvCache } from "../decoder.ts";
 import type { DecoderWeights } from "../weights.ts";
-import { createPrng, type Prng } from "../../data/world/prng.ts";
+import { createPrng, type Prng } from "../../data/prng.ts";
 import type { TokenConstraint } from "./catalog_constraint.ts";
 import { decodeForward, selectCacheRows } from "./decode_forward.ts";
 import {

@@ -22,10 +22,10 @@ import {
   pruneCheckpoints,
   saveTrainCheckpoint,
 } from "../run/train_checkpoint.ts";
-import { dataPosition, stepIndices, stepsPerEpoch } from "../sft/data_order.ts";
-import { evalLoss } from "../sft/evaluate.ts";
+import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
+import { evalLoss } from "../eval/evaluate.ts";
 import { padBatch } from "../sft/loss.ts";
-import { withPlainMatMulGrad } from "../sft/plain_matmul_grad.ts";
+import { withPlainMatMulGrad } from "../../model/plain_matmul_grad.ts";
 import { decoderLoss, sftStep } from "../sft/train_step.ts";
 import type { PretrainConfig } from "./config.ts";
 import { packDocuments, streamWindow, trainBaseTokenizer, windowCount } from "./corpus_tokens.ts";

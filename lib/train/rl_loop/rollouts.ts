@@ -2,7 +2,7 @@
 // scored with lib/reward (hits per rank, in-catalog counts) and cut into items (itemSegments).
 import type { Catalog } from "../../catalog/catalog.ts";
 import type { ConversationRecord } from "../../data/record.ts";
-import { createPrng } from "../../data/world/prng.ts";
+import { createPrng } from "../../data/prng.ts";
 import type { DecodeWeights } from "../../model/generate/decode_weights.ts";
 import { generate } from "../../model/generate/generate.ts";
 import type { TextTokenizer } from "../../model/tokenizer/load.ts";

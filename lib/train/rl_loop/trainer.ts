@@ -23,8 +23,8 @@ import {
   pruneCheckpoints,
   saveTrainCheckpoint,
 } from "../run/train_checkpoint.ts";
-import { stepIndices } from "../sft/data_order.ts";
-import { withPlainMatMulGrad } from "../sft/plain_matmul_grad.ts";
+import { stepIndices } from "../run/data_order.ts";
+import { withPlainMatMulGrad } from "../../model/plain_matmul_grad.ts";
 import type { RlRunConfig } from "./config.ts";
 import { chooseObjectivePath } from "./objective_path.ts";
 import { frozenLogprobs, packSequences } from "./policy_logprobs.ts";

@@ -1,12 +1,12 @@
 // Public surface of lib/train/sft: completion-only SFT with exact resume, its config, presets and the
 // stand-in world demonstrations.
 export * from "./config.ts";
-export * from "./data_order.ts";
-export * from "./eval_checkpoint.ts";
-export * from "./evaluate.ts";
+export * from "../run/data_order.ts";
+export * from "../eval/eval_checkpoint.ts";
+export * from "../eval/evaluate.ts";
 export * from "./examples.ts";
 export * from "./loss.ts";
-export * from "./plain_matmul_grad.ts";
+export * from "../../model/plain_matmul_grad.ts";
 export * from "./presets.ts";
 export * from "./train_step.ts";
 export * from "./trainer.ts";

@@ -22,11 +22,11 @@ import {
   saveTrainCheckpoint,
 } from "../run/train_checkpoint.ts";
 import type { SftConfig } from "./config.ts";
-import { dataPosition, stepIndices, stepsPerEpoch } from "./data_order.ts";
-import { evalGeneration, evalLoss } from "./evaluate.ts";
+import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
+import { evalGeneration, evalLoss } from "../eval/evaluate.ts";
 import { buildExamples } from "./examples.ts";
 import { padBatch } from "./loss.ts";
-import { withPlainMatMulGrad } from "./plain_matmul_grad.ts";
+import { withPlainMatMulGrad } from "../../model/plain_matmul_grad.ts";
 import { sftModelConfig } from "./presets.ts";
 import { decoderLoss, type MicroLoss, sftStep } from "./train_step.ts";
 import { itemCloser } from "./unlikelihood.ts";

@@ -1,5 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
-import { createPrng, type Prng } from "../../../lib/data/world/prng.ts";
+import { createPrng, type Prng } from "../../../lib/data/prng.ts";
 import { ALGO_RECIPES, RL_ALGOS } from "../../../lib/train/rl/algo_config.ts";
 import { itemSegments, newlineCounts } from "../../../lib/train/rl/item_segments.ts";
 import {

@@ -7,7 +7,7 @@ import { SftOptionsSchema, sftPermissions } from "../../../lib/cli/sft.ts";
 import { prepareRunFolder } from "../../../lib/train/run/run_folder.ts";
 import { readStepRows, truncateStepRows } from "../../../lib/train/run/metrics_log.ts";
 import { parseSftConfig } from "../../../lib/train/sft/config.ts";
-import { stepIndices, stepsPerEpoch } from "../../../lib/train/sft/data_order.ts";
+import { stepIndices, stepsPerEpoch } from "../../../lib/train/run/data_order.ts";
 
 const paths = {
   data: "t.jsonl",

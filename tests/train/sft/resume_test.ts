@@ -6,7 +6,7 @@ import { assert, assertEquals } from "../../_assert.ts";
 import { useBackend } from "../../../lib/model/backend.ts";
 import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
 import { checkpointSteps } from "../../../lib/train/run/train_checkpoint.ts";
-import { evalCheckpoint } from "../../../lib/train/sft/eval_checkpoint.ts";
+import { evalCheckpoint } from "../../../lib/train/eval/eval_checkpoint.ts";
 import { runSft } from "../../../lib/train/sft/trainer.ts";
 import { smokeConfig, withoutTiming, writeFixture } from "./fixture.ts";
 

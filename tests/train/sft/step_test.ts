@@ -9,7 +9,7 @@ import { adamwInit, disposeAdamW } from "../../../lib/train/optim/adamw.ts";
 import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
 import { leftTruncate } from "../../../lib/train/sft/examples.ts";
 import { padBatch, weightedNll } from "../../../lib/train/sft/loss.ts";
-import { withPlainMatMulGrad } from "../../../lib/train/sft/plain_matmul_grad.ts";
+import { withPlainMatMulGrad } from "../../../lib/model/plain_matmul_grad.ts";
 import { decoderLoss, type MicroLoss, sftStep } from "../../../lib/train/sft/train_step.ts";
 import { runSft } from "../../../lib/train/sft/trainer.ts";
 import { smokeConfig, writeFixture } from "./fixture.ts";

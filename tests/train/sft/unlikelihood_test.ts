@@ -10,7 +10,7 @@ import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts
 import { parseModelConfig, presetConfig } from "../../../lib/model/config.ts";
 import { forwardRows } from "../../../lib/model/decoder.ts";
 import { initWeights } from "../../../lib/model/weights.ts";
-import { createPrng } from "../../../lib/data/world/prng.ts";
+import { createPrng } from "../../../lib/data/prng.ts";
 import { adamwInit, disposeAdamW } from "../../../lib/train/optim/adamw.ts";
 import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
 import type { SftExample } from "../../../lib/train/sft/examples.ts";

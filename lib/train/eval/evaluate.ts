@@ -17,9 +17,9 @@ import {
   type ScoreTotals,
   totalsSummary,
 } from "../../reward/score.ts";
-import { leftTruncate, promptIds, type SftExample } from "./examples.ts";
-import { padBatch } from "./loss.ts";
-import type { MicroLoss } from "./train_step.ts";
+import { leftTruncate, promptIds, type SftExample } from "../sft/examples.ts";
+import { padBatch } from "../sft/loss.ts";
+import type { MicroLoss } from "../sft/train_step.ts";
 
 /** Flat eval metrics, e.g. { "recall@5": 0.1, "ndcg@20": 0.2, in_catalog: 0.99, … }. */
 export type EvalMetrics = Record<string, number>;
@@ -166,7 +166,7 @@ export async function evalGeneration(
   const decoding = options.decoding ?? "greedy";
   if (!EVAL_DECODINGS.includes(decoding)) {
     throw new Error(
-      `lib/train/sft/evaluate.ts: decoding: expected one of ${EVAL_DECODINGS.join(", ")}, got ${
+      `lib/train/eval/evaluate.ts: decoding: expected one of ${EVAL_DECODINGS.join(", ")}, got ${
         JSON.stringify(decoding)
       }`,
     );

@@ -66,7 +66,7 @@ function rotl(x: number, k: number): number {
 export function createPrng(seed: number): Prng {
   if (!Number.isFinite(seed)) {
     throw new Error(
-      `lib/data/world/prng.ts: createPrng: seed: expected a finite number, got ${seed}`,
+      `lib/data/prng.ts: createPrng: seed: expected a finite number, got ${seed}`,
     );
   }
   const seed32 = Math.trunc(seed) >>> 0;
@@ -94,7 +94,7 @@ export function createPrng(seed: number): Prng {
   const float = (): number => nextU32() / 4294967296;
   const int = (n: number): number => {
     if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`lib/data/world/prng.ts: int: n: expected an integer ≥ 1, got ${n}`);
+      throw new Error(`lib/data/prng.ts: int: n: expected an integer ≥ 1, got ${n}`);
     }
     return Math.floor(float() * n);
   };
@@ -127,7 +127,7 @@ export function createPrng(seed: number): Prng {
  */
 export function pick<T>(prng: Prng, items: readonly T[]): T {
   if (items.length === 0) {
-    throw new Error("lib/data/world/prng.ts: pick: items: expected a non-empty array");
+    throw new Error("lib/data/prng.ts: pick: items: expected a non-empty array");
   }
   return items[prng.int(items.length)];
 }

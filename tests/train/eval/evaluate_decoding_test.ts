@@ -11,14 +11,14 @@ import { presetConfig } from "../../../lib/model/config.ts";
 import { itemText } from "../../../lib/model/generate/catalog_trie.ts";
 import { loadTokenizer } from "../../../lib/model/tokenizer/load.ts";
 import { disposeWeights, initWeights } from "../../../lib/model/weights.ts";
-import { evalCheckpoint } from "../../../lib/train/sft/eval_checkpoint.ts";
+import { evalCheckpoint } from "../../../lib/train/eval/eval_checkpoint.ts";
 import {
   type EvalDecoding,
   evalGeneration,
   type EvalMetrics,
   tokenizerCatalogTrie,
-} from "../../../lib/train/sft/evaluate.ts";
-import { writeFixture } from "./fixture.ts";
+} from "../../../lib/train/eval/evaluate.ts";
+import { writeFixture } from "../sft/fixture.ts";
 
 function untimed(m: EvalMetrics): EvalMetrics {
   const { gen_tokens_per_s: _, ...rest } = m;

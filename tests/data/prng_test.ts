@@ -2,13 +2,7 @@
 // fork independence from draws, ranges and rough uniformity.
 import { notDeepStrictEqual as assertNotEquals } from "node:assert/strict";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import {
-  createPrng,
-  fnv1a32,
-  intBetween,
-  shuffled,
-  splitmix32,
-} from "../../lib/data/world/prng.ts";
+import { createPrng, fnv1a32, intBetween, shuffled, splitmix32 } from "../../lib/data/prng.ts";
 
 Deno.test("splitmix32 and xoshiro128** match reference values", () => {
   assertEquals(splitmix32(0), [2462723854, 2654435769]);

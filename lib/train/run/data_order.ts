@@ -1,6 +1,6 @@
 // Which examples form optimizer step s: a per-epoch shuffle drawn from (seed, epoch) alone, so the data
 // position is a pure function of the step and resuming needs no PRNG internals (its "RNG state" is the step).
-import { createPrng, shuffled } from "../../data/world/prng.ts";
+import { createPrng, shuffled } from "../../data/prng.ts";
 
 /** Where step `step` (1-based) falls in the data. */
 export interface DataPosition {
