@@ -2,7 +2,7 @@
 // command that runs is loaded, and the launcher starts that module itself as the child's entry, so
 // a child's module graph is its own command's (`convrec score` never loads the trainers' model code).
 
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Command } from "./command.ts";
 
 /** A command as the table lists it: its summary, and the sibling module exporting `command`. */
@@ -78,8 +78,7 @@ export function commandPath(name: string): string {
  * @example (await loadCommand("score")).usage.startsWith("convrec score")
  */
 export async function loadCommand(name: string): Promise<Command> {
-  const url = new URL(COMMANDS[name]?.file ?? "", import.meta.url).href;
-  if (COMMANDS[name] === undefined) throw new Error(`unknown command "${name}"`);
+  const url = pathToFileURL(commandPath(name)).href; // commandPath throws for an unknown command
   const module = await import(url) as { command?: Command };
   if (module.command === undefined) throw new Error(`${url}: exports no \`command\``);
   return module.command;

@@ -18,7 +18,7 @@ function isMessage(v: unknown, roleOk: (role: unknown) => boolean): boolean {
   if (!isObject(v)) return false;
   let keys = 0;
   for (const _ in v) keys++;
-  return keys === 2 && typeof v.content === "string" && roleOk(v.role) && "role" in v;
+  return keys === 2 && typeof v.content === "string" && roleOk(v.role);
 }
 
 function isStringArray(v: unknown): v is string[] {
