@@ -9,6 +9,9 @@ import { type OpenBlas, openBlas } from "./openblas.ts";
 /** Name the BLAS-backed backend is registered under by default. */
 export { BLAS_BACKEND_NAME };
 
+/** The OpenBLAS each BLAS backend registered by this module runs on, by backend name. */
+const backendBlasHandles = new Map<string, OpenBlas>();
+
 /** Activation name of _FusedMatMul → the stock kernel that applies it (and its attrs). */
 const ACTIVATION_KERNELS: Record<string, string> = {
   relu: "Relu",
@@ -168,6 +171,7 @@ function fusedMatMulKernel(blas: OpenBlas, backendName: string): tf.KernelFunc {
 export function registerBlasBackend(blas: OpenBlas, options: { name?: string } = {}): string {
   const name = options.name ?? BLAS_BACKEND_NAME;
   if (tf.findBackendFactory(name)) return name;
+  backendBlasHandles.set(name, blas);
   const cpuFactory = tf.findBackendFactory("cpu");
   if (!cpuFactory) throw new Error("blas_backend.ts: the tfjs cpu backend is not registered");
   tf.registerBackend(name, cpuFactory, -1); // never picked as a default
@@ -184,6 +188,19 @@ export function registerBlasBackend(blas: OpenBlas, options: { name?: string } =
     tf.registerKernel({ kernelName, backendName: name, kernelFunc });
   }
   return name;
+}
+
+/**
+ * The OpenBLAS behind tfjs backend `name` when it is a BLAS backend of this module, else undefined — for
+ * code that calls sgemm on plain arrays next to the backend's kernels (e.g. the array decoder).
+ *
+ * @example
+ * ```ts
+ * const blas = backendBlas(tf.getBackend()); // defined while "cpu-blas" is active
+ * ```
+ */
+export function backendBlas(name: string): OpenBlas | undefined {
+  return backendBlasHandles.get(name);
 }
 
 /**

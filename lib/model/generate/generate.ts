@@ -1,11 +1,10 @@
 // Batched autoregressive generation with a KV cache: left-padded prefill once per prompt, the prefix cache
 // copied for n samples, then one token per step for the unfinished rows; seeded per (seed, prompt, sample).
 import type { ModelConfig } from "../config.ts";
-import { disposeKvCache, type KvCache } from "../decoder.ts";
 import type { DecoderWeights } from "../weights.ts";
 import { createPrng, type Prng } from "../../data/prng.ts";
 import type { TokenConstraint } from "./catalog_constraint.ts";
-import { decodeForward, selectCacheRows } from "./decode_forward.ts";
+import { type DecodeEngine, openDecodeSession } from "./decode_session.ts";
 import {
   type DecodeWeights,
   disposeDecodeWeights,
@@ -29,6 +28,8 @@ export interface GenerateOptions<S = unknown> extends SamplingOptions {
   padId?: number;
   /** restricts the allowed next tokens per row (e.g. catalogConstraint) @default none */
   constraint?: TokenConstraint<S>;
+  /** which decoder runs (see DecodeEngine) @default "auto" */
+  engine?: DecodeEngine;
 }
 
 /** One completion of one prompt. */
@@ -178,24 +179,21 @@ async function generateWith<S>(
   // prefill: left-pad every prompt to L; padding is masked as a key and gets position 0
   const t0 = performance.now();
   const pad = prompts.map((p) => L - p.length);
-  const pre = decodeForward(dw, prompts.map((p, b) => [...Array(pad[b]).fill(padId), ...p]), {
-    keyValid: prompts.map((_, b) => Array.from({ length: L }, (_, t) => t >= pad[b])),
-    positions: prompts.map((_, b) => Array.from({ length: L }, (_, t) => Math.max(0, t - pad[b]))),
+  const session = openDecodeSession(dw, {
+    engine: options.engine,
+    maxPromptTokens: L,
+    maxNewTokens: maxNew,
   });
-  let logits = await pre.logits.data(); // (B, V)
-  pre.logits.dispose();
-  let cache: KvCache = pre.cache;
-  let keyValid = rows.map((r) =>
-    Array.from({ length: L }, (_, t) => t >= pad[r.completion.promptIndex])
-  );
-  if (n > 1) {
-    cache = selectCacheRows(pre.cache, rows.map((r) => r.completion.promptIndex));
-    disposeKvCache(pre.cache);
-  }
-  let active = rows.map((_, i) => i); // rows still generating, in cache row order
-  let logitRow = rows.map((r) => r.completion.promptIndex); // logits row of active[i]
-  const t1 = performance.now();
+  let t1 = t0;
   try {
+    let logits = await session.prefill(
+      prompts.map((p, b) => [...Array(pad[b]).fill(padId), ...p]),
+      pad,
+    ); // (B, V)
+    if (n > 1) session.copyRows(rows.map((r) => r.completion.promptIndex));
+    let active = rows.map((_, i) => i); // rows still generating, in session row order
+    let logitRow = rows.map((r) => r.completion.promptIndex); // logits row of active[i]
+    t1 = performance.now();
     while (true) {
       const keep: number[] = [];
       active.forEach((r, i) => {
@@ -218,27 +216,18 @@ async function generateWith<S>(
       });
       if (keep.length === 0) break;
       if (keep.length < active.length) {
-        const smaller = selectCacheRows(cache, keep);
-        disposeKvCache(cache);
-        cache = smaller;
-        keyValid = keep.map((i) => keyValid[i]);
+        session.keepRows(keep);
         active = keep.map((i) => active[i]);
       }
-      keyValid.forEach((k) => k.push(true));
-      const step = decodeForward(dw, active.map((r) => [rows[r].completion.tokenIds.at(-1)!]), {
-        cache,
-        keyValid,
-        positions: active.map((r) => [rows[r].position++]),
-      });
-      disposeKvCache(cache);
-      cache = step.cache;
-      logits = await step.logits.data(); // (A, V)
-      step.logits.dispose();
+      logits = await session.step(
+        active.map((r) => rows[r].completion.tokenIds.at(-1)!),
+        active.map((r) => rows[r].position++),
+      ); // (A, V)
       logitRow = active.map((_, i) => i);
       timing.steps++;
     }
   } finally {
-    disposeKvCache(cache);
+    session.dispose();
   }
   const t2 = performance.now();
   timing.prefillMs = t1 - t0;

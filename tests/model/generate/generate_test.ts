@@ -62,11 +62,11 @@ async function recompute(
 
 const tokens = (cs: Completion[]) => cs.map((c) => c.tokenIds);
 
-for (const backend of ["cpu", "wasm"] as const) {
-  Deno.test(`generate (${backend}): greedy batch = uncached recomputation = each prompt alone`, async () => {
+for (const [backend, engine] of [["cpu", "tfjs"], ["wasm", "tfjs"], ["cpu", "arrays"]] as const) {
+  Deno.test(`generate (${backend}, ${engine}): greedy batch = uncached recomputation = each prompt alone`, async () => {
     await useBackend(backend);
     const weights = initWeights(config, { seed: 3 });
-    const opts = { maxNewTokens: 12, temperature: 0, eosIds: [] };
+    const opts = { maxNewTokens: 12, temperature: 0, eosIds: [], engine };
     const { completions, timing } = await generate({ weights, config }, PROMPTS, opts);
     assertEquals(completions.length, PROMPTS.length);
     assertEquals(timing.newTokens, 12 * PROMPTS.length);
@@ -107,6 +107,30 @@ Deno.test("generate: sampled log-probs equal log_softmax of a full recomputation
       "T=0.7 changed nothing",
     );
   }
+  disposeWeights(weights);
+});
+
+Deno.test("generate: the array engine = the tfjs engine (sampled, n > 1, EOS drops rows mid-batch)", async () => {
+  await useBackend("cpu");
+  const weights = initWeights(config, { seed: 9 });
+  const dw = prepareDecodeWeights(weights, config);
+  const opts = { maxNewTokens: 14, temperature: 1, n: 3, seed: 4, eosIds: [5, 17, 30, 61] };
+  const [t, a] = [
+    await generate(dw, PROMPTS, { ...opts, engine: "tfjs" }),
+    await generate(dw, PROMPTS, { ...opts, engine: "arrays" }),
+  ];
+  assertEquals(tokens(a.completions), tokens(t.completions));
+  ok(t.completions.some((c) => c.finishReason === "eos"), "no row stopped early: EOS ids too rare");
+  ok(t.completions.some((c) => c.finishReason === "length"), "every row stopped early");
+  const n = decoderChainLength(config, { S: 8 + 14, rows: 1 }).logits;
+  for (const [i, c] of a.completions.entries()) {
+    const want = t.completions[i].logprobs;
+    // both engines round the decoder chain (n terms) at the logits' scale, which |log p| + log V bounds
+    const scale = maxAbs(want) + Math.log(config.vocab_size);
+    const tol = { atol: 2 * f32SumTol(n, scale) + f32SumTol(config.vocab_size + 4, maxAbs(want)) };
+    assertAllClose(c.logprobs, want, tol, `completion ${i}`);
+  }
+  disposeDecodeWeights(dw);
   disposeWeights(weights);
 });
 
