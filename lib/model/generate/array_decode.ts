@@ -223,6 +223,20 @@ function linear(
   return y;
 }
 
+/** cos/sin (N, hd/2) of each position's RoPE angles, rounded to float32 as ropeTables; once per call. */
+function ropeAngles(positions: Int32Array, invFreq: Float64Array) {
+  const half = invFreq.length, cos = new Float32Array(positions.length * half);
+  const sin = new Float32Array(positions.length * half);
+  for (let r = 0; r < positions.length; r++) {
+    for (let i = 0; i < half; i++) {
+      const angle = positions[r] * invFreq[i];
+      cos[r * half + i] = Math.cos(angle);
+      sin[r * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
 /** In place: rotate_half RoPE on `heads` heads of width hd starting at column `col` of each row. */
 function ropeInPlace(
   qkv: Float32Array,
@@ -230,23 +244,17 @@ function ropeInPlace(
   col: number,
   heads: number,
   hd: number,
-  positions: Int32Array,
-  invFreq: Float64Array,
+  angles: { cos: Float32Array; sin: Float32Array },
 ): void {
-  const half = hd / 2;
-  const cos = new Float64Array(half), sin = new Float64Array(half);
-  for (let r = 0; r < positions.length; r++) {
-    for (let i = 0; i < half; i++) {
-      const angle = positions[r] * invFreq[i];
-      cos[i] = Math.fround(Math.cos(angle));
-      sin[i] = Math.fround(Math.sin(angle));
-    }
+  const half = hd / 2, { cos, sin } = angles, N = cos.length / half;
+  for (let r = 0; r < N; r++) {
     for (let h = 0; h < heads; h++) {
       const base = r * rowWidth + col + h * hd;
       for (let i = 0; i < half; i++) {
+        const c = cos[r * half + i], s = sin[r * half + i];
         const x1 = qkv[base + i], x2 = qkv[base + half + i];
-        qkv[base + i] = x1 * cos[i] - x2 * sin[i];
-        qkv[base + half + i] = x2 * cos[i] + x1 * sin[i];
+        qkv[base + i] = x1 * c - x2 * s;
+        qkv[base + half + i] = x2 * c + x1 * s;
       }
     }
   }
@@ -314,13 +322,13 @@ export function arrayDecodeForward(
   for (let i = 0; i < N; i++) {
     h.set(aw.embed.subarray(input.ids[i] * D, (input.ids[i] + 1) * D), i * D);
   }
-  const scale = 1 / Math.sqrt(hd);
+  const scale = 1 / Math.sqrt(hd), angles = ropeAngles(input.positions, aw.invFreq);
   const scores = new Float32Array(Math.max(T, g) * S);
   aw.layers.forEach((layer, l) => {
     const x = rmsNormRows(h, layer.inputNorm, eps, N, D);
     const qkv = linear(sgemm, x, layer.qkv, layer.qkvBias, N, D, Qw); // (N, Qw)
-    ropeInPlace(qkv, Qw, 0, nh, hd, input.positions, aw.invFreq); // q heads
-    ropeInPlace(qkv, Qw, nh * hd, nkv, hd, input.positions, aw.invFreq); // k heads
+    ropeInPlace(qkv, Qw, 0, nh, hd, angles); // q heads
+    ropeInPlace(qkv, Qw, nh * hd, nkv, hd, angles); // k heads
     const K = cache.k[l], Vc = cache.v[l];
     for (let a = 0; a < A; a++) {
       const r = input.rows[a];
