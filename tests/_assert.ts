@@ -1,9 +1,14 @@
 // Test assertions over node:assert (JSR's @std/assert is unreachable on these machines).
-import { deepStrictEqual, ok, rejects, throws } from "node:assert/strict";
+import { deepStrictEqual, notDeepStrictEqual, ok } from "node:assert/strict";
 
 /** Deep strict equality (typed arrays compared element-wise by type). */
 export function assertEquals<T>(actual: unknown, expected: T, msg?: string): void {
   deepStrictEqual(actual, expected, msg);
+}
+
+/** Deep strict inequality. */
+export function assertNotEquals(actual: unknown, expected: unknown, msg?: string): void {
+  notDeepStrictEqual(actual, expected, msg);
 }
 
 /** Truthiness. */
@@ -154,18 +159,76 @@ export function assertAllClose(
   }
 }
 
-/** The function throws an error whose message includes `includes`. */
-export function assertThrows(fn: () => unknown, includes?: string): void {
-  throws(
-    fn,
-    (e: unknown) => includes === undefined || String((e as Error).message).includes(includes),
+/** An Error's message matches every expected part (a substring or a RegExp); otherwise why not. */
+function messageMismatch(e: unknown, expected: readonly (string | RegExp)[]): string | null {
+  if (!(e instanceof Error)) return `threw a non-Error: ${String(e)}`;
+  const missing = expected.filter((x) =>
+    typeof x === "string" ? !e.message.includes(x) : !x.test(e.message)
   );
+  return missing.length === 0
+    ? null
+    : `message ${JSON.stringify(e.message)} lacks ${missing.map(String).join(", ")}`;
 }
 
-/** The promise rejects with an error whose message includes `includes`. */
-export async function assertRejects(fn: () => Promise<unknown>, includes?: string): Promise<void> {
-  await rejects(
-    fn,
-    (e: unknown) => includes === undefined || String((e as Error).message).includes(includes),
-  );
+/**
+ * `fn` throws an Error whose message contains every expected part (substrings or RegExps).
+ *
+ * @example
+ * ```ts
+ * assertThrows(() => JSON.parse("{"), "JSON");
+ * ```
+ */
+export function assertThrows(fn: () => unknown, ...expected: (string | RegExp)[]): void {
+  try {
+    fn();
+  } catch (e) {
+    const why = messageMismatch(e, expected);
+    if (why !== null) throw new Error(`assertThrows: ${why}`);
+    return;
+  }
+  throw new Error(`assertThrows: the function returned without throwing`);
+}
+
+/**
+ * The promise (or the promise `fn` returns) rejects with an Error whose message contains every expected
+ * part (substrings or RegExps).
+ *
+ * @example
+ * ```ts
+ * await assertRejects(Deno.readTextFile("/no/such/file"), "No such file");
+ * ```
+ */
+export async function assertRejects(
+  p: Promise<unknown> | (() => Promise<unknown>),
+  ...expected: (string | RegExp)[]
+): Promise<void> {
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (e) {
+    const why = messageMismatch(e, expected);
+    if (why !== null) throw new Error(`assertRejects: ${why}`);
+    return;
+  }
+  throw new Error(`assertRejects: the promise resolved without rejecting`);
+}
+
+/** Largest |a − b| over two equal-length arrays (Infinity when any difference is NaN). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  ok(a.length === b.length, `length ${a.length} != ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return Number.isNaN(m) ? Infinity : m;
+}
+
+/**
+ * Two arrays agree within `tol` (absolute), reporting the worst difference: {@link assertAllClose} with
+ * rtol 0. Float parity tests pass a derived {atol, rtol} to assertAllClose.
+ */
+export function assertClose(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  tol: number,
+  what = "",
+): void {
+  assertAllClose(a, b, { atol: tol }, what);
 }

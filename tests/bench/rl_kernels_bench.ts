@@ -9,7 +9,7 @@ import { createGroupAdvantages } from "../../kernels/group_advantages.ts";
 import { groupAdvantagesRef } from "../../kernels/group_advantages_ref.ts";
 import { createRankObjective } from "../../kernels/rank_objective.ts";
 import { rankObjectiveRef } from "../../kernels/rank_objective_ref.ts";
-import { seededUniform } from "../gpu/_fixtures.ts";
+import { seededUniform } from "../_seeded.ts";
 import { makeObjectiveInputs } from "../gpu/_rl_fixtures.ts";
 
 const N = 20;

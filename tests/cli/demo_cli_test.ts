@@ -4,8 +4,8 @@ import { assert, assertEquals } from "../_assert.ts";
 import { chromiumUnavailable } from "../../lib/report/chromium.ts";
 import { jupyterSkip } from "../notebook/_executed.ts";
 import { pngSize, svgSize } from "../report/_image.ts";
+import { launchCli } from "./_launch.ts";
 
-const LAUNCH = new URL("../../lib/cli/launch.ts", import.meta.url).pathname;
 const { noJupyter, skipJ } = await jupyterSkip("tests/cli/demo_cli_test.ts");
 const noChromium = chromiumUnavailable();
 
@@ -70,31 +70,12 @@ function checkIntervals(rows: Row[], differences: Difference[]) {
 async function demo(via: "lib" | "jupyter") {
   const dir = await Deno.makeTempDir({ prefix: `convrec-demo-${via}-` });
   const t0 = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-read",
-      "--allow-run",
-      "--allow-env=CONVREC_DENO",
-      LAUNCH,
-      "demo",
-      "--preset",
-      "smoke",
-      "--via",
-      via,
-      "--out",
-      `${dir}/run`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
+  const out = await launchCli(["demo", "--preset", "smoke", "--via", via, "--out", `${dir}/run`]);
+  const stderr = out.stderr;
   assertEquals(out.code, 0, stderr);
   console.log(`demo --via ${via}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const results = JSON.parse(await Deno.readTextFile(`${dir}/run/results.json`));
-  return { dir, stdout: new TextDecoder().decode(out.stdout), stderr, results };
+  return { dir, stdout: out.stdout, stderr, results };
 }
 
 /** Nothing in the demo's output reads as a failure: no `error:` lines, no tfjs-node banner. */

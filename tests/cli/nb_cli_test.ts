@@ -12,8 +12,8 @@ import {
 import { notebooksDir } from "../../lib/notebook/jupyter.ts";
 import { foldRepeated, parseOverrides, splitSetList } from "../../lib/cli/repeated.ts";
 import { headlessUnavailable } from "../../lib/notebook/mod.ts";
+import { launchCli } from "./_launch.ts";
 
-const LAUNCH = new URL("../../lib/cli/launch.ts", import.meta.url).pathname;
 const noJupyter = await headlessUnavailable();
 if (noJupyter) console.warn(`tests/cli/nb_cli_test.ts: skipping the notebook run: ${noJupyter}`);
 const FOLD = { repeatable: ["set"], positional: "notebook" } as const;
@@ -118,22 +118,11 @@ Deno.test({
         runs,
       ], FOLD);
       const t0 = performance.now();
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--quiet",
-          "--allow-read",
-          "--allow-run",
-          "--allow-env",
-          LAUNCH,
-          "nb",
-          ...argv,
-        ],
-        env: { NO_COLOR: "1", CONVREC_DENO: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(out.stderr);
+      const out = await launchCli(["nb", ...argv], {
+        env: { CONVREC_DENO: "1" },
+        launcherEnv: "all",
+      });
+      const stderr = out.stderr;
       assertEquals(out.code, 0, stderr);
       console.log(`convrec nb: ${((performance.now() - t0) / 1000).toFixed(1)} s end to end`);
       const name = defaultRunName("01_catalog_and_data", {
@@ -144,7 +133,7 @@ Deno.test({
       // The child Deno may write the run folder only.
       assert(stderr.includes(`--allow-write=${dir} `), stderr.split("\n")[0]);
       assert(stderr.includes("--allow-run=/usr/bin/python3 "), stderr.split("\n")[0]);
-      const result = JSON.parse(new TextDecoder().decode(out.stdout));
+      const result = JSON.parse(out.stdout);
       assertEquals(result.dir, dir);
       assertEquals(result.notebook, `${dir}/01_catalog_and_data.ipynb`);
       assertEquals(result.html, `${dir}/01_catalog_and_data.html`);

@@ -11,8 +11,7 @@ import { readResults } from "../../lib/experiment/repro/driver.ts";
 import { ReproOptionsSchema, reproSetup } from "../../lib/cli/repro_main.ts";
 import { reproPermissionFlags } from "../../lib/experiment/repro/processes.ts";
 import { writeRlFixture } from "../train/rl_loop/fixture.ts";
-
-const LAUNCH = new URL("../../lib/cli/launch.ts", import.meta.url).pathname;
+import { launchCli } from "./_launch.ts";
 
 /** Flags as kind → sorted absolute values, so two spellings of the same grants compare equal. */
 function grants(flags: readonly string[]): Record<string, string[]> {
@@ -32,16 +31,9 @@ function driverFlags(raw: Record<string, string>): string[] {
   return reproPermissionFlags({ ...reproSetup(opts), backend: opts.backend }, { run: true });
 }
 
-/** Runs `deno task cli`'s launcher with `args`; exit code, stdout and stderr. */
-async function launch(args: string[]) {
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-read", "--allow-run", "--allow-env", LAUNCH, ...args],
-    env: { NO_COLOR: "1", CONVREC_DENO: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
+/** Runs `deno task cli`'s launcher with `args`, printing the child's flags; exit code, stdout, stderr. */
+function launch(args: string[]) {
+  return launchCli(args, { env: { CONVREC_DENO: "1" }, launcherEnv: "all" });
 }
 
 /** The `deno run` flags the launcher printed (CONVREC_DENO=1) on its first stderr line, without

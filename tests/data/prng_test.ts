@@ -1,7 +1,6 @@
 // Tests of the seeded PRNG: reference outputs (from an independent Python transcription), determinism,
 // fork independence from draws, ranges and rough uniformity.
-import { notDeepStrictEqual as assertNotEquals } from "node:assert/strict";
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { assert, assertEquals, assertNotEquals, assertThrows } from "../_assert.ts";
 import { createPrng, fnv1a32, intBetween, shuffled, splitmix32 } from "../../lib/data/prng.ts";
 
 Deno.test("splitmix32 and xoshiro128** match reference values", () => {

@@ -10,11 +10,11 @@ import { generateWorld } from "../../lib/data/world/generate.ts";
 import { distill, type DistillConfigInput } from "../../lib/distill/pipeline.ts";
 import { readAllText, startFakeServer } from "./teacher/_fake_server.ts";
 import { DRAFT_HALLUCINATED, fakeTeacherLlm, requestKind } from "./_fake_teacher_llm.ts";
+import { launchCli } from "../cli/_launch.ts";
 
 const KEY_ENV = "CONVREC_TEST_TEACHER_KEY";
 const KEY = "sk-test-FAKE-e2e-KEY-9f8e7d6c5b4a3210";
 const WORLD = { seed: 11, conversations: { train: 40, val: 15, test: 15 } };
-const LAUNCH = new URL("../../lib/cli/launch.ts", import.meta.url).pathname;
 
 /** Counts of requests by kind among `reqs`. */
 function kinds(reqs: readonly Parameters<typeof requestKind>[0][]): Record<string, number> {
@@ -184,26 +184,10 @@ Deno.test("convrec distill --config (endpoint teacher) through the launcher: sco
       }),
     );
     const t0 = performance.now();
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--allow-read",
-        "--allow-run",
-        "--allow-env=CONVREC_DENO",
-        LAUNCH,
-        "distill",
-        "--config",
-        configFile,
-        "--out",
-        `${dir}/out`,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      env: { [KEY_ENV]: KEY, CONVREC_DENO: "1", NO_COLOR: "1" },
-    }).output();
-    const stdout = new TextDecoder().decode(run.stdout);
-    const stderr = new TextDecoder().decode(run.stderr);
+    const run = await launchCli(["distill", "--config", configFile, "--out", `${dir}/out`], {
+      env: { [KEY_ENV]: KEY, CONVREC_DENO: "1" },
+    });
+    const { stdout, stderr } = run;
     console.log(`CLI run ${((performance.now() - t0) / 1000).toFixed(1)} s\n${stderr}`);
     assertEquals(run.code, 0, stderr);
     // The launcher's child got exactly the endpoint's host and the key's variable, nothing wider.

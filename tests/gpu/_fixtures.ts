@@ -1,19 +1,8 @@
-// Seeded inputs for the similarity top-k tests and bench: a tiny splitmix32 stream (tests only) and
-// row-normalised random matrices, plus a brute-force top-k by full sort.
+// Seeded inputs for the similarity top-k tests and bench: row-normalised random matrices drawn from the
+// shared seeded stream (tests/_seeded.ts), plus a brute-force top-k by full sort.
 
 import type { TopkResult } from "../../kernels/similarity_topk_ref.ts";
-
-/** A seeded uniform [0, 1) stream (splitmix32). */
-export function seededUniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from "../_seeded.ts";
 
 /** (rows, dim) uniform in [−1, 1), each row L2-normalised (a zero row stays zero). */
 export function randomRows(rows: number, dim: number, seed: number): Float32Array {

@@ -2,7 +2,7 @@
 // empty items, overflow past N, all-padding rows, masked tokens that keep a segment id, garbage padding.
 
 import type { RankObjectiveInputs } from "../../kernels/rank_objective_ref.ts";
-import { seededUniform } from "./_fixtures.ts";
+import { seededUniform } from "../_seeded.ts";
 
 /** One seeded case. */
 export interface ObjectiveCase {

@@ -6,7 +6,7 @@ import { acquireGpu, gpuAvailable } from "../../lib/gpu/device.ts";
 import { groupAdvantages } from "../../lib/train/rl/group_advantages.ts";
 import { createGroupAdvantages } from "../../kernels/group_advantages.ts";
 import { type GroupAdvantagesF32, groupAdvantagesRef } from "../../kernels/group_advantages_ref.ts";
-import { seededUniform } from "./_fixtures.ts";
+import { seededUniform } from "../_seeded.ts";
 
 /**
  * Bounds GPU (f32) vs twin (f64 rounded to f32) for one group of G rewards in [0, 1] (tests/_assert.ts):

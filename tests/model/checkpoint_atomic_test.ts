@@ -1,12 +1,11 @@
 // saveCheckpoint writes a checkpoint folder whole or not at all: a writer that throws mid-save leaves
 // the previous folder intact; recoverDirWrites / removeDirAtomic clean up after crashes.
-import { ok } from "node:assert/strict";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
-import { assertEquals, assertRejects } from "../_assert.ts";
 import { recoverDirWrites, removeDirAtomic, writeDirAtomic } from "../../lib/data/atomic_write.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../lib/model/checkpoint.ts";
 import { type DecoderWeights, disposeWeights } from "../../lib/model/weights.ts";
-import { tempDir } from "./test_utils.ts";
+import { tempDir } from "./_fixtures.ts";
 
 await tf.setBackend("cpu");
 const FIXTURE = new URL("../fixtures/model/tiny_qwen2", import.meta.url).pathname;
@@ -115,7 +114,7 @@ Deno.test("recoverDirWrites: restores an orphaned old copy, removes temps; remov
     // a real writeDirAtomic leaves names recoverDirWrites recognises
     await writeDirAtomic(`${dir}/step-6`, async (tmp) => {
       assertEquals(await recoverDirWrites(dir, { name: "step-4" }), { removed: [], restored: [] });
-      ok((await names(dir)).some((n) => n.startsWith(".step-6.") && n.endsWith(".tmp")));
+      assert((await names(dir)).some((n) => n.startsWith(".step-6.") && n.endsWith(".tmp")));
       await Deno.writeTextFile(`${tmp}/b.txt`, "new");
     });
     assertEquals(await names(`${dir}/step-6`), ["b.txt"]);

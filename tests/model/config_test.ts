@@ -1,5 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { assertThrowsWith } from "./test_utils.ts";
+import { assertEquals, assertThrows } from "../_assert.ts";
 import {
   headDim,
   mlpBias,
@@ -103,7 +102,7 @@ Deno.test("config: transformers 5 rope_parameters form maps onto rope_theta / ro
   // the older top-level keys win where both are written
   const both = parseModelConfig({ ...qwen25, rope_parameters: { rope_theta: 5 } });
   assertEquals(both.rope_theta, 1000000);
-  assertThrowsWith(
+  assertThrows(
     () => parseModelConfig({ ...rest, rope_parameters: { rope_type: "yarn", rope_theta: 1 } }),
     "rope_scaling",
   );
@@ -111,23 +110,23 @@ Deno.test("config: transformers 5 rope_parameters form maps onto rope_theta / ro
 
 Deno.test("config: missing required key names file and key", () => {
   const { rope_theta: _drop, ...rest } = llama32;
-  assertThrowsWith(
+  assertThrows(
     () => parseModelConfig(rest, { source: "ckpt/config.json" }),
     'ckpt/config.json: key "rope_theta": missing required key',
   );
 });
 
 Deno.test("config: bad values fail with the key", () => {
-  assertThrowsWith(
+  assertThrows(
     () => parseModelConfig({ ...qwen25, num_key_value_heads: 3 }, { source: "x.json" }),
     'x.json: key "num_key_value_heads"',
   );
-  assertThrowsWith(() => parseModelConfig({ ...qwen25, model_type: "gpt2" }), "model_type");
-  assertThrowsWith(
+  assertThrows(() => parseModelConfig({ ...qwen25, model_type: "gpt2" }), "model_type");
+  assertThrows(
     () => parseModelConfig({ ...qwen25, use_sliding_window: true }),
     "sliding-window attention is not supported",
   );
-  assertThrowsWith(
+  assertThrows(
     () => parseModelConfig({ ...llama32, rope_scaling: { rope_type: "yarn", factor: 4 } }),
     "rope_scaling",
   );

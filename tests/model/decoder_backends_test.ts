@@ -2,8 +2,14 @@
 // incl. the embedding gradient that tf.gather cannot provide on wasm.
 // Tolerances: two float32 evaluations of the decoder differ by ≤ n·EPS32 for its accumulation length n
 // (decoderChainLength), scaled to each array's magnitude (tests/_assert.ts); never a figure from one CPU.
-import { ok } from "node:assert/strict";
-import { assertAllClose, f32SumTol, f32Tolerance, maxAbs } from "../_assert.ts";
+import {
+  assert,
+  assertAllClose,
+  assertClose,
+  f32SumTol,
+  f32Tolerance,
+  maxAbs,
+} from "../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { gpuAvailable } from "../../lib/gpu/device.ts";
 import { type BackendName, useBackend } from "../../lib/model/backend.ts";
@@ -13,7 +19,7 @@ import { linear, PLAIN_MATMUL_MIN_ROWS } from "../../lib/model/linear.ts";
 import { loadCheckpoint } from "../../lib/model/checkpoint.ts";
 import { type ModelConfig, readModelConfig } from "../../lib/model/config.ts";
 import { type DecoderWeights, disposeWeights } from "../../lib/model/weights.ts";
-import { assertClose, decoderChainLength } from "./test_utils.ts";
+import { decoderChainLength } from "./_fixtures.ts";
 
 const FIXTURES = new URL("../fixtures/model/", import.meta.url).pathname;
 const IDS = [[1, 7, 42, 3, 19, 0, 47], [5, 5, 33, 12, 8, 40, 2]];
@@ -83,7 +89,7 @@ Deno.test("embedding: custom gradient equals tf.gather's stock gradient (cpu)", 
     await tf.gather(table, Array.from(ids)).data(),
     0,
   );
-  ok((await mine.data()).slice(6, 9).every((v) => v === 0), "row 2 (unused id) has zero grad");
+  assert((await mine.data()).slice(6, 9).every((v) => v === 0), "row 2 (unused id) has zero grad");
   tf.dispose([table, up, mine, stock]);
 });
 
@@ -91,9 +97,9 @@ Deno.test("embedding: out-of-vocab id fails with the id", () => {
   const t = tf.zeros([4, 2]) as tf.Tensor2D;
   try {
     embedTokens(t, Int32Array.from([1, 4]));
-    ok(false, "expected a throw");
+    assert(false, "expected a throw");
   } catch (e) {
-    ok((e as Error).message.includes("token id 4 outside vocab [0, 4)"));
+    assert((e as Error).message.includes("token id 4 outside vocab [0, 4)"));
   }
   t.dispose();
 });
@@ -115,13 +121,13 @@ Deno.test("grads: finite on cpu and wasm (embedding included); wasm matches cpu"
     await useBackend("wasm");
     const wasm = await gradients(`${FIXTURES}${name}`);
     const embed = cpu["model.embed_tokens.weight"];
-    ok(
+    assert(
       embed.every(Number.isFinite) && embed.some((v) => v !== 0),
       `${name}: embedding grad finite, nonzero`,
     );
     const n = (await chainOf(name)).grads;
     for (const key of Object.keys(cpu)) {
-      ok(wasm[key].every(Number.isFinite), `${name} ${key}: wasm grad finite`);
+      assert(wasm[key].every(Number.isFinite), `${name} ${key}: wasm grad finite`);
       const tol = f32Tolerance(n, maxAbs(cpu[key]));
       assertAllClose(wasm[key], cpu[key], tol, `${name} ${key} wasm vs cpu grad`);
     }

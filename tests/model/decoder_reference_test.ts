@@ -2,9 +2,11 @@
 // (tests/reference/torch_decoder_reference.py), plus save → reload round trips.
 // The reference is float64, so the tolerance is our float32 forward's rounding bound: n·EPS32 for the
 // decoder's accumulation length (decoderChainLength), scaled to the largest |logit| (tests/_assert.ts).
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import {
+  assert,
   assertAllClose,
+  assertEquals,
+  assertRejects,
   assertThrows,
   type CloseTolerance,
   f32Tolerance,
@@ -16,7 +18,7 @@ import { loadCheckpoint, saveCheckpoint } from "../../lib/model/checkpoint.ts";
 import { readModelConfig } from "../../lib/model/config.ts";
 import { disposeWeights, initWeights, tensorSeed } from "../../lib/model/weights.ts";
 import type { ModelConfig } from "../../lib/model/config.ts";
-import { assertRejectsWith, decoderChainLength, tempDir } from "./test_utils.ts";
+import { decoderChainLength, tempDir } from "./_fixtures.ts";
 
 await tf.setBackend("cpu");
 const FIXTURES = new URL("../fixtures/model/", import.meta.url).pathname;
@@ -119,7 +121,7 @@ Deno.test("checkpoint: missing or misshapen tensors fail naming the folder/file 
       JSON.stringify({ ...config, num_hidden_layers: 3 }),
     );
     await Deno.copyFile(`${FIXTURES}tiny_qwen2/model.safetensors`, `${dir}/bad/model.safetensors`);
-    await assertRejectsWith(
+    await assertRejects(
       loadCheckpoint(`${dir}/bad`),
       `${dir}/bad`,
       "model.layers.2.self_attn.q_proj.weight",
@@ -128,7 +130,7 @@ Deno.test("checkpoint: missing or misshapen tensors fail naming the folder/file 
       `${dir}/bad/config.json`,
       JSON.stringify({ ...config, intermediate_size: 33 }),
     );
-    await assertRejectsWith(
+    await assertRejects(
       loadCheckpoint(`${dir}/bad`),
       "model.safetensors",
       "gate_proj.weight",
@@ -138,7 +140,7 @@ Deno.test("checkpoint: missing or misshapen tensors fail naming the folder/file 
       `${dir}/bad/config.json`,
       JSON.stringify({ ...config, vocab_size: undefined }),
     );
-    await assertRejectsWith(loadCheckpoint(`${dir}/bad`), "config.json", '"vocab_size"', "missing");
+    await assertRejects(loadCheckpoint(`${dir}/bad`), "config.json", '"vocab_size"', "missing");
   } finally {
     await cleanup();
   }
@@ -172,7 +174,7 @@ Deno.test({
         weights[n] = tf.randomNormal(b.shape, 0, 0.2, "float32", tensorSeed(11, n));
         b.dispose();
       });
-      ok(biasNames.some((n) => n.includes("o_proj")));
+      assert(biasNames.some((n) => n.includes("o_proj")));
       await saveCheckpoint(dir, weights, config, { dtype: "BF16" });
       disposeWeights(weights);
       const out = await new Deno.Command(PYTHON, {
@@ -182,7 +184,7 @@ Deno.test({
           dir,
         ],
       }).output();
-      ok(out.success, new TextDecoder().decode(out.stderr));
+      assert(out.success, new TextDecoder().decode(out.stderr));
       const ref: Reference = JSON.parse(new TextDecoder().decode(out.stdout));
       const loaded = await loadCheckpoint(dir);
       const { logits } = forward(loaded.weights, loaded.config, ref.input_ids);

@@ -2,9 +2,15 @@
 // segment sums; webgpu when an adapter exists), scales to a 150k vocab without V×N scratch, tied heads.
 // Tolerances: each gradient entry is a float32 sum over the positions of one id, so two evaluations
 // differ by ≤ count·EPS32·Σ|terms| (tests/_assert.ts), computed per entry; absent ids must be exactly 0.
-import { ok } from "node:assert/strict";
+import {
+  assert,
+  assertAllClose,
+  assertEquals,
+  f32SumTol,
+  f32Tolerance,
+  maxAbs,
+} from "../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
-import { assertAllClose, assertEquals, f32SumTol, f32Tolerance, maxAbs } from "../_assert.ts";
 import { type BackendName, useBackend } from "../../lib/model/backend.ts";
 import { openBlasAvailable } from "../../lib/model/blas/openblas.ts";
 import {
@@ -14,6 +20,7 @@ import {
   segmentSumRows,
   tokenSegments,
 } from "../../lib/model/embedding.ts";
+import { seededUniform } from "../_seeded.ts";
 
 /**
  * Per-entry bound of the (V, D) embedding gradient of dy (N, D) at ids: f32SumTol(count_v + 1,
@@ -35,15 +42,7 @@ function segmentTolerance(
 
 /** Seeded ids in [0, V) with many repeats: half drawn from the first `hot` ids. */
 function idsWithRepeats(n: number, V: number, seed: number, hot = 7): Int32Array {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
+  const next = seededUniform(seed);
   return Int32Array.from({ length: n }, () => Math.floor(next() * (next() < 0.5 ? hot : V)));
 }
 
@@ -77,7 +76,7 @@ Deno.test("tokenSegments / segmentSumRows: hand-computed", () => {
   const tiny = Float32Array.from([1, 2 ** -24, 2 ** -24]);
   const one = tokenSegments(Int32Array.from([3, 3, 3]));
   assertEquals(segmentSumRows(tiny, one, 1)[0], Math.fround(1 + 2 ** -23));
-  ok(segmentSumRows(new Float32Array(0), tokenSegments(new Int32Array(0)), 4).length === 0);
+  assert(segmentSumRows(new Float32Array(0), tokenSegments(new Int32Array(0)), 4).length === 0);
 });
 
 const blas = openBlasAvailable();
@@ -87,7 +86,7 @@ async function checkAgainstOneHot(backend: BackendName): Promise<void> {
   await useBackend(backend);
   const V = 97, D = 16, N = 300;
   const ids = idsWithRepeats(N, V, 11);
-  ok(tokenSegments(ids).unique.length < N / 2, "the ids repeat");
+  assert(tokenSegments(ids).unique.length < N / 2, "the ids repeat");
   const table = tf.randomNormal([V, D], 0, 1, "float32", 5) as tf.Tensor2D;
   const up = tf.randomNormal([N, D], 0, 1, "float32", 6) as tf.Tensor2D;
   const oneHot = oneHotGrad(up, ids, V);
@@ -102,13 +101,15 @@ async function checkAgainstOneHot(backend: BackendName): Promise<void> {
   assertEquals(tf.memory().numTensors, count, `${backend}: no tensor leaks`);
   const absent = new Set(Array.from({ length: V }, (_, v) => v));
   ids.forEach((id) => absent.delete(id));
-  ok(absent.size > 0, "some ids are absent");
+  assert(absent.size > 0, "some ids are absent");
   const grad = embeddingGrad(up, ids, { vocab: V });
   const g = await grad.data();
-  for (const v of absent) ok(g.slice(v * D, (v + 1) * D).every((x) => x === 0), `row ${v} zero`);
+  for (const v of absent) {
+    assert(g.slice(v * D, (v + 1) * D).every((x) => x === 0), `row ${v} zero`);
+  }
   const empty = embeddingGrad(tf.zeros([0, D]) as tf.Tensor2D, new Int32Array(0), { vocab: V });
   assertEquals(empty.shape, [V, D]);
-  ok((await empty.data()).every((x) => x === 0));
+  assert((await empty.data()).every((x) => x === 0));
   tf.dispose([table, up, empty, oneHot, grad]);
   await useBackend("cpu");
 }
@@ -148,7 +149,7 @@ Deno.test("embedding grad: tied table (LM head shares it) gets both gradients su
     assertAllClose(a, b, f32Tolerance(2 * N + D + 4, maxAbs(b)), `${backend} tied grad`);
     let lookupPart = 0;
     a.forEach((x, i) => (lookupPart = Math.max(lookupPart, Math.abs(x - c[i]))));
-    ok(lookupPart > 1e-2, `${backend}: the lookup's gradient contributes (${lookupPart})`);
+    assert(lookupPart > 1e-2, `${backend}: the lookup's gradient contributes (${lookupPart})`);
     tf.dispose([table, up, mine, ref, headOnly, frozen]);
   }
   await useBackend("cpu");
@@ -179,7 +180,7 @@ Deno.test("embedding grad: vocab 150k × d 64, N = 512 — without V×N scratch,
           (V * N * 4 / 2 ** 20).toFixed(0)
         })`,
     );
-    ok(peak < 2 * V * D * 4, `${backend}: peak ${peak} B: more than the (V, D) gradient twice`);
+    assert(peak < 2 * V * D * 4, `${backend}: peak ${peak} B: more than the (V, D) gradient twice`);
     // spot-check the big case against a float64 JS reference on the touched rows
     const g = await lookupGrad(table, ids, up, "auto").data();
     const dy = await up.data();
@@ -218,7 +219,7 @@ Deno.test({
     const reference = await oneHotGrad(tf.tensor2d(upData, [N, D]), ids, V).data();
     await import("@tensorflow/tfjs-backend-webgpu");
     try {
-      ok(await tf.setBackend("webgpu"), "tfjs webgpu backend starts");
+      assert(await tf.setBackend("webgpu"), "tfjs webgpu backend starts");
       const table = tf.tensor2d(tableData, [V, D]);
       const up = tf.tensor2d(upData, [N, D]);
       const g = lookupGrad(table, ids, up, "auto");

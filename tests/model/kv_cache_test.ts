@@ -2,8 +2,7 @@
 // stays flat across repeated forward / cached-decode / gradient calls.
 // Tolerance: cached and full passes sum attention over different key counts and chunk shapes, so they
 // differ by float32 rounding of the decoder's chain (decoderChainLength; tests/_assert.ts).
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { assertAllClose, f32Tolerance, maxAbs } from "../_assert.ts";
+import { assertAllClose, assertEquals, f32Tolerance, maxAbs } from "../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/model/backend.ts";
 import { cacheLength, disposeKvCache, forward, type KvCache } from "../../lib/model/decoder.ts";
@@ -11,7 +10,7 @@ import { causalMask } from "../../lib/model/attention.ts";
 import { loadCheckpoint } from "../../lib/model/checkpoint.ts";
 import { presetConfig } from "../../lib/model/config.ts";
 import { disposeWeights, initWeights, tensorSeed } from "../../lib/model/weights.ts";
-import { decoderChainLength } from "./test_utils.ts";
+import { decoderChainLength } from "./_fixtures.ts";
 
 const FIXTURES = new URL("../fixtures/model/", import.meta.url).pathname;
 const IDS = [[1, 7, 42, 3, 19, 0, 47, 11, 30], [5, 5, 33, 12, 8, 40, 2, 2, 17]];

@@ -2,9 +2,15 @@
 // logits, and the completion loss with its gradient for every weight, on cpu, wasm and cpu-blas.
 // Tolerance: both paths run the same decoder on one backend but gather/sum in other orders, so they
 // differ by float32 rounding of its chain (decoderChainLength, n·EPS32 scaled; tests/_assert.ts).
-import { ok } from "node:assert/strict";
+import {
+  assert,
+  assertAllClose,
+  assertEquals,
+  assertThrows,
+  f32Tolerance,
+  maxAbs,
+} from "../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
-import { assertAllClose, assertEquals, f32Tolerance, maxAbs } from "../_assert.ts";
 import { type BackendName, useBackend } from "../../lib/model/backend.ts";
 import { openBlasAvailable } from "../../lib/model/blas/openblas.ts";
 import { type ModelConfig, parseModelConfig, presetConfig } from "../../lib/model/config.ts";
@@ -12,7 +18,7 @@ import { forward, forwardRows, fullLogitsPath } from "../../lib/model/decoder.ts
 import { initWeights } from "../../lib/model/weights.ts";
 import { lossRows, padBatch } from "../../lib/train/sft/loss.ts";
 import { decoderLoss } from "../../lib/train/sft/train_step.ts";
-import { assertThrowsWith, decoderChainLength } from "./test_utils.ts";
+import { decoderChainLength } from "./_fixtures.ts";
 
 const blas = openBlasAvailable();
 
@@ -91,7 +97,10 @@ async function checkParity(backend: BackendName): Promise<void> {
     }));
     const batch = padBatch(examples, 0);
     const sel = lossRows(batch);
-    ok(sel.rows.length > 0 && sel.rows.length < batch.weights.length, "some rows carry no loss");
+    assert(
+      sel.rows.length > 0 && sel.rows.length < batch.weights.length,
+      "some rows carry no loss",
+    );
     const params = Object.fromEntries(
       Object.entries(weights).map((
         [k, w],
@@ -118,7 +127,7 @@ async function checkParity(backend: BackendName): Promise<void> {
     names.forEach((n, i) => {
       const tol = f32Tolerance(chain.grads, maxAbs(everywhere.grads[i]));
       assertAllClose(selected.grads[i], everywhere.grads[i], tol, `${what} grad ${n}`);
-      ok(everywhere.grads[i].some((x) => x !== 0), `${what}: ${n} gets a gradient`);
+      assert(everywhere.grads[i].some((x) => x !== 0), `${what}: ${n} gets a gradient`);
     });
     tf.dispose([...Object.values(params), ...Object.values(weights)]);
     assertEquals(tf.memory().numTensors, count - Object.keys(weights).length, `${what}: no leaks`);
@@ -144,10 +153,10 @@ Deno.test("forwardRows: rows outside B·T or none at all are refused; CONVREC_FU
   const config = toyConfig(true);
   const weights = initWeights(config, { seed: 1 });
   const ids = [[1, 2, 3], [4, 5, 6]];
-  assertThrowsWith(() => forwardRows(weights, config, ids, [6]), "rows[0] = 6", "2·3");
-  assertThrowsWith(() => forwardRows(weights, config, ids, [-1]), "rows[0] = -1");
-  assertThrowsWith(() => forwardRows(weights, config, ids, []), "at least one");
-  assertThrowsWith(() => forwardRows(weights, config, [[1, 2], [3]], [0]), "row 1 has 1 ids");
-  ok(withFullLogits("1", fullLogitsPath) && !withFullLogits("0", fullLogitsPath));
+  assertThrows(() => forwardRows(weights, config, ids, [6]), "rows[0] = 6", "2·3");
+  assertThrows(() => forwardRows(weights, config, ids, [-1]), "rows[0] = -1");
+  assertThrows(() => forwardRows(weights, config, ids, []), "at least one");
+  assertThrows(() => forwardRows(weights, config, [[1, 2], [3]], [0]), "row 1 has 1 ids");
+  assert(withFullLogits("1", fullLogitsPath) && !withFullLogits("0", fullLogitsPath));
   tf.dispose(Object.values(weights));
 });

@@ -1,9 +1,8 @@
 // The safetensors reader streams: one tensor of a (sparse, synthetic) >1 GiB file is read without
 // touching the rest, a 16-bit tensor costs only its float32 size, and in-place widening is exact.
-import { ok } from "node:assert/strict";
-import { assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../_assert.ts";
 import { decodeFloats, openSafetensors } from "../../lib/model/safetensors.ts";
-import { tempDir } from "./test_utils.ts";
+import { tempDir } from "./_fixtures.ts";
 
 const MiB = 2 ** 20;
 
@@ -50,19 +49,19 @@ Deno.test("safetensors: reads one tensor of a 1 GiB file without loading the fil
       [["big", "BF16", big], ["filler", "F16", 512 * MiB]],
       new Float32Array([1, -2, 3.5]),
     );
-    ok((await Deno.stat(path)).size > 1024 * MiB, "the file is over 1 GiB");
+    assert((await Deno.stat(path)).size > 1024 * MiB, "the file is over 1 GiB");
     const start = rssMiB();
     const f = await openSafetensors(path);
     try {
       assertEquals((await f.read("tail")).data, new Float32Array([1, -2, 3.5]));
       const afterTail = rssMiB() - start;
-      ok(afterTail < 32, `reading a 12-byte tensor grew RSS by ${afterTail.toFixed(1)} MiB`);
+      assert(afterTail < 32, `reading a 12-byte tensor grew RSS by ${afterTail.toFixed(1)} MiB`);
       const { data } = await f.read("big");
       const afterBig = rssMiB() - start;
       assertEquals(data.length, big);
-      ok(data[0] === 0 && data[big - 1] === 0, "holes read as zeros");
+      assert(data[0] === 0 && data[big - 1] === 0, "holes read as zeros");
       // one float32 buffer (128 MiB); the old path also kept the 64 MiB of raw bytes alive
-      ok(
+      assert(
         afterBig < 1.25 * 4 * big / MiB,
         `a 128 MiB tensor grew RSS by ${afterBig.toFixed(1)} MiB`,
       );
@@ -93,7 +92,7 @@ Deno.test("safetensors: in-place 16-bit widening equals decodeFloats (odd length
         const { data } = await f.read("x");
         f.close();
         const want = decodeFloats(raw, dtype);
-        ok(
+        assert(
           data.every((v, i) => Object.is(v, want[i]) || (Number.isNaN(v) && Number.isNaN(want[i]))),
           `${dtype} n=${n}`,
         );

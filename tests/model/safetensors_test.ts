@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   decodeFloats,
   floatToBf16Bits,
@@ -7,7 +7,8 @@ import {
   writeSafetensors,
 } from "../../lib/model/safetensors.ts";
 import { openCheckpointTensors } from "../../lib/model/checkpoint_tensors.ts";
-import { assertRejectsWith, tempDir } from "./test_utils.ts";
+import { tempDir } from "./_fixtures.ts";
+import { createPrng } from "../../lib/data/prng.ts";
 
 /** Build a safetensors file by hand from a header object and raw data bytes. */
 function rawFile(header: unknown, data: Uint8Array, headerLenOverride?: bigint): Uint8Array {
@@ -20,16 +21,9 @@ function rawFile(header: unknown, data: Uint8Array, headerLenOverride?: bigint):
 }
 
 function seededValues(n: number, seed: number): Float32Array {
-  // xorshift32 → values spread over many binades, incl. negatives
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s / 2 ** 32 - 0.5) * 2 ** ((s % 20) - 10);
-  });
+  // values spread over 20 binades (2^-10 … 2^9), incl. negatives
+  const prng = createPrng(seed);
+  return Float32Array.from({ length: n }, () => (prng.float() - 0.5) * 2 ** (prng.int(20) - 10));
 }
 
 Deno.test("safetensors: F32 write/read round trip is bit-exact, header 8-byte aligned", async () => {
@@ -51,7 +45,7 @@ Deno.test("safetensors: F32 write/read round trip is bit-exact, header 8-byte al
     assertEquals(await f.read("a"), { shape: [2, 3], data: a });
     assertEquals((await f.read("b.lazy")).data, b);
     assertEquals((await f.read("empty")).shape, [0, 4]);
-    await assertRejectsWith(f.read("nope"), path, '"nope"');
+    await assertRejects(f.read("nope"), path, '"nope"');
     f.close();
     assertEquals(await Array.fromAsync(Deno.readDir(dir)).then((e) => e.length), 1); // no temp left
   } finally {
@@ -73,9 +67,11 @@ Deno.test("safetensors: BF16 rounds to nearest even; bf16-exact values round-tri
   ];
   const bits = floatToBf16Bits(Float32Array.from(cases, (c) => c[0]));
   const back = decodeFloats(new Uint8Array(bits.buffer), "BF16");
-  cases.forEach(([, want], i) => ok(Object.is(back[i], want), `case ${i}: ${back[i]} != ${want}`));
+  cases.forEach(([, want], i) =>
+    assert(Object.is(back[i], want), `case ${i}: ${back[i]} != ${want}`)
+  );
   const nan = decodeFloats(new Uint8Array(floatToBf16Bits(new Float32Array([NaN])).buffer), "BF16");
-  ok(Number.isNaN(nan[0]));
+  assert(Number.isNaN(nan[0]));
   // every bf16 value (top 16 bits of a float32) survives float32 → bf16 unchanged
   const exact = seededValues(1000, 7).map((v) => {
     const u = new Uint32Array(new Float32Array([v]).buffer)[0] & 0xffff0000;
@@ -96,7 +92,7 @@ Deno.test("safetensors: BF16 file write/read; relative error ≤ 2^-8", async ()
     const { data } = await f.read("v");
     f.close();
     v.forEach((x, i) =>
-      ok(Math.abs(data[i] - x) <= Math.abs(x) * 2 ** -8, `${i}: ${data[i]} vs ${x}`)
+      assert(Math.abs(data[i] - x) <= Math.abs(x) * 2 ** -8, `${i}: ${data[i]} vs ${x}`)
     );
     const direct = decodeFloats(new Uint8Array(floatToBf16Bits(v).buffer), "BF16");
     assertEquals(data, direct);
@@ -129,24 +125,24 @@ Deno.test("safetensors: corrupt files fail naming file and tensor", async () => 
     const p = (n: string) => `${dir}/${n}.safetensors`;
     const ok4 = { w: { dtype: "F32", shape: [2], data_offsets: [0, 8] } };
     await Deno.writeFile(p("short"), new Uint8Array(5));
-    await assertRejectsWith(openSafetensors(p("short")), p("short"), "truncated");
+    await assertRejects(openSafetensors(p("short")), p("short"), "truncated");
     await Deno.writeFile(p("trunc"), rawFile(ok4, new Uint8Array(4)));
-    await assertRejectsWith(openSafetensors(p("trunc")), p("trunc"), '"w"', "out of range");
+    await assertRejects(openSafetensors(p("trunc")), p("trunc"), '"w"', "out of range");
     await Deno.writeFile(p("huge"), rawFile(ok4, new Uint8Array(8), 2n ** 40n));
-    await assertRejectsWith(openSafetensors(p("huge")), p("huge"), "header too large");
+    await assertRejects(openSafetensors(p("huge")), p("huge"), "header too large");
     await Deno.writeFile(p("hdr"), rawFile(ok4, new Uint8Array(8), 10_000n));
-    await assertRejectsWith(openSafetensors(p("hdr")), p("hdr"), "truncated");
+    await assertRejects(openSafetensors(p("hdr")), p("hdr"), "truncated");
     const i64 = { idx: { dtype: "I64", shape: [1], data_offsets: [0, 8] } };
     await Deno.writeFile(p("i64"), rawFile(i64, new Uint8Array(8)));
-    await assertRejectsWith(openSafetensors(p("i64")), p("i64"), '"idx"', "dtype", "I64");
+    await assertRejects(openSafetensors(p("i64")), p("i64"), '"idx"', "dtype", "I64");
     const span = { w: { dtype: "F32", shape: [3], data_offsets: [0, 8] } };
     await Deno.writeFile(p("span"), rawFile(span, new Uint8Array(8)));
-    await assertRejectsWith(openSafetensors(p("span")), p("span"), '"w"', "expected 12");
+    await assertRejects(openSafetensors(p("span")), p("span"), '"w"', "expected 12");
     await Deno.writeFile(
       p("json"),
       rawFile("x", new Uint8Array(0)).map((b, i) => i === 8 ? 0x7b : b),
     );
-    await assertRejectsWith(openSafetensors(p("json")), p("json"), "JSON");
+    await assertRejects(openSafetensors(p("json")), p("json"), "JSON");
   } finally {
     await cleanup();
   }
@@ -177,13 +173,13 @@ Deno.test("checkpoint tensors: sharded index reads across shards; single file to
       (await ck.read("x.b")).data,
       decodeFloats(new Uint8Array(floatToBf16Bits(b).buffer), "BF16"),
     );
-    await assertRejectsWith(ck.read("x.c"), dir, '"x.c"');
+    await assertRejects(ck.read("x.c"), dir, '"x.c"');
     ck.close();
     const bad = { weight_map: { "x.z": "model-00001-of-00002.safetensors" } };
     await Deno.writeTextFile(`${dir}/model.safetensors.index.json`, JSON.stringify(bad));
-    await assertRejectsWith(openCheckpointTensors(dir), "index.json", '"x.z"');
+    await assertRejects(openCheckpointTensors(dir), "index.json", '"x.z"');
     await Deno.remove(`${dir}/model.safetensors.index.json`);
-    await assertRejectsWith(openCheckpointTensors(dir), "no model.safetensors");
+    await assertRejects(openCheckpointTensors(dir), "no model.safetensors");
   } finally {
     await cleanup();
   }

@@ -2,14 +2,13 @@
 // F32 and F16 tied) load here and give its logits: tests/reference/transformers_roundtrip.py `write` made them.
 // transformers ran in float32 too, so two float32 evaluations differ by ≤ n·EPS32 of the decoder's
 // accumulation length (decoderChainLength), scaled to the largest |logit| (tests/_assert.ts).
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { assertAllClose, f32Tolerance, maxAbs } from "../_assert.ts";
+import { assertAllClose, assertEquals, f32Tolerance, maxAbs } from "../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { forward } from "../../lib/model/decoder.ts";
 import { loadCheckpoint } from "../../lib/model/checkpoint.ts";
 import { tiedEmbeddings } from "../../lib/model/config.ts";
 import { disposeWeights } from "../../lib/model/weights.ts";
-import { decoderChainLength } from "./test_utils.ts";
+import { decoderChainLength } from "./_fixtures.ts";
 
 await tf.setBackend("cpu");
 const ROOT = new URL("../fixtures/model/transformers/", import.meta.url).pathname;

@@ -2,7 +2,6 @@
 // losses, gradient norms and weights on the same seed; the backend is recorded; no-adapter errors name the fix.
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { assert, assertEquals, f32SumTol } from "../_assert.ts";
 import { gpuAvailable } from "../../lib/gpu/device.ts";
 import {
   activeBackendLabel,
@@ -19,7 +18,8 @@ import { frozenLogprobs, packSequences } from "../../lib/train/rl_loop/policy_lo
 import { rlStep, type RlStepOutcome } from "../../lib/train/rl_loop/rl_step.ts";
 import { runRl } from "../../lib/train/rl_loop/trainer.ts";
 import { runSft } from "../../lib/train/sft/trainer.ts";
-import { assertRejectsWith, decoderChainLength } from "../model/test_utils.ts";
+import { assert, assertEquals, assertRejects, f32SumTol } from "../_assert.ts";
+import { decoderChainLength } from "../model/_fixtures.ts";
 import { handScoredBatch, smokeRlConfig } from "./rl_loop/fixture.ts";
 import { type Fixture, smokeConfig, writeFixture } from "./sft/fixture.ts";
 
@@ -268,9 +268,9 @@ Deno.test("webgpu without navigator.gpu or without an adapter: the error names t
     Object.defineProperty(nav, "gpu", { value, configurable: true, writable: true });
   try {
     stub(undefined);
-    await assertRejectsWith(requireWebgpuAdapter(), "navigator.gpu is undefined", "--backend wasm");
+    await assertRejects(requireWebgpuAdapter(), "navigator.gpu is undefined", "--backend wasm");
     stub({ requestAdapter: () => Promise.resolve(null) });
-    await assertRejectsWith(requireWebgpuAdapter(), "requestAdapter() returned null", "Vulkan");
+    await assertRejects(requireWebgpuAdapter(), "requestAdapter() returned null", "Vulkan");
   } finally {
     if (real === undefined) delete nav.gpu;
     else Object.defineProperty(nav, "gpu", real);

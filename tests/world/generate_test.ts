@@ -1,8 +1,7 @@
 // Tests of the world generator: strict config, determinism per seed, the Reddit-v2 record format,
 // time splits, hidden truth kept out of records, variety of phrasing, and atomic writing.
-import { notDeepStrictEqual } from "node:assert/strict";
+import { assert, assertEquals, assertNotEquals, assertThrows } from "../_assert.ts";
 import { parse } from "csv-parse/sync";
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { parseWorldConfig } from "../../lib/data/world/config.ts";
 import { renderTurns } from "../../lib/data/world/conversation.ts";
 import {
@@ -58,7 +57,7 @@ Deno.test("same seed → identical world; different seed → different records",
   assertEquals(JSON.stringify(a.records), JSON.stringify(b.records));
   assertEquals(JSON.stringify(a.truth), JSON.stringify(b.truth));
   const c = generateWorldFromRows(rows, { ...SMALL, seed: 6 });
-  notDeepStrictEqual(
+  assertNotEquals(
     c.records.train.map((r) => r.prompt[0].content),
     a.records.train.map((r) => r.prompt[0].content),
   );

@@ -3,28 +3,19 @@
 // Tolerances are float32 error bounds (tests/_assert.ts): n·EPS32 for the accumulation length n of each
 // kernel (k for a matMul), scaled to the magnitude of the summed terms; kernels that only move data are
 // compared exactly.
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { assertAllClose, assertEquals, f32Tolerance, maxAbs } from "../../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
-import { assertAllClose, f32Tolerance, maxAbs } from "../../_assert.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { BLAS_BACKEND_NAME, registerBlasBackend } from "../../../lib/model/blas/blas_backend.ts";
 import { forward } from "../../../lib/model/decoder.ts";
 import { loadCheckpoint } from "../../../lib/model/checkpoint.ts";
 import { disposeWeights } from "../../../lib/model/weights.ts";
-import { decoderChainLength } from "../test_utils.ts";
+import { decoderChainLength } from "../_fixtures.ts";
+import { seededFloats } from "../../_seeded.ts";
 
 const blasState = openBlasAvailable();
 const skip = blasState.ok ? "" : ` (skipped: ${blasState.reason})`;
 const FIXTURES = new URL("../../fixtures/model/", import.meta.url).pathname;
-
-/** Seeded values in [-1, 1) (LCG). */
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 /** Run `fn` on `backend` and return every output tensor's values (inputs built inside fn). */
 async function valuesOn(
@@ -60,7 +51,7 @@ async function same(
 }
 
 const t = (shape: number[], seed: number) =>
-  tf.tensor(seeded(shape.reduce((p, d) => p * d, 1), seed), shape);
+  tf.tensor(seededFloats(shape.reduce((p, d) => p * d, 1), seed), shape);
 
 if (blasState.ok) registerBlasBackend(openBlas({ threads: 2 }));
 

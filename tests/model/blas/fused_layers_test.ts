@@ -4,9 +4,8 @@
 // length n, scaled to the values' magnitude), not figures seen on one CPU: OpenBLAS picks a different
 // kernel per CPU (tests/bench/openblas_coretypes.sh runs these under each). Each family also shows that
 // its bound still rejects a real bug.
-import { ok } from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
 import {
+  assert,
   assertAllClose,
   assertThrows,
   type CloseTolerance,
@@ -15,6 +14,7 @@ import {
   f32Tolerance,
   maxAbs,
 } from "../../_assert.ts";
+import * as tf from "@tensorflow/tfjs";
 import { BLAS_BACKEND_NAME, registerBlasBackend } from "../../../lib/model/blas/blas_backend.ts";
 import { fastExp } from "../../../lib/model/blas/fast_exp.ts";
 import { fusedCausalAttention } from "../../../lib/model/blas/fused_causal_attention.ts";
@@ -23,19 +23,11 @@ import { fusedRope } from "../../../lib/model/blas/fused_rope.ts";
 import { fusedSiluMul } from "../../../lib/model/blas/fused_swiglu.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { causalMask } from "../../../lib/model/attention.ts";
+import { seededFloats } from "../../_seeded.ts";
 
 const blasState = openBlasAvailable();
 const skip = blasState.ok ? "" : ` (skipped: ${blasState.reason})`;
 if (blasState.ok) registerBlasBackend(openBlas({ threads: 2 }));
-
-/** Seeded values in [-1, 1) (LCG). */
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 /** `xs` with element `at` (default: the largest |x|) scaled by 1 + rel: a bug the bound must catch. */
 function perturbed(xs: ArrayLike<number>, rel: number, at = -1): Float32Array {
@@ -58,7 +50,7 @@ async function valueAndGrads(
   return tf.tidy(() => {
     const xs = data.map((d) => tf.tensor(d.values, d.shape));
     const y = f(...xs);
-    const up = tf.tensor(seeded(y.size, 99), y.shape);
+    const up = tf.tensor(seededFloats(y.size, 99), y.shape);
     const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), up)))(xs);
     return [y, ...grads].map((t) => new Float32Array(t.dataSync()));
   });
@@ -86,17 +78,20 @@ function worstExpError(f: (x: number) => number): number {
 const FAST_EXP_REL = 2e-8;
 
 Deno.test("fastExp matches Math.exp to its polynomial bound and its special cases exactly", () => {
-  ok(FAST_EXP_REL < EPS32 / 2, "the bound is below float32 rounding");
+  assert(FAST_EXP_REL < EPS32 / 2, "the bound is below float32 rounding");
   const worst = worstExpError(fastExp);
-  ok(worst < FAST_EXP_REL, `worst relative error ${worst}`);
+  assert(worst < FAST_EXP_REL, `worst relative error ${worst}`);
   for (const x of [-Infinity, Infinity, NaN, -800, 800, 709.79, -745.2, 0, -0]) {
-    ok(
+    assert(
       Object.is(fastExp(x), Math.exp(x)),
       `fastExp(${x}) = ${fastExp(x)}, Math.exp ${Math.exp(x)}`,
     );
   }
-  ok(fastExp(709.7) > 1e308 && Number.isFinite(fastExp(709.7)), "largest finite range");
-  ok(fastExp(-740) > 0 && Math.abs(fastExp(-740) / Math.exp(-740) - 1) < 1e-6, "subnormal range");
+  assert(fastExp(709.7) > 1e308 && Number.isFinite(fastExp(709.7)), "largest finite range");
+  assert(
+    fastExp(-740) > 0 && Math.abs(fastExp(-740) / Math.exp(-740) - 1) < 1e-6,
+    "subnormal range",
+  );
 });
 
 Deno.test("fastExp's bound rejects a degree-6 polynomial (the r^7 term dropped)", () => {
@@ -107,7 +102,7 @@ Deno.test("fastExp's bound rejects a degree-6 polynomial (the r^7 term dropped)"
       2 ** k;
   };
   const worst = worstExpError(degree6);
-  ok(worst > 2 * FAST_EXP_REL, `degree 6 errs by ${worst}, the bound is ${FAST_EXP_REL}`);
+  assert(worst > 2 * FAST_EXP_REL, `degree 6 errs by ${worst}, the bound is ${FAST_EXP_REL}`);
 });
 
 Deno.test({
@@ -117,9 +112,9 @@ Deno.test({
     const blas = openBlas({ threads: 1 });
     const m = 3, n = 4, k = 5, lda = 7, ldb = 6, ldc = 9;
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-      const a = seeded(((transA ? k : m) - 1) * lda + (transA ? m : k), 1);
-      const b = seeded(((transB ? n : k) - 1) * ldb + (transB ? k : n), 2);
-      const c = seeded((m - 1) * ldc + n, 3), want = c.slice();
+      const a = seededFloats(((transA ? k : m) - 1) * lda + (transA ? m : k), 1);
+      const b = seededFloats(((transB ? n : k) - 1) * ldb + (transB ? k : n), 2);
+      const c = seededFloats((m - 1) * ldc + n, 3), want = c.slice();
       // componentwise float32 bound (k products + alpha, beta, the add: k + 3 roundings) on
       // |alpha|·Σ|a·b| + |beta|·|c| of each entry; 0 on the entries between rows, which sgemm must not touch
       const atol = new Float64Array(want.length);
@@ -158,14 +153,14 @@ function attentionInputs(c: AttentionCase, seed: number) {
   const S = c.past + c.T;
   return [
     {
-      values: seeded(c.B * c.nkv * c.g * c.T * c.hd, seed).map((x) => 3 * x),
+      values: seededFloats(c.B * c.nkv * c.g * c.T * c.hd, seed).map((x) => 3 * x),
       shape: [c.B, c.nkv, c.g * c.T, c.hd],
     },
     {
-      values: seeded(c.B * c.nkv * S * c.hd, seed + 1).map((x) => 3 * x),
+      values: seededFloats(c.B * c.nkv * S * c.hd, seed + 1).map((x) => 3 * x),
       shape: [c.B, c.nkv, S, c.hd],
     },
-    { values: seeded(c.B * c.nkv * S * c.hd, seed + 2), shape: [c.B, c.nkv, S, c.hd] },
+    { values: seededFloats(c.B * c.nkv * S * c.hd, seed + 2), shape: [c.B, c.nkv, S, c.hd] },
   ];
 }
 
@@ -308,7 +303,7 @@ Deno.test({
     } catch (e) {
       msg = (e as Error).message;
     }
-    ok(msg.includes("fused_causal_attention.ts"), `expected a layout error, got "${msg}"`);
+    assert(msg.includes("fused_causal_attention.ts"), `expected a layout error, got "${msg}"`);
     tf.dispose([q, k]);
   },
 });
@@ -316,8 +311,8 @@ Deno.test({
 Deno.test("fusedRmsNorm equals x·rsqrt(mean(x²) + eps)·w with gradients (x and w)", async () => {
   for (const [rows, D, eps, seed] of [[5, 7, 1e-6, 1], [3, 128, 1e-5, 2], [1, 1, 0.1, 3]]) {
     const data = [
-      { values: seeded(rows * D, seed).map((x) => 4 * x), shape: [rows, D] },
-      { values: seeded(D, seed + 1).map((x) => 1 + x), shape: [D] },
+      { values: seededFloats(rows * D, seed).map((x) => 4 * x), shape: [rows, D] },
+      { values: seededFloats(D, seed + 1).map((x) => 1 + x), shape: [D] },
     ];
     const want = await valueAndGrads(
       "cpu",
@@ -348,8 +343,8 @@ Deno.test("fusedRmsNorm equals x·rsqrt(mean(x²) + eps)·w with gradients (x an
 
 Deno.test("fusedSiluMul equals gate·sigmoid(gate)·up with gradients, incl. saturated gates", async () => {
   const n = 3 * 11;
-  const gate = seeded(n, 5).map((x, i) => (i === 0 ? -120 : i === 1 ? 95 : 9 * x));
-  const data = [{ values: gate, shape: [3, 11] }, { values: seeded(n, 6), shape: [3, 11] }];
+  const gate = seededFloats(n, 5).map((x, i) => (i === 0 ? -120 : i === 1 ? 95 : 9 * x));
+  const data = [{ values: gate, shape: [3, 11] }, { values: seededFloats(n, 6), shape: [3, 11] }];
   const want = await valueAndGrads("cpu", data, (g, u) => tf.mul(tf.mul(g, tf.sigmoid(g)), u));
   const got = await valueAndGrads("cpu", data, (g, u) => fusedSiluMul(g, u));
   // elementwise: no accumulation, ~8 float32 roundings (exp, 1 + e, the divide, the products; the
@@ -361,9 +356,9 @@ Deno.test("fusedSiluMul equals gate·sigmoid(gate)·up with gradients, incl. sat
 
 Deno.test("fusedRope equals x·cos + rotate_half(x)·sin with its gradient", async () => {
   const [B, H, T, hd] = [2, 3, 4, 6];
-  const cos = tf.tensor4d(seeded(B * T * hd, 7), [B, 1, T, hd]);
-  const sin = tf.tensor4d(seeded(B * T * hd, 8), [B, 1, T, hd]);
-  const data = [{ values: seeded(B * H * T * hd, 9), shape: [B, H, T, hd] }];
+  const cos = tf.tensor4d(seededFloats(B * T * hd, 7), [B, 1, T, hd]);
+  const sin = tf.tensor4d(seededFloats(B * T * hd, 8), [B, 1, T, hd]);
+  const data = [{ values: seededFloats(B * H * T * hd, 9), shape: [B, H, T, hd] }];
   const want = await valueAndGrads("cpu", data, (x) => {
     const [x1, x2] = tf.split(x, 2, 3);
     return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], 3), sin));
@@ -379,7 +374,7 @@ Deno.test({
   name: `cpu-blas Sum kernel equals stock cpu over leading, trailing and other axes${skip}`,
   ignore: !blasState.ok,
   fn: async () => {
-    const shape = [3, 4, 5], x = seeded(60, 11);
+    const shape = [3, 4, 5], x = seededFloats(60, 11);
     for (const axis of [[0], [0, 1], [2], [1, 2], [1], [0, 2], [0, 1, 2]]) {
       for (const keepDims of [false, true]) {
         const run = async (backend: string) => {
@@ -390,7 +385,7 @@ Deno.test({
           });
         };
         const want = await run("cpu"), got = await run(BLAS_BACKEND_NAME);
-        ok(got.shape === want.shape, `axis [${axis}] keepDims=${keepDims}: shape ${got.shape}`);
+        assert(got.shape === want.shape, `axis [${axis}] keepDims=${keepDims}: shape ${got.shape}`);
         // sums of at most 60 terms in [−1, 1): n·EPS32 of the summed magnitude (≤ n)
         const n = 60 / got.values.length;
         assertAllClose(
@@ -420,15 +415,15 @@ Deno.test({
         await tf.setBackend(backend);
         return tf.tidy(() => {
           const y = tf.gather(
-            tf.tensor(seeded(size, 12), shape),
+            tf.tensor(seededFloats(size, 12), shape),
             tf.tensor(idx, idxShape, "int32"),
           );
           return { shape: y.shape.join(","), values: Array.from(y.dataSync()) };
         });
       };
       const want = await run("cpu"), got = await run(BLAS_BACKEND_NAME);
-      ok(got.shape === want.shape, `[${shape}] gather shape ${got.shape} vs ${want.shape}`);
-      ok(got.values.every((v, i) => v === want.values[i]), `[${shape}] gather values`);
+      assert(got.shape === want.shape, `[${shape}] gather shape ${got.shape} vs ${want.shape}`);
+      assert(got.values.every((v, i) => v === want.values[i]), `[${shape}] gather values`);
     }
   },
 });

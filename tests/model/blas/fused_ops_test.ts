@@ -2,15 +2,15 @@
 // compositions on the cpu backend: values and gradients on odd shapes, zero-weight rows, cached keys.
 // Tolerances are float32 error bounds of each computation (n·EPS32 per accumulation length, scaled to
 // the values; tests/_assert.ts), and each family shows its bound still rejects a real bug.
-import { ok } from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
 import {
+  assert,
   assertAllClose,
   assertThrows,
   type CloseTolerance,
   f32Tolerance,
   maxAbs,
 } from "../../_assert.ts";
+import * as tf from "@tensorflow/tfjs";
 import {
   fusedWeightedNll,
   weightedNllValues,
@@ -24,21 +24,13 @@ import { readModelConfig } from "../../../lib/model/config.ts";
 import { forward } from "../../../lib/model/decoder.ts";
 import { disposeWeights } from "../../../lib/model/weights.ts";
 import { weightedNll } from "../../../lib/train/sft/loss.ts";
-import { decoderChainLength } from "../test_utils.ts";
+import { decoderChainLength } from "../_fixtures.ts";
+import { seededFloats } from "../../_seeded.ts";
 
 const blasState = openBlasAvailable();
 const skip = blasState.ok ? "" : ` (skipped: ${blasState.reason})`;
 const FIXTURES = new URL("../../fixtures/model/", import.meta.url).pathname;
 if (blasState.ok) registerBlasBackend(openBlas({ threads: 2 }));
-
-/** Seeded values in [-1, 1) (LCG). */
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 Deno.test("weightedNllValues: one row by hand (ln 2, gradient ±0.5)", () => {
   const { loss, grad } = weightedNllValues(Float32Array.of(0, 0, 5, 5), {
@@ -47,16 +39,19 @@ Deno.test("weightedNllValues: one row by hand (ln 2, gradient ±0.5)", () => {
     weights: Float32Array.of(1, 0),
   });
   // float64 arithmetic on exact inputs: a few roundings of 1e-16 each
-  ok(Math.abs(loss - Math.LN2) < 1e-12, `loss ${loss}`);
+  assert(Math.abs(loss - Math.LN2) < 1e-12, `loss ${loss}`);
   assertAllClose(grad, [0.5, -0.5, 0, 0], { atol: 1e-12 }, "grad");
 });
 
 /** One cross-entropy case: logits (B, T, V) of amplitude `amp`, targets, weights (every third row 0). */
 function nllCase(B: number, T: number, V: number, amp: number, seed: number) {
   const N = B * T;
-  const targets = Int32Array.from(seeded(N, seed + 10), (u) => Math.floor((u + 1) / 2 * V));
-  const weights = Float32Array.from(seeded(N, seed + 20), (u, i) => i % 3 === 0 ? 0 : 1 + u / 2); // zero rows
-  return { B, T, V, amp, targets, weights, logits: seeded(N * V, seed) };
+  const targets = Int32Array.from(seededFloats(N, seed + 10), (u) => Math.floor((u + 1) / 2 * V));
+  const weights = Float32Array.from(
+    seededFloats(N, seed + 20),
+    (u, i) => i % 3 === 0 ? 0 : 1 + u / 2,
+  ); // zero rows
+  return { B, T, V, amp, targets, weights, logits: seededFloats(N * V, seed) };
 }
 
 /** 0.7·loss and its gradient by `nll` (the stock or the fused op) on tfjs cpu. */
@@ -142,8 +137,8 @@ function softmaxValueAndGrad(
 ): Float32Array[] {
   return tf.tidy(() => {
     const size = shape.reduce((p, d) => p * d, 1);
-    const s = tf.mul(tf.tensor4d(seeded(size, seed), shape), 9);
-    const up = tf.tensor4d(seeded(size, seed + 1), shape);
+    const s = tf.mul(tf.tensor4d(seededFloats(size, seed), shape), 9);
+    const up = tf.tensor4d(seededFloats(size, seed + 1), shape);
     return [f(s), tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), up)))(s)].map((t) =>
       new Float32Array(t.dataSync())
     );
@@ -218,7 +213,7 @@ Deno.test("fusedCausalSoftmax rejects scores that do not fit the layout", async 
   } catch (e) {
     msg = (e as Error).message;
   }
-  ok(msg.includes("fused_attention.ts"), `expected a layout error, got "${msg}"`);
+  assert(msg.includes("fused_attention.ts"), `expected a layout error, got "${msg}"`);
   s.dispose();
 });
 
@@ -255,7 +250,7 @@ for (const name of ["tiny_llama", "tiny_qwen2"]) {
     fn: async () => {
       const want = await lossAndGrads(name, "cpu");
       const got = await lossAndGrads(name, BLAS_BACKEND_NAME);
-      ok(got.length === want.length, "gradient count");
+      assert(got.length === want.length, "gradient count");
       // the chain of the whole decoder forward and backward (decoderChainLength; B=3, T=9)
       const config = await readModelConfig(`${FIXTURES}${name}/config.json`);
       const n = decoderChainLength(config, { S: 9, rows: 27 }).grads;

@@ -1,24 +1,14 @@
 // OpenBLAS sgemm through FFI against a plain-loop reference on odd sizes, all transpose combinations,
 // alpha/beta and offset views; the kernels of elementwise.ts / transpose.ts against plain loops.
 // Tolerances: float32's rounding bound of each computation (tests/_assert.ts), never a figure from one CPU.
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { assertAllClose, assertThrows, EPS32, f32SumTol } from "../../_assert.ts";
+import { assertAllClose, assertEquals, assertThrows, EPS32, f32SumTol } from "../../_assert.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { broadcastBinary, softmaxRows, splitValues } from "../../../lib/model/blas/elementwise.ts";
 import { transposeValues } from "../../../lib/model/blas/transpose.ts";
-import { assertThrowsWith } from "../test_utils.ts";
+import { seededFloats } from "../../_seeded.ts";
 
 const blasState = openBlasAvailable();
 const skip = blasState.ok ? "" : ` (skipped: ${blasState.reason})`;
-
-/** Seeded values in [-1, 1) (LCG, so tests need no global randomness). */
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 /**
  * C = alpha·op(A)·op(B) + beta·C0 by plain loops in float64, and each entry's float32 error bound:
@@ -71,8 +61,8 @@ Deno.test({
         for (const transA of [false, true]) {
           for (const transB of [false, true]) {
             const alpha = transA ? 0.5 : 1, beta = transB ? 0.25 : 0;
-            const a = seeded(m * k + 3, m + 1), b = seeded(k * n + 5, n + 2);
-            const c0 = seeded(m * n, k + 3);
+            const a = seededFloats(m * k + 3, m + 1), b = seededFloats(k * n + 5, n + 2);
+            const c0 = seededFloats(m * n, k + 3);
             const c = c0.slice();
             // offset views: the wrapper must pass the view's start, not its buffer's
             blas.sgemm(a.subarray(3), b.subarray(5), c, { m, n, k, transA, transB, alpha, beta });
@@ -92,7 +82,7 @@ Deno.test({
       const c = Float32Array.of(9, 9);
       blas.sgemm(new Float32Array(0), new Float32Array(0), c, { m: 1, n: 2, k: 0 });
       assertEquals([...c], [0, 0]); // k = 0: C = beta·C with beta 0
-      assertThrowsWith(
+      assertThrows(
         () => blas.sgemm(new Float32Array(5), new Float32Array(6), c, { m: 2, n: 3, k: 3 }),
         "openblas.ts",
         "A ≥ 6",
@@ -111,7 +101,9 @@ Deno.test({
     const blas = openBlas({ threads: 2 });
     try {
       const d = { m: 65, n: 129, k: 31, transA: false, transB: true, alpha: 1, beta: 0 };
-      const a = seeded(d.m * d.k, 1), b = seeded(d.k * d.n, 2), c = new Float32Array(d.m * d.n);
+      const a = seededFloats(d.m * d.k, 1),
+        b = seededFloats(d.k * d.n, 2),
+        c = new Float32Array(d.m * d.n);
       blas.sgemm(a, b, c, d);
       const { want, atol } = refGemm(a, b, c.slice().fill(0), d);
       assertAllClose(c, want, { atol }, "correct");
@@ -137,12 +129,12 @@ Deno.test({
     const one = openBlas({ threads: 1 });
     assertEquals(one.threads, 1);
     one.close();
-    assertThrowsWith(() => openBlas({ threads: 0 }), "threads=0", "positive integer");
+    assertThrows(() => openBlas({ threads: 0 }), "threads=0", "positive integer");
   },
 });
 
 Deno.test("openblas: a missing library fails naming the apt package", () => {
-  assertThrowsWith(
+  assertThrows(
     () => openBlas({ path: "/nonexistent/libopenblas.so.0" }),
     "/nonexistent/libopenblas.so.0",
     "apt-get install libopenblas0-pthread",
@@ -150,7 +142,7 @@ Deno.test("openblas: a missing library fails naming the apt package", () => {
 });
 
 Deno.test("transposeValues: every permutation of a (2, 3, 4, 5) array equals index arithmetic", () => {
-  const shape = [2, 3, 4, 5], x = seeded(120, 7);
+  const shape = [2, 3, 4, 5], x = seededFloats(120, 7);
   const perms = [[0, 1, 2, 3], [0, 2, 1, 3], [3, 2, 1, 0], [1, 0, 3, 2], [2, 3, 0, 1], [
     0,
     1,
@@ -180,11 +172,11 @@ Deno.test("transposeValues: every permutation of a (2, 3, 4, 5) array equals ind
     3,
     6,
   ]);
-  assertThrowsWith(() => transposeValues(x, shape, [0, 0, 1, 2]), "not a permutation");
+  assertThrows(() => transposeValues(x, shape, [0, 0, 1, 2]), "not a permutation");
 });
 
 Deno.test("broadcastBinary / softmaxRows / splitValues equal plain loops", () => {
-  const a = seeded(3 * 1 * 5, 1), b = seeded(4 * 1, 2);
+  const a = seededFloats(3 * 1 * 5, 1), b = seededFloats(4 * 1, 2);
   const { shape, values } = broadcastBinary("sub", a, [3, 1, 5], b, [4, 1]); // (3, 4, 5)
   assertEquals(shape, [3, 4, 5]);
   for (let i = 0; i < 3; i++) {
@@ -200,7 +192,7 @@ Deno.test("broadcastBinary / softmaxRows / splitValues equal plain loops", () =>
     3,
     2,
   ]);
-  assertThrowsWith(() => broadcastBinary("add", a, [3, 5], b, [4]), "do not broadcast");
+  assertThrows(() => broadcastBinary("add", a, [3, 5], b, [4]), "do not broadcast");
   const sm = softmaxRows(Float32Array.of(1, 2, 3, 1000, 1000, -1000), 3);
   const e = [Math.exp(-2), Math.exp(-1), 1], z = e[0] + e[1] + e[2];
   // two float32 roundings (the stored exp, the scaled result) and fastExp's 2e-8 bound, relative

@@ -3,8 +3,7 @@
 // (skipped visibly where OpenBLAS is not installed); row copies and dropped rows keep each row's cache.
 // Tolerance: both sum the decoder's chain in float32 in other orders (decoderChainLength, n·EPS32 scaled
 // to the logits; tests/_assert.ts) — a wrong rotation, mask or cache slot moves logits by O(1).
-import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { assertAllClose, f32Tolerance, maxAbs } from "../../_assert.ts";
+import { assertAllClose, assertEquals, assertThrows, f32Tolerance, maxAbs } from "../../_assert.ts";
 import { useBackend } from "../../../lib/model/backend.ts";
 import { presetConfig } from "../../../lib/model/config.ts";
 import type { ModelConfig } from "../../../lib/model/config.ts";
@@ -22,7 +21,7 @@ import {
   prepareDecodeWeights,
   type Sgemm,
 } from "../../../lib/model/generate/mod.ts";
-import { decoderChainLength } from "../test_utils.ts";
+import { decoderChainLength } from "../_fixtures.ts";
 
 const blasState = openBlasAvailable();
 const QWEN = { ...presetConfig("builtin-small"), vocab_size: 80, num_hidden_layers: 2 }; // q/k/v biases
@@ -171,9 +170,9 @@ Deno.test("array KV cache: copied rows continue like their source; a dropped row
   const two = step(copies, [0, 2], 42, 4); // … then row 1 is dropped
   assertEquals(Array.from(two.subarray(0, V)), Array.from(want), "row 0 after the drop");
   assertEquals(Array.from(two.subarray(V)), Array.from(want), "row 2 after the drop");
-  throws(() => step(copies, [0], 1, 5), /5 cached \+ 1 new positions exceed capacity 5/);
-  throws(() => step(prefill(8), [1], 1, 3), /rows\[0\] = 1 outside the cache's 0..0/);
-  throws(() => copyArrayKvRows(QWEN, copies, [3]), /source row 3 outside 0..2/);
+  assertThrows(() => step(copies, [0], 1, 5), /5 cached \+ 1 new positions exceed capacity 5/);
+  assertThrows(() => step(prefill(8), [1], 1, 3), /rows\[0\] = 1 outside the cache's 0..0/);
+  assertThrows(() => copyArrayKvRows(QWEN, copies, [3]), /source row 3 outside 0..2/);
   disposeDecodeWeights(dw);
   disposeWeights(weights);
 });

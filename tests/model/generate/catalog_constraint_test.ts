@@ -1,6 +1,6 @@
 // Catalog-constrained decoding: the trie's allowed sets by hand, segmentation checks, and random-weight
 // generation that never leaves the catalog (checked with parseList + Catalog.has), on a synthetic and the real catalog.
-import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
+import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { catalogFromItems, loadCatalog } from "../../../lib/catalog/catalog.ts";
 import { parseList } from "../../../lib/catalog/parse_list.ts";
 import { useBackend } from "../../../lib/model/backend.ts";
@@ -44,7 +44,7 @@ Deno.test("catalog trie: allowed tokens step by step, repeats and seen titles fo
   assertEquals(firsts(c.allowed(s)), ["a", "r"]);
   feed("at (1995)");
   assertEquals(c.allowed(s), [nl, eos]);
-  throws(() => c.advance(s, vocab.id(")\n")), /leaves the catalog/);
+  assertThrows(() => c.advance(s, vocab.id(")\n")), /leaves the catalog/);
   c.advance(s, nl);
   assertEquals(s.emitted, [0]);
   feed("Heat (19");
@@ -53,7 +53,7 @@ Deno.test("catalog trie: allowed tokens step by step, repeats and seen titles fo
   c.advance(s, nl);
   feed("He");
   assertEquals(firsts(c.allowed(s)), ["r"]); // both Heats emitted, Heathers is a seen title
-  ok(c.allowed(s).length > 0);
+  assert(c.allowed(s).length > 0);
   const t = c.start(1); // another prompt: nothing forbidden
   assertEquals(c.allowed(t).includes(eos), false);
   assertEquals(catalogConstraint(trie, { allowEmpty: true }).allowed(t).includes(eos), true);
@@ -61,7 +61,7 @@ Deno.test("catalog trie: allowed tokens step by step, repeats and seen titles fo
 
 Deno.test("catalog trie: newline must be one token; merged-newline segmentation is reported", () => {
   const texts = ITEMS.map(itemText);
-  throws(
+  assertThrows(
     () => buildCatalogTrie(ITEMS, (t) => (t === "\n" ? [1, 2] : [3]), { eosIds: [0] }),
     /encode\("\\n"\) gave 2 tokens/,
   );
@@ -108,7 +108,9 @@ async function constrainedRun(
       const lines = text.split("\n");
       // the last line is cut off at maxNewTokens, or empty when EOS followed a newline
       const complete = c.finishReason === "eos" && lines.at(-1) !== "" ? lines : lines.slice(0, -1);
-      complete.forEach((l) => ok(texts.has(l), `line ${JSON.stringify(l)} is not a catalog item`));
+      complete.forEach((l) =>
+        assert(texts.has(l), `line ${JSON.stringify(l)} is not a catalog item`)
+      );
       assertEquals(
         new Set(complete).size,
         complete.length,
@@ -116,13 +118,13 @@ async function constrainedRun(
       );
       const parsed = parseList(complete.join("\n"));
       for (const [title, year] of parsed.items) {
-        ok(catalog.has(title, year), `${title} (${year}) not in catalog`);
-        ok(!(options.forbidden?.[c.promptIndex] ?? []).includes(title), `seen title ${title}`);
+        assert(catalog.has(title, year), `${title} (${year}) not in catalog`);
+        assert(!(options.forbidden?.[c.promptIndex] ?? []).includes(title), `seen title ${title}`);
       }
       parsedItems += parsed.items.length;
       // at temperature 1 without top-p, q = p / p(allowed) ≥ p
       c.samplingLogprobs.forEach((q, j) =>
-        ok(q >= c.logprobs[j] - 1e-6, `q ${q} < p ${c.logprobs[j]}`)
+        assert(q >= c.logprobs[j] - 1e-6, `q ${q} < p ${c.logprobs[j]}`)
       );
     }
   }
@@ -137,7 +139,7 @@ Deno.test("constrained generation (random weights) never leaves a small catalog"
     maxNewTokens: 60,
     forbidden: [["Heat"], [], ["Up", "Her"]],
   });
-  ok(n >= 20, `only ${n} complete items generated`);
+  assert(n >= 20, `only ${n} complete items generated`);
 });
 
 const haveReal = await Deno.stat(REAL_CATALOG).then(() => true, () => false);
@@ -149,6 +151,6 @@ Deno.test({
   fn: async () => {
     const catalog = await loadCatalog(REAL_CATALOG);
     const n = await constrainedRun([...catalog.items], { seeds: [4], maxNewTokens: 80 });
-    ok(n >= 6, `only ${n} complete items generated`);
+    assert(n >= 6, `only ${n} complete items generated`);
   },
 });

@@ -1,6 +1,6 @@
 // Catalog-constrained decoding with noRepeat: exact per-row use counts (shared-prefix items stay reachable,
 // used-up prefixes masked), no dead ends when every item is used, and random-weight generation (greedy and seeded sampling).
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { assert, assertEquals } from "../../_assert.ts";
 import { useBackend } from "../../../lib/model/backend.ts";
 import { presetConfig } from "../../../lib/model/config.ts";
 import { disposeWeights, initWeights } from "../../../lib/model/weights.ts";
@@ -96,7 +96,7 @@ Deno.test("noRepeat: duplicate item texts are blocked once (other items stay ope
   const s = c.start(0);
   assertEquals(pieces(c.allowed(s)), ["U"]); // "Upside (2010)" is still reachable
   assertEquals(s.blocked.get(trie.root), 1);
-  ok(!c.allowed(s).includes(eos));
+  assert(!c.allowed(s).includes(eos));
 });
 
 /** The constraint without EOS while anything else is allowed: forces a row to use up the catalog. */
@@ -150,7 +150,7 @@ async function run(
             ? split.filter((l, i) => l !== "" || i < split.length - 1)
             : split.slice(0, -1);
           complete.forEach((l) =>
-            ok(texts.has(l), `line ${JSON.stringify(l)} is not a catalog item`)
+            assert(texts.has(l), `line ${JSON.stringify(l)} is not a catalog item`)
           );
           completions.push(c);
           lines.push(complete);
@@ -185,7 +185,7 @@ Deno.test("noRepeat generation: no completion repeats an item (greedy and sample
       assertEquals(new Set(l).size, l.length, `repeated item in ${JSON.stringify(l)}`);
       items += l.length;
     }
-    ok(items >= 60, `only ${items} complete items generated`);
+    assert(items >= 60, `only ${items} complete items generated`);
     // seeded: the same seed gives the same completions
     const again = await run({
       noRepeat: true,
@@ -226,7 +226,7 @@ Deno.test("noRepeat generation: rows that use up the catalog end with EOS, each 
       exhaust: true,
     });
     completions.forEach((c) => assertEquals(c.finishReason, "length"));
-    lines.forEach((l) => ok(new Set(l).size < l.length, `no repeat in ${l.length} lines`));
+    lines.forEach((l) => assert(new Set(l).size < l.length, `no repeat in ${l.length} lines`));
   } finally {
     await useBackend("cpu");
   }

@@ -2,8 +2,7 @@
 // decoder's forward on each unpadded row (cpu and wasm), before and after a cached step.
 // Tolerance: padded and unpadded rows sum attention over other key counts: float32 rounding of the
 // decoder's chain (decoderChainLength, n·EPS32 scaled to the logits; tests/_assert.ts).
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { assertAllClose, f32Tolerance, maxAbs } from "../../_assert.ts";
+import { assertAllClose, assertEquals, f32Tolerance, maxAbs } from "../../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../../lib/model/backend.ts";
 import { presetConfig } from "../../../lib/model/config.ts";
@@ -15,7 +14,7 @@ import {
   paddedCausalMask,
   prepareDecodeWeights,
 } from "../../../lib/model/generate/mod.ts";
-import { decoderChainLength } from "../test_utils.ts";
+import { decoderChainLength } from "../_fixtures.ts";
 
 Deno.test("paddedCausalMask: causal, per-row padding, tiled over groups", async () => {
   await useBackend("cpu");

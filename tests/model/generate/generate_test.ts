@@ -2,8 +2,15 @@
 // top-p, log-probs, EOS, maxNewTokens, n samples, and a stable tfjs tensor count.
 // Log-prob tolerance: cached and full passes differ by float32 rounding of the decoder's chain
 // (decoderChainLength) on the logits, plus the V-term log-sum-exp (tests/_assert.ts).
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { assertAllClose, type CloseTolerance, EPS32, f32SumTol, maxAbs } from "../../_assert.ts";
+import {
+  assert,
+  assertAllClose,
+  assertEquals,
+  type CloseTolerance,
+  EPS32,
+  f32SumTol,
+  maxAbs,
+} from "../../_assert.ts";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../../lib/model/backend.ts";
 import { presetConfig } from "../../../lib/model/config.ts";
@@ -16,7 +23,7 @@ import {
   generate,
   prepareDecodeWeights,
 } from "../../../lib/model/generate/mod.ts";
-import { decoderChainLength } from "../test_utils.ts";
+import { decoderChainLength } from "../_fixtures.ts";
 
 const config = { ...presetConfig("builtin-small"), vocab_size: 96, num_hidden_layers: 2 };
 const PROMPTS = [[1, 7, 42, 3, 19], [5, 33], [8, 40, 2, 2, 17, 60, 61, 11], [9]];
@@ -102,7 +109,7 @@ Deno.test("generate: sampled log-probs equal log_softmax of a full recomputation
     // logits / 0.7: the logits' error grows by 1/0.7 (< 2)
     const temperedTol = { atol: 2 * (ref.tol.atol as number), rtol: ref.tol.rtol };
     assertAllClose(c.samplingLogprobs, ref.tempered(0.7), temperedTol, `sampling logprobs ${what}`);
-    ok(
+    assert(
       c.samplingLogprobs.some((q, j) => Math.abs(q - c.logprobs[j]) > 1e-3),
       "T=0.7 changed nothing",
     );
@@ -120,8 +127,11 @@ Deno.test("generate: the array engine = the tfjs engine (sampled, n > 1, EOS dro
     await generate(dw, PROMPTS, { ...opts, engine: "arrays" }),
   ];
   assertEquals(tokens(a.completions), tokens(t.completions));
-  ok(t.completions.some((c) => c.finishReason === "eos"), "no row stopped early: EOS ids too rare");
-  ok(t.completions.some((c) => c.finishReason === "length"), "every row stopped early");
+  assert(
+    t.completions.some((c) => c.finishReason === "eos"),
+    "no row stopped early: EOS ids too rare",
+  );
+  assert(t.completions.some((c) => c.finishReason === "length"), "every row stopped early");
   const n = decoderChainLength(config, { S: 8 + 14, rows: 1 }).logits;
   for (const [i, c] of a.completions.entries()) {
     const want = t.completions[i].logprobs;
@@ -143,9 +153,9 @@ Deno.test("generate: seeding — same seed same output, other seed differs, T=0 
       .then((r) => tokens(r.completions));
   const a = await run(1, 1), b = await run(1, 1), c = await run(2, 1);
   assertEquals(a, b);
-  ok(JSON.stringify(a) !== JSON.stringify(c), "seeds 1 and 2 gave identical samples");
+  assert(JSON.stringify(a) !== JSON.stringify(c), "seeds 1 and 2 gave identical samples");
   // the n samples of one prompt differ from each other (own sub-streams)
-  ok(JSON.stringify(a[0]) !== JSON.stringify(a[1]), "two samples of prompt 0 are identical");
+  assert(JSON.stringify(a[0]) !== JSON.stringify(a[1]), "two samples of prompt 0 are identical");
   const g1 = await run(1, 0), g2 = await run(99, 0);
   assertEquals(g1, g2);
   assertEquals(g1[0], g1[1]); // greedy: every sample of a prompt is the same
@@ -188,7 +198,7 @@ Deno.test("generate: EOS stops only its row, maxNewTokens caps the others", asyn
     assertEquals(c.tokenIds, expect, `prompt ${p}`);
     assertEquals(c.finishReason, cut < 0 ? "length" : "eos");
     assertEquals(c.logprobs.length, c.tokenIds.length);
-    ok(c.tokenIds.length <= 9);
+    assert(c.tokenIds.length <= 9);
   }
   assertEquals(stopped.completions[1].tokenIds.length <= 5, true);
   const none = await generate({ weights, config }, PROMPTS, { maxNewTokens: 0 });
@@ -223,7 +233,7 @@ Deno.test("generate: rejects bad options naming the field", async () => {
   const bad = async (opts: Parameters<typeof generate>[2], prompts = PROMPTS, part = "") => {
     let msg = "";
     await generate(dw, prompts, opts).catch((e: Error) => (msg = e.message));
-    ok(msg.includes(part), `expected an error with "${part}", got "${msg}"`);
+    assert(msg.includes(part), `expected an error with "${part}", got "${msg}"`);
   };
   await bad({ maxNewTokens: 2, temperature: -1 }, PROMPTS, "temperature");
   await bad({ maxNewTokens: 2, topP: 0 }, PROMPTS, "topP");

@@ -1,10 +1,10 @@
 // pickToken: greedy, temperature, top-p and allowed-set semantics against hand-computed distributions.
-import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
+import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { logSumExp, pickToken } from "../../../lib/model/generate/sampling.ts";
 
 const LOGITS = Float32Array.from([Math.log(0.1), Math.log(0.2), Math.log(0.3), Math.log(0.4)]);
 const close = (a: number, b: number, what: string) =>
-  ok(Math.abs(a - b) < 1e-6, `${what}: ${a} vs ${b}`);
+  assert(Math.abs(a - b) < 1e-6, `${what}: ${a} vs ${b}`);
 
 Deno.test("pickToken: greedy takes the argmax (lowest id on ties) and reports log p", () => {
   const g = pickToken(LOGITS, 0.99, { temperature: 0 });
@@ -50,8 +50,8 @@ Deno.test("pickToken: allowed renormalises over the allowed ids only", () => {
   assertEquals(pick.token, 1);
   close(pick.samplingLogprob, Math.log(2 / 3), "q");
   close(pick.logprob, Math.log(0.2), "p unconstrained");
-  throws(() => pickToken(LOGITS, 0.3, { allowed: [] }), /allowed/);
-  throws(() => pickToken(LOGITS, 0.3, { temperature: -1 }), /temperature/);
-  throws(() => pickToken(LOGITS, 0.3, { topP: 1.5 }), /topP/);
+  assertThrows(() => pickToken(LOGITS, 0.3, { allowed: [] }), /allowed/);
+  assertThrows(() => pickToken(LOGITS, 0.3, { temperature: -1 }), /temperature/);
+  assertThrows(() => pickToken(LOGITS, 0.3, { topP: 1.5 }), /topP/);
   close(logSumExp([0, 0]), Math.log(2), "logSumExp");
 });

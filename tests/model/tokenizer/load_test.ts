@@ -1,6 +1,6 @@
 // Loader tests on two tiny real-format fixtures (Qwen2 and Llama-3 layouts): ids derived by hand
 // and ids from an independent Python byte-level BPE (tests/fixtures/tokenizer/make_fixtures.py).
-import { deepStrictEqual as assertEquals, rejects, throws } from "node:assert/strict";
+import { assertEquals, assertRejects, assertThrows } from "../../_assert.ts";
 import { loadTokenizer, tokenizerFromJson } from "../../../lib/model/tokenizer/mod.ts";
 
 const FIXTURES = new URL("../../fixtures/tokenizer/", import.meta.url).pathname;
@@ -69,7 +69,7 @@ Deno.test("qwen2 fixture: decode round trip (NFC), skipSpecialTokens, decodeToke
     Array.from(qwen.tokenBytes(272)),
     Array.from(new TextEncoder().encode("<|im_end|>")),
   );
-  throws(() => qwen.decode([273]), /id 273 is not in the vocab/);
+  assertThrows(() => qwen.decode([273]), /id 273 is not in the vocab/);
 });
 
 Deno.test("fixtures: special ids and vocab size come from the files", () => {
@@ -117,13 +117,13 @@ Deno.test("loadTokenizer: chat_template.jinja wins; bad files fail naming the fi
     const tok = await loadTokenizer(dir);
     assertEquals(tok.applyChatTemplate([{ role: "user", content: "x" }]), "x!");
     await Deno.writeTextFile(`${dir}/tokenizer_config.json`, '{"eos_token": "<nope>"}');
-    await rejects(
+    await assertRejects(
       loadTokenizer(dir),
       /tokenizer_config.json: eos_token: "<nope>" is not in the vocab/,
     );
     await Deno.writeTextFile(`${dir}/tokenizer_config.json`, "{}");
-    await rejects(loadTokenizer(dir), /eos_token: expected a token/);
-    throws(
+    await assertRejects(loadTokenizer(dir), /eos_token: expected a token/);
+    assertThrows(
       () => tokenizerFromJson({ model: { type: "WordPiece" } }, {}),
       /tokenizer.json: not a supported tokenizer file: model.type/,
     );

@@ -1,5 +1,5 @@
 // Byte-level BPE trainer: hand-computed merges, the vocab-size cap, seeded tie order, determinism.
-import { deepStrictEqual as assertEquals, notDeepStrictEqual, throws } from "node:assert/strict";
+import { assertEquals, assertNotEquals, assertThrows } from "../../_assert.ts";
 import { tokenizerFromJson, trainByteLevelBpe } from "../../../lib/model/tokenizer/mod.ts";
 
 interface BpeModel {
@@ -23,7 +23,10 @@ Deno.test("trainByteLevelBpe: hand-computed merges on 'ab ab ab cd'", () => {
 Deno.test("trainByteLevelBpe: stops at vocabSize (bytes + merges + specials)", () => {
   const r = trainByteLevelBpe(["ab ab ab cd"], { vocabSize: 258, specialTokens: ["<|e|>"] });
   assertEquals(modelOf(r.tokenizerJson).merges, ["a b"]);
-  throws(() => trainByteLevelBpe(["x"], { vocabSize: 256, specialTokens: ["<|e|>"] }), /vocabSize/);
+  assertThrows(
+    () => trainByteLevelBpe(["x"], { vocabSize: 256, specialTokens: ["<|e|>"] }),
+    /vocabSize/,
+  );
 });
 
 Deno.test("trainByteLevelBpe: the seed orders equal-count pairs; same seed, same output", () => {
@@ -33,7 +36,7 @@ Deno.test("trainByteLevelBpe: the seed orders equal-count pairs; same seed, same
     modelOf(trainByteLevelBpe(texts, { vocabSize: 257, seed }).tokenizerJson).merges[0];
   const seen = new Set(Array.from({ length: 16 }, (_, s) => first(s)));
   assertEquals([...seen].every((m) => ["a b", "Ġ c", "c d"].includes(m)), true);
-  notDeepStrictEqual(seen.size, 1);
+  assertNotEquals(seen.size, 1);
   assertEquals(
     trainByteLevelBpe(texts, { vocabSize: 300, seed: 3 }),
     trainByteLevelBpe(texts, { vocabSize: 300, seed: 3 }),

@@ -1,6 +1,6 @@
 // The built-in world tokenizer: train → save → load round trip on every world text and on random
 // Unicode, multi-token titles, isolated newlines and digits, determinism, timing and throughput.
-import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
+import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { createPrng, generateWorld } from "../../../lib/data/world/mod.ts";
 import {
   catalogLines,
@@ -70,7 +70,7 @@ Deno.test("world tokenizer: every catalog 'Title (Year)' is several tokens", () 
   const short = lines.filter((_, i) => lengths[i] < 2);
   assertEquals(short, []);
   // the year alone is " (", four digits, ")": at least 6 tokens with the title
-  ok(Math.min(...lengths) >= 6, `min tokens per item ${Math.min(...lengths)}`);
+  assert(Math.min(...lengths) >= 6, `min tokens per item ${Math.min(...lengths)}`);
   console.log(
     `items: ${lines.length}, tokens per 'Title (Year)': min ${Math.min(...lengths)}, mean ${
       (lengths.reduce((a, b) => a + b, 0) / lengths.length).toFixed(2)
@@ -90,8 +90,8 @@ Deno.test("world tokenizer: '\\n' and each digit are tokens of their own", () =>
 
 Deno.test("world tokenizer: deterministic for a seed; strict options", () => {
   assertEquals(trainWorldTokenizer(world, { vocabSize: 2048, seed: 0 }), files);
-  throws(() => trainWorldTokenizer(world, { vocabSize: 100 }), /options.vocabSize/);
-  throws(
+  assertThrows(() => trainWorldTokenizer(world, { vocabSize: 100 }), /options.vocabSize/);
+  assertThrows(
     () => trainWorldTokenizer(world, { vocab: 2048 } as unknown as { vocabSize: number }),
     /options/,
   );
@@ -106,7 +106,7 @@ Deno.test("world tokenizer: training time and encode throughput (printed, not as
     `train ${trainSeconds.toFixed(2)} s on ${corpus.length} texts; encode ${tokens} tokens in ` +
       `${seconds.toFixed(2)} s = ${Math.round(tokens / seconds)} tokens/s`,
   );
-  ok(tokens > corpus.length, "every text encodes to tokens");
+  assert(tokens > corpus.length, "every text encodes to tokens");
 });
 
 const pythonRegex = await hasPythonRegex();

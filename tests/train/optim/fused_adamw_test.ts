@@ -21,18 +21,10 @@ import {
 } from "../../../lib/train/optim/fused_adamw.ts";
 import { BLAS_BACKEND_NAME, registerBlasBackend } from "../../../lib/model/blas/blas_backend.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
+import { seededFloats } from "../../_seeded.ts";
 
 const blasState = openBlasAvailable();
 if (blasState.ok) registerBlasBackend(openBlas({ threads: 1 }));
-
-/** Seeded values in [-amp, amp) (LCG). */
-function seeded(n: number, seed: number, amp = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 31 - 1) * amp;
-  });
-}
 
 const SHAPES: Record<string, number[]> = { "a.weight": [37, 53], "b.bias": [53], "c.norm": [11] };
 
@@ -62,7 +54,7 @@ async function run(legacy: boolean) {
   const params = Object.fromEntries(
     Object.entries(SHAPES).map(([k, s], i) => [
       k,
-      tf.tidy(() => tf.variable(tf.tensor(seeded(s.reduce((a, b) => a * b, 1), 11 + i), s))),
+      tf.tidy(() => tf.variable(tf.tensor(seededFloats(s.reduce((a, b) => a * b, 1), 11 + i), s))),
     ]),
   );
   const state = adamwInit(params);
@@ -71,7 +63,7 @@ async function run(legacy: boolean) {
     const grads = Object.fromEntries(
       Object.entries(SHAPES).map(([k, s], i) => [
         k,
-        tf.tensor(seeded(s.reduce((a, b) => a * b, 1), 100 * step + i, 10 ** (i - 2)), s),
+        tf.tensor(seededFloats(s.reduce((a, b) => a * b, 1), 100 * step + i, 10 ** (i - 2)), s),
       ]),
     );
     const norm = await globalNorm(grads);
@@ -114,7 +106,7 @@ for (const backend of ["cpu", BLAS_BACKEND_NAME]) {
       fused.v.forEach((x, i) => assertAllClose(x, legacy.v[i], TOL.moment(legacy.v[i]), `v${i}`));
       fused.p.forEach((x, i) => assertAllClose(x, legacy.p[i], TOL.p(legacy.p[i]), `p${i}`));
       // the update moved every parameter (the test can fail)
-      assert(fused.p[0][0] !== seeded(1, 11)[0], "parameter did not move");
+      assert(fused.p[0][0] !== seededFloats(1, 11)[0], "parameter did not move");
       // the bound still rejects a 1e-3 relative error in one parameter or moment
       for (
         const [what, xs, tol] of [["p", fused.p[0], TOL.p], ["m", fused.m[0], TOL.moment]] as const

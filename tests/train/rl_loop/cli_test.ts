@@ -6,6 +6,7 @@ import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
 import { rlPermissions } from "../../../lib/cli/rl.ts";
 import { OPENBLAS_CANDIDATE_PATHS } from "../../../lib/model/blas/openblas.ts";
 import { writeRlFixture } from "./fixture.ts";
+import { launchCli } from "../../cli/_launch.ts";
 
 Deno.test("rlPermissions: reads inputs, writes only runs/NAME, FFI only for auto and cpu-blas", () => {
   const p = rlPermissions({
@@ -32,40 +33,26 @@ Deno.test("rlPermissions: reads inputs, writes only runs/NAME, FFI only for auto
 Deno.test("convrec rl --algo rank-grpo and --algo grpo run from the same checkpoint", async () => {
   const f = await writeRlFixture();
   try {
-    const launch = new URL("../../../lib/cli/launch.ts", import.meta.url).pathname;
-    const config = new URL("../../../deno.json", import.meta.url).pathname;
     for (const algo of ["rank-grpo", "grpo"]) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--quiet",
-          "--allow-read",
-          "--allow-run",
-          "--allow-env=CONVREC_DENO",
-          `--config=${config}`,
-          launch,
-          "rl",
-          "--algo",
-          algo,
-          "--init",
-          f.init,
-          "--data",
-          f.data,
-          "--catalog",
-          f.catalog,
-          "--run",
-          `cli-${algo}`,
-          "--preset",
-          "smoke",
-          "--steps",
-          "1",
-        ],
-        cwd: f.dir,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const err = new TextDecoder().decode(out.stderr);
-      assert(out.success, `convrec rl --algo ${algo} failed: ${err.slice(-800)}`);
+      const out = await launchCli([
+        "rl",
+        "--algo",
+        algo,
+        "--init",
+        f.init,
+        "--data",
+        f.data,
+        "--catalog",
+        f.catalog,
+        "--run",
+        `cli-${algo}`,
+        "--preset",
+        "smoke",
+        "--steps",
+        "1",
+      ], { cwd: f.dir });
+      const err = out.stderr;
+      assert(out.code === 0, `convrec rl --algo ${algo} failed: ${err.slice(-800)}`);
       assert(err.includes(`[rl ${algo}] step 1/1`), `progress line: ${err.slice(-300)}`);
       const { rows } = await readStepRows(join(f.dir, "runs", `cli-${algo}`, "metrics.jsonl"));
       assertEquals(rows.length, 1);

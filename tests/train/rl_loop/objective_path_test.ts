@@ -2,7 +2,6 @@
 // layout gather and its gradient, the stats read-back and its errors. The GPU path itself is compared with
 // the CPU path in tests/train/webgpu_smoke_test.ts (skipped visibly without an adapter).
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { useBackend } from "../../../lib/model/backend.ts";
 import { parseRlRunConfig } from "../../../lib/train/rl_loop/config.ts";
 import {
@@ -14,7 +13,7 @@ import {
   chooseObjectivePath,
   type ObjectiveQuery,
 } from "../../../lib/train/rl_loop/objective_path.ts";
-import { assertRejectsWith } from "../../model/test_utils.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../../_assert.ts";
 
 const base: ObjectiveQuery = {
   setting: "auto",
@@ -111,7 +110,7 @@ Deno.test("readObjectiveStats: sums the row partials, frees them; a cut-short lo
   assert(Math.abs(stats.meanKl - 0.08) < 1e-7, `meanKl ${stats.meanKl}`);
   assertEquals(tf.memory().numTensors, before, "tensors freed");
   assertEquals(sink.rowStats, undefined);
-  await assertRejectsWith(
+  await assertRejects(
     readObjectiveStats({
       rowStats: tf.zeros([1, 8]) as tf.Tensor2D,
       status: tf.tensor1d([1], "int32"),
@@ -119,5 +118,5 @@ Deno.test("readObjectiveStats: sums the row partials, frees them; a cut-short lo
     "objective cpu",
   );
   assertEquals(tf.memory().numTensors, before, "tensors freed after the error");
-  await assertRejectsWith(readObjectiveStats({}), "did not run");
+  await assertRejects(readObjectiveStats({}), "did not run");
 });

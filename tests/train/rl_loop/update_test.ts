@@ -3,15 +3,6 @@
 // completion-row logits = all-position logits (log-probs, entropies, gradients; cpu, wasm, cpu-blas).
 // Parity tolerances: float32 rounding of the decoder's chain (decoderChainLength, n·EPS32; tests/_assert.ts).
 import * as tf from "@tensorflow/tfjs";
-import {
-  assert,
-  assertAllClose,
-  assertAlmostEquals,
-  assertEquals,
-  f32SumTol,
-  f32Tolerance,
-  maxAbs,
-} from "../../_assert.ts";
 import { type BackendName, useBackend } from "../../../lib/model/backend.ts";
 import { openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { parseModelConfig, presetConfig } from "../../../lib/model/config.ts";
@@ -27,7 +18,17 @@ import {
   toCompletionLayout,
 } from "../../../lib/train/rl_loop/policy_logprobs.ts";
 import { closedFormLoss, rlStep } from "../../../lib/train/rl_loop/rl_step.ts";
-import { assertClose, decoderChainLength } from "../../model/test_utils.ts";
+import {
+  assert,
+  assertAllClose,
+  assertAlmostEquals,
+  assertClose,
+  assertEquals,
+  f32SumTol,
+  f32Tolerance,
+  maxAbs,
+} from "../../_assert.ts";
+import { decoderChainLength } from "../../model/_fixtures.ts";
 import { handScoredBatch } from "./fixture.ts";
 
 Deno.test("packSequences: rows = prompt ++ completion[:-1], right-padded; positions by hand", () => {
