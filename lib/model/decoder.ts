@@ -10,6 +10,7 @@ import { swiGlu } from "./mlp.ts";
 import { rmsNorm } from "./rmsnorm.ts";
 import { ropeInvFreq, ropeTables } from "./rope.ts";
 import type { DecoderWeights } from "./weights.ts";
+import { computePaths } from "./compute_paths.ts";
 
 /** Per-layer keys/values of every position seen so far; owned by the caller (see disposeKvCache). */
 export interface KvCache {
@@ -27,18 +28,18 @@ export interface ForwardOptions {
 }
 
 /**
- * True when env CONVREC_FULL_LOGITS is "1" (and readable): losses that would use {@link forwardRows} take
- * logits at every position instead, the path before selected-row logits — for before/after speed
- * comparisons in one process. Read on every call.
+ * True when a bench asked for full logits (`setComputePaths({ fullLogits: true })`): losses that would use
+ * {@link forwardRows} take logits at every position instead, the path before selected-row logits — for
+ * before/after speed comparisons in one process. Read on every call.
  *
  * @example
  * ```ts
- * Deno.env.set("CONVREC_FULL_LOGITS", "1"); // fullLogitsPath() === true
+ * import { fullLogitsPath } from "./decoder.ts";
+ * fullLogitsPath(); // false unless setComputePaths({ fullLogits: true })
  * ```
  */
 export function fullLogitsPath(): boolean {
-  const perm = Deno.permissions.querySync({ name: "env", variable: "CONVREC_FULL_LOGITS" });
-  return perm.state === "granted" && Deno.env.get("CONVREC_FULL_LOGITS") === "1";
+  return computePaths().fullLogits;
 }
 
 /** Number of positions held in `cache` (0 for none). */

@@ -1,7 +1,7 @@
 // One RL update at the built-in "default" preset's shape (4 prompts × G 4, prompts ≤ 192 tokens, ≤ 220
 // completion tokens, μ = 1, β > 0 so a reference forward too): packSequences + frozenLogprobs + rlStep,
 // on the stand-in data's real prompts and completions (no generation). --ab: each step's batch also with
-// CONVREC_FULL_LOGITS=1 (logits at every position), alternating which goes first; prints medians.
+// the fullLogits compute path (logits at every position), alternating which goes first; prints medians.
 // BENCH_MODEL=builtin-large for the larger preset. --objective-ab (with --backend=webgpu): each step's batch with the objective on the CPU closed form and
 // on the GPU kernels (lib/train/rl_loop/objective_path.ts), alternating which goes first.
 import * as tf from "@tensorflow/tfjs";
@@ -20,6 +20,7 @@ import { type RolloutBatch, tokenNewlines } from "../../lib/train/rl_loop/rollou
 import { stepIndices } from "../../lib/train/run/data_order.ts";
 import { buildExamples, leftTruncate, type SftExample } from "../../lib/train/sft/examples.ts";
 import { withPlainMatMulGrad } from "../../lib/model/plain_matmul_grad.ts";
+import { setComputePaths } from "../../lib/model/compute_paths.ts";
 
 /** Median of a non-empty list. */
 function median(xs: number[]): number {
@@ -64,7 +65,7 @@ function standinRollouts(
 
 /**
  * Time `steps` RL updates (after one warm-up) on `backend`; with `ab`, each batch also runs with
- * CONVREC_FULL_LOGITS=1, alternating which goes first.
+ * the fullLogits compute path, alternating which goes first.
  *
  * @example
  * ```ts
@@ -132,7 +133,7 @@ export async function benchRlUpdate(options: {
         eosId: tokenizer.eosId,
       }),
     } as unknown as RolloutBatch; // the fields rlStep reads
-    if (options.ab) Deno.env.set("CONVREC_FULL_LOGITS", full ? "1" : "0");
+    if (options.ab) setComputePaths({ fullLogits: full });
     const t0 = performance.now();
     const packed = packSequences(batch.prompts, batch, { padId, vocabSize: cfg.vocab_size });
     const refLogp = await frozenLogprobs(refWeights, cfg, packed);
@@ -169,7 +170,7 @@ export async function benchRlUpdate(options: {
       }
     }
   });
-  if (options.ab) Deno.env.set("CONVREC_FULL_LOGITS", "0");
+  if (options.ab) setComputePaths({ fullLogits: false });
   disposeAdamW(optimizer);
   tf.dispose([...Object.values(params), ...Object.values(refWeights)]);
   return {
@@ -198,7 +199,7 @@ if (import.meta.main) {
   console.log(`${backend} RL update median ms over ${steps} steps: ${r.medianMs.toFixed(0)}`);
   if (r.fullMs.length) {
     console.log(
-      `${backend} CONVREC_FULL_LOGITS=1 median ms: ${r.medianFullMs.toFixed(0)}; ` +
+      `${backend} fullLogits median ms: ${r.medianFullMs.toFixed(0)}; ` +
         `speed-up ${(r.medianFullMs / r.medianMs).toFixed(2)}×`,
     );
   }

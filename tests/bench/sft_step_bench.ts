@@ -1,6 +1,6 @@
 // Real-size SFT train-step speed: builtin-small on the stand-in data, batch 8, cpu-blas (--stock: the
 // same kernels without the fused ops; --ab: each step's batch run on the current and the legacy cpu-blas
-// path (CONVREC_BLAS_LEGACY=1), alternating; --ab-logits: the same with CONVREC_FULL_LOGITS=1, logits at
+// path (compute path blasLegacy), alternating; --ab-logits: the same with fullLogits, logits at
 // every position); prints tokens/s per step, medians, and with --profile top kernels.
 import * as tf from "@tensorflow/tfjs";
 import { readRecords } from "../../lib/data/read_records.ts";
@@ -15,6 +15,7 @@ import { padBatch } from "../../lib/train/sft/loss.ts";
 import { withPlainMatMulGrad } from "../../lib/model/plain_matmul_grad.ts";
 import { sftModelConfig } from "../../lib/train/sft/presets.ts";
 import { decoderLoss, sftStep } from "../../lib/train/sft/train_step.ts";
+import { setComputePaths } from "../../lib/model/compute_paths.ts";
 
 /** Median of a non-empty list. */
 function median(xs: number[]): number {
@@ -39,10 +40,10 @@ export async function benchSftStep(options: {
   profile?: boolean;
   /** run without lib/model/plain_matmul_grad.ts (the trainer installs it on every backend) */
   stockMatMulGrad?: boolean;
-  /** also run every step's batch with env `abEnv`=1, alternating which goes first */
+  /** also run every step's batch on compute path `abPath`, alternating which goes first */
   ab?: boolean;
-  /** the env flag that selects the old path under `ab` @default "CONVREC_BLAS_LEGACY" */
-  abEnv?: "CONVREC_BLAS_LEGACY" | "CONVREC_FULL_LOGITS";
+  /** the compute path that selects the old implementation under `ab` @default "blasLegacy" */
+  abPath?: "blasLegacy" | "fullLogits";
 }): Promise<
   {
     tokensPerS: number[];
@@ -53,7 +54,7 @@ export async function benchSftStep(options: {
   }
 > {
   const { standin, steps, backend = "cpu-blas", batchSize = 8 } = options;
-  const abEnv = options.abEnv ?? "CONVREC_BLAS_LEGACY";
+  const abPath = options.abPath ?? "blasLegacy";
   if (backend === "cpu-blas-stock") await useBlasBackend({ name: backend });
   else await useBackend(backend);
   const tokenizer = await loadTokenizer(`${standin}/tokenizer`);
@@ -88,7 +89,7 @@ export async function benchSftStep(options: {
   const tokensPerS: number[] = [], legacyTokensPerS: number[] = [];
   let topKernels: string[] = [];
   const timed = async (batch: ReturnType<typeof batchAt>, legacy: boolean) => {
-    if (options.ab) Deno.env.set(abEnv, legacy ? "1" : "0");
+    if (options.ab) setComputePaths({ [abPath]: legacy });
     const t0 = performance.now();
     const out = await sftStep(params, opt, [batch], stepOpts);
     const secs = (performance.now() - t0) / 1000;
@@ -109,7 +110,7 @@ export async function benchSftStep(options: {
         if (s > 0) (legacy ? legacyTokensPerS : tokensPerS).push(tps);
       }
     }
-    if (options.ab) Deno.env.set(abEnv, "0");
+    if (options.ab) setComputePaths({ [abPath]: false });
     if (options.profile) {
       const batch = batchAt(steps + 2);
       const info = await tf.profile(() => sftStep(params, opt, [batch], stepOpts).then(() => []));
@@ -143,7 +144,7 @@ if (import.meta.main) {
   const profile = Deno.args.includes("--profile");
   const steps = Number(Deno.env.get("BENCH_STEPS") ?? 3);
   const backend = Deno.args.includes("--stock") ? "cpu-blas-stock" : "cpu-blas";
-  const abEnv = Deno.args.includes("--ab-logits") ? "CONVREC_FULL_LOGITS" : "CONVREC_BLAS_LEGACY";
+  const abPath = Deno.args.includes("--ab-logits") ? "fullLogits" : "blasLegacy";
   const r = await benchSftStep({
     standin: "data/generated/sft_standin",
     steps,
@@ -151,12 +152,12 @@ if (import.meta.main) {
     backend,
     stockMatMulGrad: Deno.args.includes("--stock-matmul-grad"),
     ab: Deno.args.includes("--ab") || Deno.args.includes("--ab-logits"),
-    abEnv,
+    abPath,
   });
   console.log(`${backend} median tokens/s over ${steps} steps: ${r.medianTokensPerS.toFixed(0)}`);
   if (r.legacyTokensPerS.length) {
     console.log(
-      `${backend} legacy (${abEnv}=1) median tokens/s: ${
+      `${backend} legacy (${abPath}) median tokens/s: ${
         r.medianLegacyTokensPerS.toFixed(0)
       }; ratio current/legacy ${(r.medianTokensPerS / r.medianLegacyTokensPerS).toFixed(2)}×`,
     );

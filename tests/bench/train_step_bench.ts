@@ -17,6 +17,7 @@ import { fusedWeightedNll } from "../../lib/model/blas/fused_cross_entropy.ts";
 import { fusedOpsActive } from "../../lib/model/blas/fused_kernels.ts";
 import { adamwInit, adamwUpdate, disposeAdamW } from "../../lib/train/optim/adamw.ts";
 import { clipScale, globalNorm } from "../../lib/train/optim/clip.ts";
+import { setComputePaths } from "../../lib/model/compute_paths.ts";
 
 /** Workload shared with torch_speed.py (pass the same numbers there). */
 export const WORKLOAD = { trainBatch: 8, trainSeq: 64, genBatch: 8, genPrompt: 16, genTokens: 32 };
@@ -148,12 +149,11 @@ async function medianMs(
 }
 
 /**
- * medianMs of `fn` with env `flag` off ("0") and on ("1"), alternating which runs first: flag
- * CONVREC_BLAS_LEGACY (the older cpu-blas kernels) or CONVREC_OPTIM_LEGACY (AdamW and the global norm
- * as tf-op chains).
+ * medianMs of `fn` with compute path `flag` off and on, alternating which runs first: flag blasLegacy
+ * (the older cpu-blas kernels) or optimLegacy (AdamW and the global norm as tf-op chains).
  */
-async function alternateMs(fn: () => unknown, runs: number, flag: string) {
-  const setLegacy = (on: boolean) => Deno.env.set(flag, on ? "1" : "0");
+async function alternateMs(fn: () => unknown, runs: number, flag: "blasLegacy" | "optimLegacy") {
+  const setLegacy = (on: boolean) => setComputePaths({ [flag]: on });
   const ts: Record<"cur" | "leg", number[]> = { cur: [], leg: [] };
   for (let i = -1; i < runs; i++) { // i = -1: warm-up of both
     for (const legacy of i % 2 === 0 ? [false, true] : [true, false]) {
@@ -315,9 +315,9 @@ async function sideBySide(runs: number, threads: number): Promise<void> {
         if (Deno.env.get("BENCH_PROFILE") === "1") {
           await profileStep(fn, `${preset} ${what} ${backend}`);
         }
-        // BENCH_AB=1 (or =optim): cpu-blas also under CONVREC_BLAS_LEGACY=1 (CONVREC_OPTIM_LEGACY=1),
+        // BENCH_AB=1 (or =optim): cpu-blas also on the blasLegacy (optimLegacy) compute path,
         // alternating run by run
-        const abFlag = { "1": "CONVREC_BLAS_LEGACY", optim: "CONVREC_OPTIM_LEGACY" }[
+        const abFlag = ({ "1": "blasLegacy", optim: "optimLegacy" } as const)[
           Deno.env.get("BENCH_AB") ?? ""
         ];
         const ab = backend === "cpu-blas" && abFlag !== undefined;
@@ -327,7 +327,7 @@ async function sideBySide(runs: number, threads: number): Promise<void> {
         job.dispose();
         for (const r of results) {
           const row: Row = {
-            peer: `ours ${label}${r.legacy ? ` (${abFlag}=1)` : ""}`,
+            peer: `ours ${label}${r.legacy ? ` (${abFlag})` : ""}`,
             preset,
             what,
             tokens_per_s: job.tokens / r.median * 1000,

@@ -19,6 +19,7 @@ import { initWeights } from "../../lib/model/weights.ts";
 import { lossRows, padBatch } from "../../lib/train/sft/loss.ts";
 import { decoderLoss } from "../../lib/train/sft/train_step.ts";
 import { decoderChainLength } from "./_fixtures.ts";
+import { computePaths, setComputePaths } from "../../lib/model/compute_paths.ts";
 
 const blas = openBlasAvailable();
 
@@ -55,15 +56,14 @@ function gatherRows(flat: ArrayLike<number>, rows: Int32Array, V: number): Float
   return out;
 }
 
-/** Run `fn` with env CONVREC_FULL_LOGITS set to `value`, restoring it afterwards. */
+/** Run `fn` with the full-logits path on ("1") or off ("0"), restoring the paths afterwards. */
 function withFullLogits<T>(value: "0" | "1", fn: () => T): T {
-  const prev = Deno.env.get("CONVREC_FULL_LOGITS");
-  Deno.env.set("CONVREC_FULL_LOGITS", value);
+  const before = computePaths().fullLogits;
+  setComputePaths({ fullLogits: value === "1" });
   try {
     return fn();
   } finally {
-    if (prev === undefined) Deno.env.delete("CONVREC_FULL_LOGITS");
-    else Deno.env.set("CONVREC_FULL_LOGITS", prev);
+    setComputePaths({ fullLogits: before });
   }
 }
 
@@ -148,7 +148,7 @@ Deno.test({
   fn: () => checkParity("cpu-blas"),
 });
 
-Deno.test("forwardRows: rows outside B·T or none at all are refused; CONVREC_FULL_LOGITS is read per call", async () => {
+Deno.test("forwardRows: rows outside B·T or none at all are refused; the full-logits path is read per call", async () => {
   await useBackend("cpu");
   const config = toyConfig(true);
   const weights = initWeights(config, { seed: 1 });

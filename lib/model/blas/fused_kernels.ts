@@ -1,28 +1,25 @@
 // Gate for the fused typed-array ops (fused_*.ts): they run only when the active tfjs backend is cpu-blas,
-// so cpu and wasm keep the stock tfjs compositions bit for bit. CONVREC_BLAS_LEGACY=1 keeps the older set.
+// so cpu and wasm keep the stock tfjs compositions bit for bit. computePaths().blasLegacy keeps the older set.
 import * as tf from "@tensorflow/tfjs";
 import { BLAS_BACKEND_NAME } from "../backend_names.ts";
+import { computePaths } from "../compute_paths.ts";
 
-/** Fused ops added after the first two (cross-entropy, causal softmax); off under CONVREC_BLAS_LEGACY=1. */
+/** Fused ops added after the first two (cross-entropy, causal softmax); off under computePaths().blasLegacy. */
 export type NewFusedOp = "attention" | "rmsnorm" | "swiglu" | "rope";
 
 /**
- * True when env CONVREC_BLAS_LEGACY is "1" (and readable): the cpu-blas backend then runs the kernels and
- * fused ops it had before the fused attention/RMSNorm/SwiGLU/RoPE and the polynomial exp — for
- * before/after speed comparisons in one process. Read on every call.
+ * True when a bench asked for the older cpu-blas path (`setComputePaths({ blasLegacy: true })`): the
+ * backend then runs the kernels and fused ops it had before the fused attention/RMSNorm/SwiGLU/RoPE and
+ * the polynomial exp — for before/after speed comparisons in one process. Read on every call.
  *
  * @example
  * ```ts
- * Deno.env.set("CONVREC_BLAS_LEGACY", "1"); // legacyBlasPath() === true
+ * import { legacyBlasPath } from "./fused_kernels.ts";
+ * legacyBlasPath(); // false unless setComputePaths({ blasLegacy: true })
  * ```
  */
 export function legacyBlasPath(): boolean {
-  if (
-    Deno.permissions.querySync({ name: "env", variable: "CONVREC_BLAS_LEGACY" }).state !== "granted"
-  ) {
-    return false;
-  }
-  return Deno.env.get("CONVREC_BLAS_LEGACY") === "1";
+  return computePaths().blasLegacy;
 }
 
 /**

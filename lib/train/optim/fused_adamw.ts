@@ -1,6 +1,7 @@
 // One-pass AdamW update and gradient sum of squares on typed arrays, for the tfjs cpu and cpu-blas
 // backends. Same formula as adamw.ts's tf-op chain, computed in float64 and rounded once per stored value.
 import * as tf from "@tensorflow/tfjs";
+import { computePaths } from "../../model/compute_paths.ts";
 
 /** Per-step AdamW coefficients, as adamw.ts derives them from its options and the step number. */
 export interface AdamWCoefficients {
@@ -78,7 +79,7 @@ export function sumOfSquares(g: Float32Array): number {
 
 /**
  * True when the typed-array optimizer path applies: the active backend keeps float32 tensors in JS typed
- * arrays (cpu, cpu-blas) and env CONVREC_OPTIM_LEGACY is not "1" (that selects the tf-op chain, for A/B
+ * arrays (cpu, cpu-blas) and no bench asked for the tf-op chain (setComputePaths `optimLegacy`, for A/B
  * benches). Read on every call.
  *
  * @example
@@ -90,6 +91,5 @@ export function fusedOptimActive(tensors: readonly tf.Tensor[]): boolean {
   const backend = tf.getBackend();
   if (backend !== "cpu" && backend !== "cpu-blas") return false;
   if (tensors.some((t) => t.dtype !== "float32")) return false;
-  const perm = Deno.permissions.querySync({ name: "env", variable: "CONVREC_OPTIM_LEGACY" });
-  return perm.state !== "granted" || Deno.env.get("CONVREC_OPTIM_LEGACY") !== "1";
+  return !computePaths().optimLegacy;
 }

@@ -1,7 +1,7 @@
 // Per-token log-probs of sampled completions under a decoder: prompt + completion right-padded (causal
 // attention never sees a row's padding); logits at completion positions only → log-softmax with a
 // closed-form gradient → the sampled token's entry, picked by a mask built in JS (no tf.gather).
-// Env CONVREC_FULL_LOGITS=1: the earlier path (logits everywhere, stock autodiff), for A/B timing.
+// computePaths().fullLogits: the earlier path (logits everywhere, stock autodiff), for A/B timing.
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../model/config.ts";
 import { forward, forwardRows, fullLogitsPath } from "../../model/decoder.ts";
@@ -139,7 +139,7 @@ export function pickedLogSoftmax(
 /**
  * Log πθ of the sampled completion tokens and the policy's token entropies there, as K rows: the M
  * completion positions (logits of those rows only, lib/model/decoder.ts forwardRows, then
- * {@link pickedLogSoftmax}), or all B·L input positions when env CONVREC_FULL_LOGITS=1 (the earlier path;
+ * {@link pickedLogSoftmax}), or all B·L input positions under computePaths().fullLogits (the earlier path;
  * 0 where nothing is picked) — `index` says which.
  * Differentiable w.r.t. `weights` (call inside tf.variableGrads).
  * @example

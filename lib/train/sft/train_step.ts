@@ -1,6 +1,6 @@
 // One SFT optimizer step: token-mean completion loss over micro-batches (gradient accumulation), one
 // global-norm clip, one AdamW update; a non-finite loss or gradient norm skips the update (NaN/Inf guard).
-// Logits are formed only at loss-carrying positions (env CONVREC_FULL_LOGITS=1: at all, for A/B timing).
+// Logits are formed only at loss-carrying positions (computePaths().fullLogits: at all, for A/B timing).
 // Optional item-level unlikelihood term (lib/train/sft/unlikelihood.ts; beyond the paper, off by default).
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../model/config.ts";
@@ -35,7 +35,7 @@ export interface DecoderLossOptions {
 
 /**
  * The decoder's completion NLL: logits at the loss-carrying positions only ({@link lossRows},
- * forwardRows), then {@link weightedNll}; a batch without such positions, or env CONVREC_FULL_LOGITS=1,
+ * forwardRows), then {@link weightedNll}; a batch without such positions, or computePaths().fullLogits,
  * takes logits everywhere (same value and gradient up to float rounding). With `unlikelihood` (weight > 0)
  * the item-level UL term is added from the same loss-row logits.
  *

@@ -1,5 +1,5 @@
 // Parity of the typed-array AdamW update and global norm (fused_adamw.ts) with the tf-op chain they replace
-// (CONVREC_OPTIM_LEGACY=1), on the tfjs cpu backend and on cpu-blas, over several steps: equal up to
+// (compute path optimLegacy), on the tfjs cpu backend and on cpu-blas, over several steps: equal up to
 // float32 rounding (the fused pass rounds once per value, the chain after every op).
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -22,6 +22,7 @@ import {
 import { BLAS_BACKEND_NAME, registerBlasBackend } from "../../../lib/model/blas/blas_backend.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
 import { seededFloats } from "../../_seeded.ts";
+import { setComputePaths } from "../../../lib/model/compute_paths.ts";
 
 const blasState = openBlasAvailable();
 if (blasState.ok) registerBlasBackend(openBlas({ threads: 1 }));
@@ -29,7 +30,7 @@ if (blasState.ok) registerBlasBackend(openBlas({ threads: 1 }));
 const SHAPES: Record<string, number[]> = { "a.weight": [37, 53], "b.bias": [53], "c.norm": [11] };
 
 function setLegacy(on: boolean): void {
-  Deno.env.set("CONVREC_OPTIM_LEGACY", on ? "1" : "0");
+  setComputePaths({ optimLegacy: on });
 }
 
 /** Gradient entries per step: the length of the global norm's sum of squares. */

@@ -30,6 +30,7 @@ import {
 } from "../../_assert.ts";
 import { decoderChainLength } from "../../model/_fixtures.ts";
 import { handScoredBatch } from "./fixture.ts";
+import { resetComputePaths, setComputePaths } from "../../../lib/model/compute_paths.ts";
 
 Deno.test("packSequences: rows = prompt ++ completion[:-1], right-padded; positions by hand", () => {
   // 1 prompt [1, 2], G = 2 completions [7, 3] and [5] (padded)
@@ -169,7 +170,7 @@ async function checkRowsParity(backend: BackendName): Promise<void> {
   }, { padId: 0, vocabSize: 48 });
   const gradWeights = Float64Array.from({ length: 16 }, (_, i) => (i % 5) - 2); // dLoss/dlogπ (B, T)
   const run = (flag: "0" | "1") => {
-    Deno.env.set("CONVREC_FULL_LOGITS", flag);
+    setComputePaths({ fullLogits: flag === "1" });
     let logp: Float64Array = new Float64Array(0), entropy: Float64Array = new Float64Array(0);
     const { value, grads } = tf.variableGrads(() => {
       const out = completionLogprobs(params, config, packed);
@@ -202,7 +203,7 @@ async function checkRowsParity(backend: BackendName): Promise<void> {
       assertAllClose(rows.g[i], full.g[i], tol, `${backend} grad ${n}`);
       assert(full.g[i].some((x) => x !== 0), `${backend}: ${n} gets a gradient`);
     });
-    Deno.env.set("CONVREC_FULL_LOGITS", "0");
+    setComputePaths({ fullLogits: false });
     const frozen = await frozenLogprobs(weights, config, packed);
     assertAllClose(
       frozen,
@@ -211,7 +212,7 @@ async function checkRowsParity(backend: BackendName): Promise<void> {
       `${backend} frozenLogprobs`,
     );
   } finally {
-    Deno.env.delete("CONVREC_FULL_LOGITS");
+    resetComputePaths();
     tf.dispose([...Object.values(params), ...Object.values(weights)]);
   }
 }
