@@ -16,6 +16,9 @@ Parameters convention (the TypeScript analogue of papermill):
     tagged `injected-parameters` right after it that assigns `key = <JSON literal>;`.
     Assignments (not redeclarations) keep the notebook valid TypeScript when its cells are joined
     and type-checked; a key the parameters cell does not declare, or declares with `const`, fails.
+  * the executed notebook records the overrides under metadata.papermill.parameters (with papermill's
+    input/output paths, UTC start/end times, duration and exception flag), where papermill-aware tools
+    read them, and under metadata.convrec (with the runner's wall time and any re-run).
 
 Re-running one cell (what a user does after editing a cell in Jupyter):
   * `--rerun-cell N` (N: the cell's index in the INPUT notebook, 0-based, markdown cells counted)
@@ -38,6 +41,7 @@ summary line on stdout; progress lines go to stderr. Exit 0 ok, 1 a cell failed,
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import re
@@ -110,6 +114,23 @@ def inject_parameters(nb, params, path):
         cell.pop("id", None)
     nb.cells.insert(idx + 1, cell)
     return idx + 1
+
+
+def papermill_metadata(params, input_path, output_path, start, end, failed):
+    """The run's record in the fields papermill writes under metadata.papermill (parameters, paths, UTC
+    times, duration, whether a cell failed), so papermill-aware tools (scrapbook, nteract, papermill's
+    own readers) find an executed notebook's parameters where they expect them."""
+    iso = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat()
+    return {
+        "parameters": params,
+        "environment_variables": {},
+        "input_path": input_path,
+        "output_path": output_path,
+        "start_time": iso(start),
+        "end_time": iso(end),
+        "duration": round(end - start, 3),
+        "exception": failed,
+    }
 
 
 def parse_replacements(items):
@@ -344,6 +365,7 @@ def main(argv):
     current = {"client": None}
     watch_parent(current)
     t0 = time.monotonic()
+    started = time.time()
     for attempt in (1, 2):
         client = make_client(nb)
         current["client"] = client
@@ -369,6 +391,9 @@ def main(argv):
         nb.metadata["convrec"]["rerun"] = rerun_summary(rerun)
 
     out_nb = os.path.join(args.out_dir, stem + ".ipynb")
+    nb.metadata["papermill"] = papermill_metadata(
+        params, args.notebook, out_nb, started, time.time(), failure is not None
+    )
     write_atomic(out_nb, nbformat.writes(nb))
     out_html = None
     if not args.no_html:

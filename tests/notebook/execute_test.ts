@@ -79,6 +79,12 @@ Deno.test({
         text(injected?.source),
         '// Injected by lib/notebook/run_notebook.py (--set overrides).\nscale = 3;\npoints = 4;\ntitle = "override";',
       );
+      // the parameters also where papermill-aware tools read them
+      const meta = JSON.parse(await Deno.readTextFile(r.notebook)).metadata.papermill;
+      assertEquals(meta.parameters, { scale: 3, points: 4, title: "override" });
+      assertEquals([meta.input_path, meta.output_path], ["notebooks/00_smoke.ipynb", r.notebook]);
+      assertEquals(meta.exception, false);
+      assert(meta.duration > 0 && Date.parse(meta.end_time) >= Date.parse(meta.start_time), meta);
       const outputs = cells.flatMap((c) => c.outputs ?? []);
       assertEquals(outputs.filter((o) => o.output_type === "error"), []);
       const figures = outputs.filter((o) =>
@@ -198,6 +204,9 @@ Deno.test({
       assert(message.includes("cell 3 failed: ReferenceError"), message);
       const cells = await readCells(`${dir}/out/fail.ipynb`);
       assertEquals(cells[3].outputs?.[0].output_type, "error");
+      const failed =
+        JSON.parse(await Deno.readTextFile(`${dir}/out/fail.ipynb`)).metadata.papermill;
+      assertEquals([failed.exception, failed.parameters], [true, {}]);
 
       const stderr: string[] = [];
       await executeNotebook(`${dir}/fail.ipynb`, {
