@@ -2,7 +2,7 @@
 // evaluation, paper and ablation runs) and lib/model (the token embedding's helpers), reachable
 // through lib/mod.ts.
 import { assertEquals } from "./_assert.ts";
-import { experiment, model } from "../lib/mod.ts";
+import { experiment, model, optim, pretrain, rlLoop, sft, trainRun } from "../lib/mod.ts";
 
 /** `[name, typeof ns[name]]` for each name. */
 function kinds(ns: Record<string, unknown>, names: readonly string[]): [string, string][] {
@@ -31,4 +31,18 @@ Deno.test("lib/experiment and lib/model mod.ts re-export training_inputs, checkp
     3,
     4,
   ]);
+});
+
+Deno.test("lib/mod.ts exports train (SFT, RL loop, optimizer, run folder, pretrain) and the notebook knobs", () => {
+  const surfaces: [string, Record<string, unknown>, string[]][] = [
+    ["sft", sft, ["runSft", "sftStep", "parseSftConfig", "buildExamples"]],
+    ["rlLoop", rlLoop, ["runRl", "rlStep", "completionLogprobs"]],
+    ["optim", optim, ["adamwInit", "adamwUpdate", "globalNorm"]],
+    ["trainRun", trainRun, ["readStepRows", "prepareRunFolder"]],
+    ["pretrain", pretrain, ["runPretrain", "baseModelConfig"]],
+    ["experiment", experiment, ["parseNotebookParams", "notebookDistillConfig"]],
+  ];
+  for (const [name, ns, fns] of surfaces) {
+    assertEquals(kinds(ns, fns), fns.map((n) => [n, "function"]), name);
+  }
 });

@@ -11,3 +11,5 @@ export * from "./paper_runs.ts";
 export { runReproduction } from "./repro/driver.ts";
 export { writeReproReport } from "./repro/report.ts";
 export { REPRO_METHODS, type ReproMethod, selectMethods } from "./repro/methods.ts";
+export * from "./notebook_params.ts";
+export * from "./distill_runs.ts";
