@@ -90,7 +90,7 @@ Deno.test({
 Deno.test("01_catalog_and_data: code cells type-check as one module; errors name the cell", async () => {
   const nb = JSON.parse(await Deno.readTextFile(NOTEBOOK));
   const mod = notebookToModule(JSON.stringify(nb), { notebookDir: "notebooks" });
-  assert(mod.source.includes(new URL("../../lib/report/mod.ts", import.meta.url).href));
+  assert(mod.source.includes(new URL("../../lib/mod.ts", import.meta.url).href));
   assert(mod.source.endsWith("export {};\n"));
   const worldCell = nb.cells.findIndex((c: Cell) => text(c.source).includes("generateWorld("));
   const lines = text(nb.cells[worldCell].source).split("\n").length;
