@@ -5,6 +5,7 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { z } from "zod";
 import { type ChatMessage, type ChatRenderer, compileChatTemplate } from "./chat_template.ts";
 import { fromByteLevel } from "./byte_level.ts";
+import type { TokenizerFiles } from "./world_tokenizer.ts";
 
 /** Options of {@link TextTokenizer.encode}. */
 export interface EncodeOptions {
@@ -270,4 +271,54 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
     source: `${dir}/tokenizer.json`,
     ...(jinja !== null ? { chatTemplate: jinja } : {}),
   });
+}
+
+/**
+ * The raw JSON of `dir/tokenizer.json` (required) and `dir/tokenizer_config.json` (`{}` when absent),
+ * as checkpoints save them next to the weights.
+ * @example
+ * const files = await readTokenizerFiles("tests/fixtures/tokenizer/tiny_qwen2");
+ * await saveTokenizer("runs/a/checkpoints/step-1", files);
+ */
+export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
+  const read = async (name: string, required: boolean) => {
+    try {
+      return JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
+    } catch (e) {
+      if (!required && e instanceof Deno.errors.NotFound) return {};
+      throw new Error(`${dir}/${name}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    tokenizerJson: await read("tokenizer.json", true),
+    tokenizerConfigJson: await read("tokenizer_config.json", false),
+  };
+}
+
+/**
+ * Fail when the init checkpoint ships a tokenizer whose vocabulary differs from the one training
+ * reads: ids would mean other strings than the weights learned. A folder without tokenizer.json passes.
+ * @example
+ * const files = await readTokenizerFiles("data/models/builtin-base");
+ * await assertSameVocabulary("data/models/builtin-sft", "data/models/builtin-base", files); // same vocab: ok
+ */
+export async function assertSameVocabulary(
+  init: string,
+  tokenizerDir: string,
+  files: TokenizerFiles,
+): Promise<void> {
+  let initJson: Record<string, unknown>;
+  try {
+    initJson = JSON.parse(await Deno.readTextFile(`${init}/tokenizer.json`));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return; // a bare weights folder: nothing to compare
+    throw new Error(`${init}/tokenizer.json: ${(e as Error).message}`);
+  }
+  const vocab = (j: Record<string, unknown>) =>
+    JSON.stringify((j.model as { vocab?: unknown })?.vocab);
+  if (vocab(initJson) !== vocab(files.tokenizerJson)) {
+    throw new Error(
+      `${tokenizerDir}/tokenizer.json: vocabulary differs from the init checkpoint's (${init}/tokenizer.json); train with the checkpoint's tokenizer (--tokenizer ${init})`,
+    );
+  }
 }

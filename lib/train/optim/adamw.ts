@@ -126,3 +126,33 @@ function swap(state: AdamWState, name: string, m: tf.Tensor, v: tf.Tensor): void
   state.m[name] = m;
   state.v[name] = v;
 }
+
+/** The optimiser keys of a run config (snake_case, as config.json records them). */
+export interface AdamWRunSettings {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weight_decay: number;
+  max_grad_norm: number;
+}
+
+/**
+ * A run config's AdamW hyper-parameters and clip norm in the optimiser's spelling.
+ * @example
+ * ```ts
+ * adamwSettings({ beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 0, max_grad_norm: 1 }).maxGradNorm; // 1
+ * ```
+ */
+export function adamwSettings(
+  c: AdamWRunSettings,
+): Required<Pick<AdamWOptions, "beta1" | "beta2" | "eps" | "weightDecay">> & {
+  maxGradNorm: number;
+} {
+  return {
+    beta1: c.beta1,
+    beta2: c.beta2,
+    eps: c.eps,
+    weightDecay: c.weight_decay,
+    maxGradNorm: c.max_grad_norm,
+  };
+}

@@ -1,31 +1,22 @@
 // Next-token pretraining of the built-in base on the corpus: packed windows in a seeded epoch order, one
 // sftStep per optimizer step (every token carries loss), held-out loss, atomic checkpoints with optimizer
 // state, exact resume, and the final weights as an HF folder in BF16. Not in the paper.
-import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { writeDirAtomic } from "../../data/atomic_write.ts";
 import { corpusContext } from "../../data/world/corpus.ts";
 import { useBackend } from "../../model/backend.ts";
 import { writeCheckpointFiles } from "../../model/checkpoint.ts";
 import { type ModelConfig, parseModelConfig, presetConfig } from "../../model/config.ts";
 import { saveTokenizer } from "../../model/tokenizer/save.ts";
 import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
-import { type DecoderWeights, initWeights } from "../../model/weights.ts";
-import { writeDirAtomic } from "../../data/atomic_write.ts";
-import { adamwInit, type AdamWState, disposeAdamW } from "../optim/adamw.ts";
+import { initWeights } from "../../model/weights.ts";
+import { adamwSettings } from "../optim/adamw.ts";
 import { cosineWithWarmup, warmupStepsFor } from "../optim/schedule.ts";
-import { appendStepRow, type StepRow, truncateStepRows } from "../run/metrics_log.ts";
-import { prepareRunFolder } from "../run/run_folder.ts";
-import {
-  checkpointDir,
-  checkpointSteps,
-  loadTrainCheckpoint,
-  pruneCheckpoints,
-  saveTrainCheckpoint,
-} from "../run/train_checkpoint.ts";
-import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
 import { evalLoss } from "../eval/evaluate.ts";
+import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
+import type { StepRow } from "../run/metrics_log.ts";
+import { runTrainingLoop } from "../run/training_loop.ts";
 import { padBatch } from "../sft/loss.ts";
-import { withPlainMatMulGrad } from "../../model/plain_matmul_grad.ts";
 import { decoderLoss, sftStep } from "../sft/train_step.ts";
 import type { PretrainConfig } from "./config.ts";
 import { packDocuments, streamWindow, trainBaseTokenizer, windowCount } from "./corpus_tokens.ts";
@@ -77,12 +68,6 @@ export function baseModelConfig(
   }, { source: "pretrain model" });
 }
 
-function toVariables(weights: DecoderWeights): Record<string, tf.Variable> {
-  const vars = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, tf.variable(t)]));
-  Object.values(weights).forEach((t) => t.dispose());
-  return vars;
-}
-
 /**
  * Run (or resume) pretraining as configured: runs/<name>/config.json, metrics.jsonl, checkpoints/ and,
  * after the last step, final/ (config.json, model.safetensors in BF16, tokenizer files).
@@ -125,132 +110,97 @@ export async function runPretrain(
   const totalSteps = config.max_steps ?? perEpoch;
   const warmupSteps = warmupStepsFor(config.warmup_ratio, totalSteps);
   const modelConfig = baseModelConfig(config, tokenizer);
-  await using _runLock = await prepareRunFolder(config.run_dir, { // one writer; freed on return
-    ...config,
-    model_config: modelConfig,
-    derived: {
-      total_steps: totalSteps,
-      warmup_steps: warmupSteps,
-      steps_per_epoch: perEpoch,
-      train_tokens: stream.length,
-      train_windows: nWin,
-      val_tokens: valStream.length,
-      val_windows: val.length,
-      tokenizer_vocab: tokenizer.vocabSize,
-      data_order: 'epoch e: Fisher-Yates with createPrng(seed).fork("sft-data").fork(`epoch ${e}`)',
-    },
-  }, { resume: options.resume });
   log(
     `pretrain: ${docs} documents → ${stream.length} tokens (${nWin} windows of ${config.seq_len}); ${totalSteps} steps of ${config.batch_size}`,
   );
-  const metricsPath = `${config.run_dir}/metrics.jsonl`;
-  let startStep = 0, badSteps = 0, weights: DecoderWeights, optimizer: AdamWState | null = null;
-  const steps = options.resume ? await checkpointSteps(config.run_dir) : [];
-  if (steps.length > 0) {
-    const ckpt = await loadTrainCheckpoint(checkpointDir(config.run_dir, steps.at(-1)!));
-    startStep = ckpt.step;
-    badSteps = Number(ckpt.trainerState.bad_steps ?? 0);
-    weights = ckpt.weights;
-    optimizer = ckpt.optimizer;
-    log(`pretrain: resuming ${config.run_dir} from step ${startStep}`);
-  } else {
-    weights = initWeights(modelConfig, { seed: config.seed });
-  }
-  if (options.resume) {
-    const cut = await truncateStepRows(metricsPath, startStep);
-    if (cut > 0) log(`pretrain: removed ${cut} metrics rows after step ${startStep}`);
-  }
-  const params = toVariables(weights);
-  optimizer ??= adamwInit(params);
   const lossFn = decoderLoss(modelConfig);
-  const record = async (row: StepRow) => {
-    await appendStepRow(metricsPath, row);
-    await options.onStep?.(row);
-  };
-  let step = startStep, valLoss = NaN, finalDir: string | null = null;
-  try {
-    await withPlainMatMulGrad(async () => {
-      for (step = startStep + 1; step <= totalSteps; step++) {
-        const ts = performance.now();
-        const idx = stepIndices(step, { seed: config.seed, n: nWin, perStep: config.batch_size });
-        const batch = padBatch(idx.map((j) => streamWindow(stream, j, config.seq_len)), sep);
-        const lr = cosineWithWarmup(step, {
-          peakLr: config.lr,
-          totalSteps,
-          warmupSteps,
-          minLrRatio: config.min_lr_ratio,
-        });
-        const out = await sftStep(params, optimizer!, [batch], {
+  let valLoss = NaN, finalDir: string | null = null;
+  const loop = await runTrainingLoop<StepRow>({
+    name: "pretrain",
+    runDir: config.run_dir,
+    record: {
+      ...config,
+      model_config: modelConfig,
+      derived: {
+        total_steps: totalSteps,
+        warmup_steps: warmupSteps,
+        steps_per_epoch: perEpoch,
+        train_tokens: stream.length,
+        train_windows: nWin,
+        val_tokens: valStream.length,
+        val_windows: val.length,
+        tokenizer_vocab: tokenizer.vocabSize,
+        data_order:
+          'epoch e: Fisher-Yates with createPrng(seed).fork("sft-data").fork(`epoch ${e}`)',
+      },
+    },
+    totalSteps,
+    saveEvery: config.save_every,
+    keepCheckpoints: config.keep_checkpoints,
+    maxBadSteps: config.max_bad_steps,
+    modelConfig,
+    tokenizer: tokFiles,
+    freshWeights: () => initWeights(modelConfig, { seed: config.seed }),
+  }, {
+    trainerState: (step) => ({ seed: config.seed, epoch: dataPosition(step, perEpoch).epoch }),
+    async step(step, ctx) {
+      const ts = performance.now();
+      const idx = stepIndices(step, { seed: config.seed, n: nWin, perStep: config.batch_size });
+      const batch = padBatch(idx.map((j) => streamWindow(stream, j, config.seq_len)), sep);
+      const lr = cosineWithWarmup(step, {
+        peakLr: config.lr,
+        totalSteps,
+        warmupSteps,
+        minLrRatio: config.min_lr_ratio,
+      });
+      const out = await sftStep(ctx.params, ctx.optimizer, [batch], {
+        lossFn,
+        lr,
+        ...adamwSettings(config),
+      });
+      const stepS = (performance.now() - ts) / 1000;
+      await ctx.record({
+        step,
+        phase: out.skipped ? "skipped" : "train",
+        epoch: dataPosition(step, perEpoch).epoch,
+        loss: out.loss,
+        lr,
+        grad_norm: out.gradNorm,
+        tokens_per_s: out.inputTokens / stepS,
+        step_s: stepS,
+        wall_s: (performance.now() - t0) / 1000,
+      });
+      return out;
+    },
+    async afterStep(step, ctx) {
+      if ((config.eval_every > 0 && step % config.eval_every === 0) || step === totalSteps) {
+        const te = performance.now();
+        valLoss = await evalLoss(ctx.params, val, {
           lossFn,
-          lr,
-          beta1: config.beta1,
-          beta2: config.beta2,
-          eps: config.eps,
-          weightDecay: config.weight_decay,
-          maxGradNorm: config.max_grad_norm,
+          batchSize: config.batch_size,
+          padId: sep,
         });
-        badSteps = out.skipped ? badSteps + 1 : 0;
-        const stepS = (performance.now() - ts) / 1000;
-        await record({
+        await ctx.record({
           step,
-          phase: out.skipped ? "skipped" : "train",
-          epoch: dataPosition(step, perEpoch).epoch,
-          loss: out.loss,
-          lr,
-          grad_norm: out.gradNorm,
-          tokens_per_s: out.inputTokens / stepS,
-          step_s: stepS,
-          wall_s: (performance.now() - t0) / 1000,
+          phase: "eval",
+          loss: valLoss,
+          eval_s: (performance.now() - te) / 1000,
         });
-        if (out.skipped && badSteps >= config.max_bad_steps) {
-          throw new Error(
-            `pretrain: ${badSteps} consecutive non-finite steps (last: step ${step}, loss ${out.loss}); stopping (max_bad_steps ${config.max_bad_steps})`,
-          );
-        }
-        if ((config.eval_every > 0 && step % config.eval_every === 0) || step === totalSteps) {
-          const te = performance.now();
-          valLoss = await evalLoss(params, val, {
-            lossFn,
-            batchSize: config.batch_size,
-            padId: sep,
-          });
-          await record({
-            step,
-            phase: "eval",
-            loss: valLoss,
-            eval_s: (performance.now() - te) / 1000,
-          });
-        }
-        if (step % config.save_every === 0 || step === totalSteps) {
-          const pos = dataPosition(step, perEpoch);
-          await saveTrainCheckpoint(config.run_dir, {
-            step,
-            weights: params,
-            modelConfig,
-            tokenizer: tokFiles,
-            optimizer: optimizer!,
-            trainerState: { seed: config.seed, epoch: pos.epoch, bad_steps: badSteps },
-          });
-          await pruneCheckpoints(config.run_dir, config.keep_checkpoints);
-        }
-        if (options.stopAfterStep === step) return;
       }
-      step = totalSteps;
+    },
+    async afterLast(params) {
       finalDir = join(config.run_dir, "final");
       await writeDirAtomic(finalDir, async (tmp) => {
         await writeCheckpointFiles(tmp, params, modelConfig, { dtype: "BF16" });
         await saveTokenizer(tmp, tokFiles);
       });
-    });
-  } finally {
-    disposeAdamW(optimizer!);
-    Object.values(params).forEach((v) => v.dispose());
-  }
+    },
+  }, options);
   return {
     runDir: config.run_dir,
-    step: Math.min(step, totalSteps),
+    step: loop.step,
     totalSteps,
-    resumedFrom: startStep,
+    resumedFrom: loop.resumedFrom,
     stopped: finalDir === null,
     finalDir,
     valLoss,
