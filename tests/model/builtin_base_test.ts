@@ -11,7 +11,7 @@ import { buildCatalog, readVegaMovies } from "../../lib/data/world/movies.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { openSafetensors } from "../../lib/model/safetensors.ts";
 import { sha256File } from "../../lib/train/run/export_model.ts";
-import { baseModelConfig } from "../../lib/train/pretrain/trainer.ts";
+import { baseModelConfig } from "../../lib/train/pretrain/config.ts";
 import { parsePretrainConfig } from "../../lib/train/pretrain/config.ts";
 
 const dir = BUILTIN_BASE_DIR;

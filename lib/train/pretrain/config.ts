@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseStrictConfig } from "../../data/strict_config.ts";
 import { CorpusConfigSchema } from "../../data/world/corpus.ts";
 import { BACKEND_NAMES } from "../../model/backend_names.ts";
+import { type ModelConfig, parseModelConfig, presetConfig } from "../../model/config.ts";
 
 /** Decoder dimensions of the base (Qwen2 layout; the rest comes from the builtin presets). */
 export const BaseDimsSchema = z.strictObject({
@@ -93,4 +94,23 @@ export function pretrainPreset(name: "base" | "smoke"): Partial<PretrainConfigIn
     eval_every: 6,
     save_every: 4,
   };
+}
+
+/**
+ * The base's decoder config: the builtin presets' Qwen2 layout with `config.model`'s dims and the
+ * tokenizer's vocabulary and special ids.
+ * @example baseModelConfig(cfg, { vocabSize: 4096, eosId: 4095, padId: 4093, bosId: null });
+ */
+export function baseModelConfig(
+  config: PretrainConfig,
+  tok: { vocabSize: number; eosId: number; padId: number | null; bosId: number | null },
+): ModelConfig {
+  return parseModelConfig({
+    ...presetConfig("builtin-small"),
+    ...config.model,
+    vocab_size: tok.vocabSize,
+    eos_token_id: tok.eosId,
+    pad_token_id: tok.padId,
+    bos_token_id: tok.bosId,
+  }, { source: "pretrain model" });
 }

@@ -1,15 +1,16 @@
 // The base model's tokenizer and token stream: BPE trained on the first corpus documents plus every
 // catalog line and the recommendation prompt's wording; documents encoded, joined by <|endoftext|> and
 // cut into fixed windows (GPT-style packing). Not in the paper.
-import { type CorpusContext, corpusDocument } from "../../data/world/corpus.ts";
+import { type CorpusContext, corpusContext, corpusDocument } from "../../data/world/corpus.ts";
 import { RECOMMENDATION_PROMPT_PREFIX } from "../../data/world/prompt.ts";
-import type { TextTokenizer } from "../../model/tokenizer/load.ts";
+import { type TextTokenizer, tokenizerFromJson } from "../../model/tokenizer/load.ts";
 import {
   type TokenizerFiles,
   trainChatTokenizer,
   WORLD_SPLIT_PATTERN,
 } from "../../model/tokenizer/world_tokenizer.ts";
 import type { SftExample } from "../sft/examples.ts";
+import type { PretrainConfig } from "./config.ts";
 
 /**
  * The world tokenizer's split regex with runs of up to four digits as one pre-token (so a release year
@@ -91,4 +92,55 @@ export function streamWindow(stream: Int32Array, j: number, seqLen: number): Sft
     promptLength: 0,
     where: `corpus window ${j}`,
   };
+}
+
+/** What {@link pretrainCorpus} builds: the base tokenizer and the packed train / held-out streams. */
+export interface PretrainCorpus {
+  tokFiles: TokenizerFiles;
+  tokenizer: TextTokenizer;
+  /** <|endoftext|> between documents (also the padding id) */
+  sep: number;
+  /** (n,) the training documents packed into one id stream */
+  stream: Int32Array;
+  /** training windows of seq_len in `stream` */
+  windows: number;
+  /** the held-out documents' windows */
+  val: SftExample[];
+  /** ids in the held-out stream */
+  valTokens: number;
+}
+
+/**
+ * The base tokenizer trained on the corpus' first documents, the corpus packed into `seq_len` windows,
+ * and the held-out windows from the next `val_documents` documents; fails when the corpus gives fewer
+ * windows than one batch.
+ * @example const { tokenizer, windows } = await pretrainCorpus(parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "-" }));
+ */
+export async function pretrainCorpus(config: PretrainConfig): Promise<PretrainCorpus> {
+  const ctx = await corpusContext(config.corpus);
+  const tokFiles = trainBaseTokenizer(ctx, {
+    vocabSize: config.vocab_size,
+    documents: Math.min(config.tokenizer_documents, config.corpus.documents),
+    seed: config.seed,
+  });
+  const tokenizer = tokenizerFromJson(
+    tokFiles.tokenizerJson as never,
+    tokFiles.tokenizerConfigJson as never,
+    { source: "base tokenizer" },
+  );
+  const sep = tokenizer.padId ?? tokenizer.eosId;
+  const docs = config.corpus.documents;
+  const stream = packDocuments(ctx, tokenizer, 0, docs, sep); // (n,)
+  const valStream = packDocuments(ctx, tokenizer, docs, docs + config.val_documents, sep);
+  const windows = windowCount(stream.length, config.seq_len);
+  const val = Array.from(
+    { length: windowCount(valStream.length, config.seq_len) },
+    (_, j) => streamWindow(valStream, j, config.seq_len),
+  );
+  if (windows < config.batch_size) {
+    throw new Error(
+      `pretrain: the corpus packs into ${windows} windows of ${config.seq_len}, fewer than batch_size ${config.batch_size}: raise corpus.documents`,
+    );
+  }
+  return { tokFiles, tokenizer, sep, stream, windows, val, valTokens: valStream.length };
 }

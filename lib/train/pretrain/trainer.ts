@@ -3,35 +3,23 @@
 // state, exact resume, and the final weights as an HF folder in BF16. Not in the paper.
 import { join } from "node:path";
 import { writeDirAtomic } from "../../data/atomic_write.ts";
-import { corpusContext } from "../../data/world/corpus.ts";
 import { useBackend } from "../../model/backend.ts";
 import { writeCheckpointFiles } from "../../model/checkpoint.ts";
-import { type ModelConfig, parseModelConfig, presetConfig } from "../../model/config.ts";
 import { saveTokenizer } from "../../model/tokenizer/save.ts";
-import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
 import { initWeights } from "../../model/weights.ts";
 import { adamwSettings } from "../optim/adamw.ts";
 import { cosineWithWarmup, warmupStepsFor } from "../optim/schedule.ts";
 import { evalLoss } from "../eval/evaluate.ts";
 import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
 import type { StepRow } from "../run/metrics_log.ts";
-import { runTrainingLoop } from "../run/training_loop.ts";
+import { runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
 import { padBatch } from "../sft/loss.ts";
 import { decoderLoss, sftStep } from "../sft/train_step.ts";
-import type { PretrainConfig } from "./config.ts";
-import { packDocuments, streamWindow, trainBaseTokenizer, windowCount } from "./corpus_tokens.ts";
+import { baseModelConfig, type PretrainConfig } from "./config.ts";
+import { pretrainCorpus, streamWindow } from "./corpus_tokens.ts";
 
 /** Options of {@link runPretrain}. */
-export interface RunPretrainOptions {
-  /** continue from the run's last checkpoint (metrics rows after it are removed) @default false */
-  resume?: boolean;
-  /** called with every StepRecord @default none */
-  onStep?: (record: StepRow) => Promise<void>;
-  /** return right after this step is recorded (simulates a crash; for tests) @default never */
-  stopAfterStep?: number;
-  /** log lines @default console.error */
-  log?: (line: string) => void;
-}
+export type RunPretrainOptions = TrainingLoopOptions<StepRow>;
 
 /** What {@link runPretrain} returns. */
 export interface PretrainResult {
@@ -50,25 +38,6 @@ export interface PretrainResult {
 }
 
 /**
- * The base's decoder config: the builtin presets' Qwen2 layout with `config.model`'s dims and the
- * tokenizer's vocabulary and special ids.
- * @example baseModelConfig(cfg, { vocabSize: 4096, eosId: 4095, padId: 4093, bosId: null });
- */
-export function baseModelConfig(
-  config: PretrainConfig,
-  tok: { vocabSize: number; eosId: number; padId: number | null; bosId: number | null },
-): ModelConfig {
-  return parseModelConfig({
-    ...presetConfig("builtin-small"),
-    ...config.model,
-    vocab_size: tok.vocabSize,
-    eos_token_id: tok.eosId,
-    pad_token_id: tok.padId,
-    bos_token_id: tok.bosId,
-  }, { source: "pretrain model" });
-}
-
-/**
  * Run (or resume) pretraining as configured: runs/<name>/config.json, metrics.jsonl, checkpoints/ and,
  * after the last step, final/ (config.json, model.safetensors in BF16, tokenizer files).
  * @example
@@ -81,31 +50,10 @@ export async function runPretrain(
   const t0 = performance.now();
   const log = options.log ?? ((l: string) => console.error(l));
   await useBackend(config.backend);
-  const ctx = await corpusContext(config.corpus);
-  const tokFiles = trainBaseTokenizer(ctx, {
-    vocabSize: config.vocab_size,
-    documents: Math.min(config.tokenizer_documents, config.corpus.documents),
-    seed: config.seed,
-  });
-  const tokenizer = tokenizerFromJson(
-    tokFiles.tokenizerJson as never,
-    tokFiles.tokenizerConfigJson as never,
-    { source: "base tokenizer" },
+  const { tokFiles, tokenizer, sep, stream, windows: nWin, val, valTokens } = await pretrainCorpus(
+    config,
   );
-  const sep = tokenizer.padId ?? tokenizer.eosId; // <|endoftext|> between documents
   const docs = config.corpus.documents;
-  const stream = packDocuments(ctx, tokenizer, 0, docs, sep); // (n,)
-  const valStream = packDocuments(ctx, tokenizer, docs, docs + config.val_documents, sep);
-  const nWin = windowCount(stream.length, config.seq_len);
-  const val = Array.from(
-    { length: windowCount(valStream.length, config.seq_len) },
-    (_, j) => streamWindow(valStream, j, config.seq_len),
-  );
-  if (nWin < config.batch_size) {
-    throw new Error(
-      `pretrain: the corpus packs into ${nWin} windows of ${config.seq_len}, fewer than batch_size ${config.batch_size}: raise corpus.documents`,
-    );
-  }
   const perEpoch = stepsPerEpoch(nWin, config.batch_size);
   const totalSteps = config.max_steps ?? perEpoch;
   const warmupSteps = warmupStepsFor(config.warmup_ratio, totalSteps);
@@ -127,7 +75,7 @@ export async function runPretrain(
         steps_per_epoch: perEpoch,
         train_tokens: stream.length,
         train_windows: nWin,
-        val_tokens: valStream.length,
+        val_tokens: valTokens,
         val_windows: val.length,
         tokenizer_vocab: tokenizer.vocabSize,
         data_order:

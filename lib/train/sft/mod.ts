@@ -9,6 +9,7 @@ export * from "./loss.ts";
 export * from "../../model/plain_matmul_grad.ts";
 export * from "./presets.ts";
 export * from "./train_step.ts";
+export * from "./run_inputs.ts";
 export * from "./trainer.ts";
 export * from "./world_demos.ts";
 export * from "./unlikelihood.ts";

@@ -1,46 +1,28 @@
 // The SFT loop: data order from (seed, step), one sftStep per optimizer step, StepRecords to
 // runs/<name>/metrics.jsonl and onStep, periodic eval and atomic checkpoints; resumes exactly from the last one.
 // With unlikelihood_weight > 0 training adds the item-level UL term (val loss stays plain CE).
-import type * as tf from "@tensorflow/tfjs";
-import { loadCatalog } from "../../catalog/catalog.ts";
-import { type LocatedRecord, readRecords } from "../../data/read_records.ts";
 import { useBackend } from "../../model/backend.ts";
 import { loadCheckpoint } from "../../model/checkpoint.ts";
-import { type ModelConfig, readModelConfig } from "../../model/config.ts";
-import {
-  assertSameVocabulary,
-  loadTokenizer,
-  readTokenizerFiles,
-} from "../../model/tokenizer/load.ts";
+import type { ModelConfig } from "../../model/config.ts";
 import { initWeights } from "../../model/weights.ts";
 import { adamwSettings } from "../optim/adamw.ts";
 import { cosineWithWarmup, warmupStepsFor } from "../optim/schedule.ts";
 import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
 import type { StepRow } from "../run/metrics_log.ts";
-import { runTrainingLoop } from "../run/training_loop.ts";
-import { evalGeneration, evalLoss } from "../eval/evaluate.ts";
+import { runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
 import type { SftConfig } from "./config.ts";
-import { buildExamples } from "./examples.ts";
 import { padBatch } from "./loss.ts";
-import { sftModelConfig } from "./presets.ts";
+import { evaluateSft, loadSftInputs } from "./run_inputs.ts";
 import { decoderLoss, type MicroLoss, sftStep } from "./train_step.ts";
 import { itemCloser } from "./unlikelihood.ts";
 
-/** Options of {@link runSft}. */
-export interface RunSftOptions {
-  /** continue from the run's last checkpoint (metrics rows after it are removed) @default false */
-  resume?: boolean;
-  /** called with every StepRecord (e.g. lib/notebook reporter) @default none */
-  onStep?: (record: StepRow) => Promise<void>;
-  /** return right after this step is recorded (simulates a crash; for tests) @default never */
-  stopAfterStep?: number;
+/** Options of {@link runSft}: the loop's (resume, onStep, stopAfterStep, log) and the loss. */
+export interface RunSftOptions extends TrainingLoopOptions<StepRow> {
   /**
    * replaces the decoder loss of training and val (tests inject NaN here; unlikelihood_weight is then not
    * applied) @default decoderLoss(modelConfig)
    */
   lossFn?: (config: ModelConfig) => MicroLoss;
-  /** log lines (skipped steps, checkpoints) @default console.error */
-  log?: (line: string) => void;
 }
 
 /** What {@link runSft} returns. */
@@ -58,12 +40,6 @@ export interface SftResult {
   wallSeconds: number;
 }
 
-async function collect(path: string): Promise<LocatedRecord[]> {
-  const out: LocatedRecord[] = [];
-  for await (const r of readRecords(path)) out.push(r);
-  return out;
-}
-
 /**
  * Run (or resume) SFT as configured. Writes runs/<name>/config.json, metrics.jsonl and checkpoints.
  *
@@ -76,31 +52,13 @@ async function collect(path: string): Promise<LocatedRecord[]> {
 export async function runSft(config: SftConfig, options: RunSftOptions = {}): Promise<SftResult> {
   const t0 = performance.now();
   await useBackend(config.backend);
-  const tokenizer = await loadTokenizer(config.tokenizer);
-  const tokFiles = await readTokenizerFiles(config.tokenizer);
-  const catalog = await loadCatalog(config.catalog);
-  const train = buildExamples(await collect(config.data), tokenizer, {
-    maxSeqLen: config.max_seq_len,
-  });
-  const valRows = await collect(config.val);
-  const val = buildExamples(valRows.filter((r) => r.record.completion !== undefined), tokenizer, {
-    maxSeqLen: config.max_seq_len,
-  });
-  if (train.examples.length === 0) throw new Error(`${config.data}: no usable training records`);
+  const inputs = await loadSftInputs(config);
+  const { tokenizer, tokFiles, train, val, valRows, modelConfig } = inputs;
   const padId = tokenizer.padId ?? tokenizer.eosId;
   const perStep = config.batch_size * config.grad_accum;
   const perEpoch = stepsPerEpoch(train.examples.length, perStep);
   const totalSteps = config.max_steps ?? Math.ceil(config.epochs * perEpoch);
   const warmupSteps = warmupStepsFor(config.warmup_ratio, totalSteps);
-  const modelConfig = config.init !== null
-    ? await readModelConfig(`${config.init}/config.json`)
-    : sftModelConfig(config.model, tokenizer);
-  if (config.init !== null) await assertSameVocabulary(config.init, config.tokenizer, tokFiles);
-  if (tokenizer.vocabSize > modelConfig.vocab_size) {
-    throw new Error(
-      `${config.tokenizer}: tokenizer has ${tokenizer.vocabSize} ids, model vocab_size is ${modelConfig.vocab_size}`,
-    );
-  }
   const lossFn = (options.lossFn ?? decoderLoss)(modelConfig);
   const trainLossFn = options.lossFn === undefined && config.unlikelihood_weight > 0
     ? decoderLoss(modelConfig, {
@@ -184,7 +142,7 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
     },
     async afterStep(step, ctx) {
       if ((config.eval_every > 0 && step % config.eval_every === 0) || step === totalSteps) {
-        lastEval = await evaluate(step, ctx.params);
+        lastEval = await evaluateSft(step, ctx.params, inputs, config, lossFn);
         await ctx.record(lastEval);
       }
     },
@@ -198,28 +156,4 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
     lastEval,
     wallSeconds: (performance.now() - t0) / 1000,
   };
-
-  async function evaluate(at: number, params: Record<string, tf.Variable>): Promise<StepRow> {
-    const te = performance.now();
-    const loss = await evalLoss(params, val.examples, {
-      lossFn,
-      batchSize: config.batch_size,
-      padId,
-    });
-    const { metrics } = await evalGeneration(
-      params,
-      modelConfig,
-      tokenizer,
-      valRows.map((r) => r.record),
-      {
-        catalog,
-        ks: config.ks,
-        maxNewTokens: config.eval_max_new_tokens,
-        maxPromptTokens: Math.max(1, config.max_seq_len - config.eval_max_new_tokens),
-        batchSize: config.eval_batch_size,
-        conversations: config.eval_conversations,
-      },
-    );
-    return { step: at, phase: "eval", loss, ...metrics, eval_s: (performance.now() - te) / 1000 };
-  }
 }
