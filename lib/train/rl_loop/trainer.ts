@@ -9,22 +9,12 @@ import { useBackend, webgpuHandle } from "../../model/backend.ts";
 import { loadCheckpoint } from "../../model/checkpoint.ts";
 import type { ModelConfig } from "../../model/config.ts";
 import { disposeDecodeWeights, prepareDecodeWeights } from "../../model/generate/decode_weights.ts";
-import { loadTokenizer } from "../../model/tokenizer/load.ts";
-import type { TokenizerFiles } from "../../model/tokenizer/world_tokenizer.ts";
-import { type DecoderWeights, disposeWeights } from "../../model/weights.ts";
-import { adamwInit, type AdamWState, disposeAdamW } from "../optim/adamw.ts";
+import { loadTokenizer, readTokenizerFiles } from "../../model/tokenizer/load.ts";
+import { disposeWeights } from "../../model/weights.ts";
+import { adamwSettings } from "../optim/adamw.ts";
 import { type RlAlgoConfig, rlAlgoConfig } from "../rl/algo_config.ts";
-import { appendStepRow, truncateStepRows } from "../run/metrics_log.ts";
-import { prepareRunFolder } from "../run/run_folder.ts";
-import {
-  checkpointDir,
-  checkpointSteps,
-  loadTrainCheckpoint,
-  pruneCheckpoints,
-  saveTrainCheckpoint,
-} from "../run/train_checkpoint.ts";
 import { stepIndices } from "../run/data_order.ts";
-import { withPlainMatMulGrad } from "../../model/plain_matmul_grad.ts";
+import { runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
 import type { RlRunConfig } from "./config.ts";
 import { chooseObjectivePath } from "./objective_path.ts";
 import { frozenLogprobs, packSequences } from "./policy_logprobs.ts";
@@ -32,17 +22,8 @@ import { sampleRollouts, stepSeed, tokenNewlines } from "./rollouts.ts";
 import { rlStep } from "./rl_step.ts";
 import { type RlStepRecord, rlStepRecord } from "./step_record.ts";
 
-/** Options of {@link runRl}. */
-export interface RunRlOptions {
-  /** continue from the run's last checkpoint (metrics rows after it are removed) @default false */
-  resume?: boolean;
-  /** called with every StepRecord @default none */
-  onStep?: (record: RlStepRecord) => Promise<void>;
-  /** return right after this step is recorded (simulates a crash; for tests) @default never */
-  stopAfterStep?: number;
-  /** log lines @default console.error */
-  log?: (line: string) => void;
-}
+/** Options of {@link runRl}: the loop's resume, onStep, stopAfterStep and log. */
+export type RunRlOptions = TrainingLoopOptions<RlStepRecord>;
 
 /** What {@link runRl} returns. */
 export interface RlResult {
@@ -73,21 +54,6 @@ export function algoOf(config: RlRunConfig): RlAlgoConfig {
     n: config.n,
     shaping: config.shaping ? {} : { overflow: false, earlyEos: false, exactEos: false },
   });
-}
-
-async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
-  const read = async (name: string, required: boolean) => {
-    try {
-      return JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
-    } catch (e) {
-      if (!required && e instanceof Deno.errors.NotFound) return {};
-      throw new Error(`${dir}/${name}: ${(e as Error).message}`);
-    }
-  };
-  return {
-    tokenizerJson: await read("tokenizer.json", true),
-    tokenizerConfigJson: await read("tokenizer_config.json", false),
-  };
 }
 
 async function readAll(path: string): Promise<ConversationRecord[]> {
@@ -127,48 +93,39 @@ export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Pr
     level: algo.level,
   });
   log(`rl: objective on the ${objective.path}: ${objective.reason}`);
-  await using _runLock = await prepareRunFolder(config.run_dir, { // one writer; freed on return
-    ...config,
-    algo_resolved: algo,
-    model_config: modelConfig,
-    derived: {
-      records: records.length,
-      rollouts_per_step: config.prompts_per_step * config.group_size,
-      prompt_order:
-        'epoch e: Fisher-Yates with createPrng(seed).fork("sft-data").fork(`epoch ${e}`)',
-      rollout_seed:
-        'createPrng(seed).fork("rl-rollouts").fork(`step ${s}`), then per (prompt index, sample)',
-      logp_old: algo.mu === 1
-        ? "none (mu = 1: ratio = 1 exactly)"
-        : "first update's logp, detached",
-      reference: `${config.init} (frozen)`,
-      objective_path: objective.path,
-      objective_reason: objective.reason,
-    },
-  }, { resume: options.resume });
-  const metricsPath = `${config.run_dir}/metrics.jsonl`;
-
-  let startStep = 0, weights: DecoderWeights, optimizer: AdamWState | null = null;
-  const saved = options.resume ? await checkpointSteps(config.run_dir) : [];
-  if (saved.length > 0) {
-    const ckpt = await loadTrainCheckpoint(checkpointDir(config.run_dir, saved.at(-1)!));
-    startStep = ckpt.step;
-    weights = ckpt.weights;
-    optimizer = ckpt.optimizer;
-    log(`rl: resuming ${config.run_dir} from step ${startStep}`);
-  } else {
-    weights = (await loadCheckpoint(config.init)).weights;
-  }
-  if (options.resume) await truncateStepRows(metricsPath, startStep);
-  const params = Object.fromEntries(
-    Object.entries(weights).map(([k, t]) => [k, tf.variable(t, true, `rl.${k}`)]),
-  );
-  disposeWeights(weights);
-  optimizer ??= adamwInit(params);
-  let step = startStep, lastCheckpoint: string | null = null;
   try {
-    await withPlainMatMulGrad(async () => {
-      for (step = startStep + 1; step <= config.steps; step++) {
+    const loop = await runTrainingLoop<RlStepRecord>({
+      name: "rl",
+      runDir: config.run_dir,
+      record: {
+        ...config,
+        algo_resolved: algo,
+        model_config: modelConfig,
+        derived: {
+          records: records.length,
+          rollouts_per_step: config.prompts_per_step * config.group_size,
+          prompt_order:
+            'epoch e: Fisher-Yates with createPrng(seed).fork("sft-data").fork(`epoch ${e}`)',
+          rollout_seed:
+            'createPrng(seed).fork("rl-rollouts").fork(`step ${s}`), then per (prompt index, sample)',
+          logp_old: algo.mu === 1
+            ? "none (mu = 1: ratio = 1 exactly)"
+            : "first update's logp, detached",
+          reference: `${config.init} (frozen)`,
+          objective_path: objective.path,
+          objective_reason: objective.reason,
+        },
+      },
+      totalSteps: config.steps,
+      saveEvery: config.save_every,
+      keepCheckpoints: config.keep_checkpoints,
+      modelConfig,
+      tokenizer: tokFiles,
+      freshWeights: async () => (await loadCheckpoint(config.init)).weights,
+      variableName: (k) => `rl.${k}`,
+    }, {
+      trainerState: () => ({ seed: config.seed, algo: config.algo }),
+      async step(step, { params, optimizer, record }) {
         const idx = stepIndices(step, {
           seed: config.seed,
           n: records.length,
@@ -197,18 +154,14 @@ export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Pr
           ? await frozenLogprobs(ref.weights, modelConfig, packed)
           : null;
         const outcome = await rlStep(params, modelConfig, {
-          optimizer: optimizer!,
+          optimizer,
           batch,
           packed,
           refLogp,
         }, {
           algo,
           lr: config.lr,
-          beta1: config.beta1,
-          beta2: config.beta2,
-          eps: config.eps,
-          weightDecay: config.weight_decay,
-          maxGradNorm: config.max_grad_norm,
+          ...adamwSettings(config),
           objective: objective.path,
         });
         const updateS = (performance.now() - tu) / 1000;
@@ -223,34 +176,18 @@ export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Pr
         if (outcome.skipped > 0) {
           log(`rl: step ${step}: ${outcome.skipped} non-finite update(s) skipped`);
         }
-        await appendStepRow(metricsPath, row);
-        await options.onStep?.(row);
-        if (step % config.save_every === 0 || step === config.steps) {
-          lastCheckpoint = await saveTrainCheckpoint(config.run_dir, {
-            step,
-            weights: params,
-            modelConfig,
-            tokenizer: tokFiles,
-            optimizer: optimizer!,
-            trainerState: { seed: config.seed, algo: config.algo },
-          });
-          await pruneCheckpoints(config.run_dir, config.keep_checkpoints);
-        }
-        if (options.stopAfterStep === step) return;
-      }
-      step = config.steps;
-    });
+        await record(row);
+      },
+    }, { ...options, log });
+    return {
+      runDir: config.run_dir,
+      step: loop.step,
+      resumedFrom: loop.resumedFrom,
+      stopped: options.stopAfterStep !== undefined && options.stopAfterStep < config.steps,
+      lastCheckpoint: loop.lastCheckpoint,
+      wallSeconds: (performance.now() - t0) / 1000,
+    };
   } finally {
-    disposeAdamW(optimizer!);
-    Object.values(params).forEach((v) => v.dispose());
     disposeWeights(ref.weights);
   }
-  return {
-    runDir: config.run_dir,
-    step: Math.min(step, config.steps),
-    resumedFrom: startStep,
-    stopped: options.stopAfterStep !== undefined && options.stopAfterStep < config.steps,
-    lastCheckpoint,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
 }
