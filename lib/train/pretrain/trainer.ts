@@ -7,14 +7,13 @@ import { useBackend } from "../../model/backend.ts";
 import { writeCheckpointFiles } from "../../model/checkpoint.ts";
 import { saveTokenizer } from "../../model/tokenizer/save.ts";
 import { initWeights } from "../../model/weights.ts";
-import { adamwSettings } from "../optim/adamw.ts";
-import { cosineWithWarmup, warmupStepsFor } from "../optim/schedule.ts";
+import { warmupStepsFor } from "../optim/schedule.ts";
 import { evalLoss } from "../eval/evaluate.ts";
 import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
 import type { StepRow } from "../run/metrics_log.ts";
 import { runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
 import { padBatch } from "../sft/loss.ts";
-import { decoderLoss, sftStep } from "../sft/train_step.ts";
+import { decoderLoss, scheduledSftStep } from "../sft/train_step.ts";
 import { baseModelConfig, type PretrainConfig } from "./config.ts";
 import { pretrainCorpus, streamWindow } from "./corpus_tokens.ts";
 
@@ -83,9 +82,7 @@ export async function runPretrain(
       },
     },
     totalSteps,
-    saveEvery: config.save_every,
-    keepCheckpoints: config.keep_checkpoints,
-    maxBadSteps: config.max_bad_steps,
+    checkpoints: config,
     modelConfig,
     tokenizer: tokFiles,
     freshWeights: () => initWeights(modelConfig, { seed: config.seed }),
@@ -95,16 +92,12 @@ export async function runPretrain(
       const ts = performance.now();
       const idx = stepIndices(step, { seed: config.seed, n: nWin, perStep: config.batch_size });
       const batch = padBatch(idx.map((j) => streamWindow(stream, j, config.seq_len)), sep);
-      const lr = cosineWithWarmup(step, {
-        peakLr: config.lr,
+      const out = await scheduledSftStep(ctx.params, ctx.optimizer, [batch], {
+        step,
         totalSteps,
         warmupSteps,
-        minLrRatio: config.min_lr_ratio,
-      });
-      const out = await sftStep(ctx.params, ctx.optimizer, [batch], {
-        lossFn,
-        lr,
-        ...adamwSettings(config),
+        config,
+        lossFn: lossFn,
       });
       const stepS = (performance.now() - ts) / 1000;
       await ctx.record({
@@ -112,7 +105,7 @@ export async function runPretrain(
         phase: out.skipped ? "skipped" : "train",
         epoch: dataPosition(step, perEpoch).epoch,
         loss: out.loss,
-        lr,
+        lr: out.lr,
         grad_norm: out.gradNorm,
         tokens_per_s: out.inputTokens / stepS,
         step_s: stepS,

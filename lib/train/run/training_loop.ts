@@ -1,6 +1,6 @@
 // The training-run scaffold SFT, RL and pretraining share: the run folder (config.json + one-writer
 // lock), resume from the last checkpoint (weights, AdamW moments, trainer state) and truncation of the
-// metrics rows after it, the step loop with its callbacks, save → prune every `saveEvery` steps and at
+// metrics rows after it, the step loop with its callbacks, save → prune every `save_every` steps and at
 // the last, dispose. Each trainer supplies only what is its own: the config record, fresh weights, and
 // one optimizer step (`TrainingSteps.step`). Not in the paper.
 import * as tf from "@tensorflow/tfjs";
@@ -27,9 +27,8 @@ export interface TrainingRun {
   /** written whole to runDir/config.json (and compared on resume) */
   record: Record<string, unknown>;
   totalSteps: number;
-  /** checkpoint every N steps (the last step is always saved) */
-  saveEvery: number;
-  keepCheckpoints: number;
+  /** the run config's checkpoint keys (see {@link CheckpointPolicy}) */
+  checkpoints: CheckpointPolicy;
   modelConfig: ModelConfig;
   /** tokenizer files saved into every checkpoint */
   tokenizer: TokenizerFiles;
@@ -37,11 +36,19 @@ export interface TrainingRun {
   freshWeights: () => Promise<DecoderWeights> | DecoderWeights;
   /** tf variable name of weight `key` @default tfjs's automatic names */
   variableName?: (key: string) => string;
+}
+
+/** The checkpoint keys of a run config (snake_case, as config.json records them). */
+export interface CheckpointPolicy {
+  /** checkpoint every N steps (the last step is always saved) */
+  save_every: number;
+  /** checkpoints kept (older ones are pruned) */
+  keep_checkpoints: number;
   /**
    * stop after this many consecutive skipped (non-finite) steps; the count is checkpointed as
    * trainer state `bad_steps` @default no limit, not counted
    */
-  maxBadSteps?: number;
+  max_bad_steps?: number;
 }
 
 /** What a step reports when it may skip its update (non-finite loss or gradient). */
@@ -115,6 +122,7 @@ export async function runTrainingLoop<Row extends StepRow>(
     resume: options.resume,
   });
   const metricsPath = `${run.runDir}/metrics.jsonl`;
+  const maxBad = run.checkpoints.max_bad_steps;
   let startStep = 0, badSteps = 0, weights: DecoderWeights, optimizer: AdamWState | null = null;
   const saved = options.resume ? await checkpointSteps(run.runDir) : [];
   if (saved.length > 0) {
@@ -147,20 +155,20 @@ export async function runTrainingLoop<Row extends StepRow>(
     await withPlainMatMulGrad(async () => {
       for (step = startStep + 1; step <= run.totalSteps; step++) {
         const health = await steps.step(step, ctx);
-        if (health && run.maxBadSteps !== undefined) badSteps = checkHealth(step, health);
+        if (health && maxBad !== undefined) badSteps = checkHealth(step, health);
         await steps.afterStep?.(step, ctx);
-        if (step % run.saveEvery === 0 || step === run.totalSteps) {
+        if (step % run.checkpoints.save_every === 0 || step === run.totalSteps) {
           lastCheckpoint = await saveTrainCheckpoint(run.runDir, {
             step,
             weights: params,
             modelConfig: run.modelConfig,
             tokenizer: run.tokenizer,
             optimizer: ctx.optimizer,
-            trainerState: run.maxBadSteps === undefined
+            trainerState: maxBad === undefined
               ? steps.trainerState(step)
               : { ...steps.trainerState(step), bad_steps: badSteps },
           });
-          await pruneCheckpoints(run.runDir, run.keepCheckpoints);
+          await pruneCheckpoints(run.runDir, run.checkpoints.keep_checkpoints);
         }
         if (options.stopAfterStep === step) {
           stopped = step < run.totalSteps;
@@ -176,17 +184,17 @@ export async function runTrainingLoop<Row extends StepRow>(
   }
   return { step: Math.min(step, run.totalSteps), resumedFrom: startStep, stopped, lastCheckpoint };
 
-  /** The consecutive skipped-step count after `h`; logs a skip, throws at maxBadSteps. */
+  /** The consecutive skipped-step count after `h`; logs a skip, throws at max_bad_steps. */
   function checkHealth(at: number, h: StepHealth): number {
     if (!h.skipped) return 0;
     log(
       `${run.name}: step ${at}: non-finite loss ${h.loss} / grad norm ${h.gradNorm}: update skipped`,
     );
-    if (badSteps + 1 >= run.maxBadSteps!) {
+    if (badSteps + 1 >= maxBad!) {
       throw new Error(
         `${run.name}: ${
           badSteps + 1
-        } consecutive non-finite steps (last: step ${at}, loss ${h.loss}, grad norm ${h.gradNorm}); stopping (max_bad_steps ${run.maxBadSteps})`,
+        } consecutive non-finite steps (last: step ${at}, loss ${h.loss}, grad norm ${h.gradNorm}); stopping (max_bad_steps ${maxBad})`,
       );
     }
     return badSteps + 1;

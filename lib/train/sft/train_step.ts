@@ -5,7 +5,14 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../model/config.ts";
 import { forward, forwardRows, fullLogitsPath } from "../../model/decoder.ts";
-import { type AdamWOptions, type AdamWState, adamwUpdate } from "../optim/adamw.ts";
+import {
+  type AdamWOptions,
+  type AdamWRunSettings,
+  adamwSettings,
+  type AdamWState,
+  adamwUpdate,
+} from "../optim/adamw.ts";
+import { cosineWithWarmup } from "../optim/schedule.ts";
 import { clipScale, globalNorm } from "../optim/clip.ts";
 import { lossRows, type PaddedBatch, weightedNll } from "./loss.ts";
 import { batchNegatives, unlikelihoodSum } from "./unlikelihood.ts";
@@ -159,4 +166,47 @@ export async function sftStep(
     if (acc !== null) tf.dispose(acc);
     tf.dispose(kept.map(([, t]) => t));
   }
+}
+
+/** The schedule and optimiser keys of an SFT or pretraining run config (snake_case). */
+export interface SftStepSettings extends AdamWRunSettings {
+  /** peak learning rate */
+  lr: number;
+  /** cosine floor as a fraction of lr */
+  min_lr_ratio: number;
+}
+
+/**
+ * {@link sftStep} as step `step` of a run: the learning rate from the cosine schedule with warm-up
+ * (`config.lr`, `config.min_lr_ratio`, `totalSteps`, `warmupSteps`), AdamW and clipping from `config`.
+ * @example
+ * ```ts
+ * const out = await scheduledSftStep(params, opt, [batch], { step: 3, totalSteps: 10, warmupSteps: 1, config, lossFn });
+ * out.lr; // the rate this step used
+ * ```
+ */
+export async function scheduledSftStep(
+  params: Record<string, tf.Variable>,
+  optimizer: AdamWState,
+  microBatches: readonly PaddedBatch[],
+  at: {
+    step: number;
+    totalSteps: number;
+    warmupSteps: number;
+    config: SftStepSettings;
+    lossFn: MicroLoss;
+  },
+): Promise<StepOutcome & { lr: number }> {
+  const lr = cosineWithWarmup(at.step, {
+    peakLr: at.config.lr,
+    totalSteps: at.totalSteps,
+    warmupSteps: at.warmupSteps,
+    minLrRatio: at.config.min_lr_ratio,
+  });
+  const out = await sftStep(params, optimizer, microBatches, {
+    lossFn: at.lossFn,
+    lr,
+    ...adamwSettings(at.config),
+  });
+  return { ...out, lr };
 }

@@ -5,15 +5,14 @@ import { useBackend } from "../../model/backend.ts";
 import { loadCheckpoint } from "../../model/checkpoint.ts";
 import type { ModelConfig } from "../../model/config.ts";
 import { initWeights } from "../../model/weights.ts";
-import { adamwSettings } from "../optim/adamw.ts";
-import { cosineWithWarmup, warmupStepsFor } from "../optim/schedule.ts";
+import { warmupStepsFor } from "../optim/schedule.ts";
 import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
 import type { StepRow } from "../run/metrics_log.ts";
 import { runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
 import type { SftConfig } from "./config.ts";
 import { padBatch } from "./loss.ts";
 import { evaluateSft, loadSftInputs } from "./run_inputs.ts";
-import { decoderLoss, type MicroLoss, sftStep } from "./train_step.ts";
+import { decoderLoss, type MicroLoss, scheduledSftStep } from "./train_step.ts";
 import { itemCloser } from "./unlikelihood.ts";
 
 /** Options of {@link runSft}: the loop's (resume, onStep, stopAfterStep, log) and the loss. */
@@ -86,9 +85,7 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
       },
     },
     totalSteps,
-    saveEvery: config.save_every,
-    keepCheckpoints: config.keep_checkpoints,
-    maxBadSteps: config.max_bad_steps,
+    checkpoints: config,
     modelConfig,
     tokenizer: tokFiles,
     freshWeights: async () =>
@@ -113,16 +110,12 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
           padBatch(idx.slice(i, i + config.batch_size).map((j) => train.examples[j]), padId),
         );
       }
-      const lr = cosineWithWarmup(step, {
-        peakLr: config.lr,
+      const out = await scheduledSftStep(ctx.params, ctx.optimizer, micro, {
+        step,
         totalSteps,
         warmupSteps,
-        minLrRatio: config.min_lr_ratio,
-      });
-      const out = await sftStep(ctx.params, ctx.optimizer, micro, {
+        config,
         lossFn: trainLossFn,
-        lr,
-        ...adamwSettings(config),
       });
       const stepS = (performance.now() - ts) / 1000;
       await ctx.record({
@@ -131,7 +124,7 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
         epoch: dataPosition(step, perEpoch).epoch,
         loss: out.loss,
         ...out.terms, // ce_loss, ul_loss (token means) when unlikelihood_weight > 0
-        lr,
+        lr: out.lr,
         grad_norm: out.gradNorm,
         loss_tokens: out.lossTokens,
         tokens_per_s: out.inputTokens / stepS,

@@ -1,5 +1,5 @@
 // The shared training-run scaffold: callback order per step (step → bad-step check → afterStep →
-// save), checkpoints every saveEvery and at the last step, stop/resume with the trainer state and the
+// save), checkpoints every save_every and at the last step, stop/resume with the trainer state and the
 // bad-step count carried over, afterLast only after a completed run, the bad-step limit.
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects } from "../../_assert.ts";
@@ -32,8 +32,7 @@ async function setup(runDir: string, over: Partial<TrainingRun> = {}) {
     runDir,
     record: { what: "toy" },
     totalSteps: 5,
-    saveEvery: 2,
-    keepCheckpoints: 10,
+    checkpoints: { save_every: 2, keep_checkpoints: 10 },
     modelConfig: config,
     tokenizer: await readTokenizerFiles(TOKENIZER),
     freshWeights: async () => (await loadCheckpoint(FIXTURE)).weights,
@@ -74,7 +73,7 @@ async function firstWeight(dir: string): Promise<number> {
   return first;
 }
 
-Deno.test("runTrainingLoop: step → afterStep per step, checkpoints at saveEvery and the last, afterLast once", async () => {
+Deno.test("runTrainingLoop: step → afterStep per step, checkpoints at save_every and the last, afterLast once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "convrec_loop_" });
   const run = await setup(`${dir}/run`);
   const events: string[] = [];
@@ -93,7 +92,7 @@ Deno.test("runTrainingLoop: step → afterStep per step, checkpoints at saveEver
   const ck = await loadTrainCheckpoint(checkpointDir(run.runDir, 4));
   assertEquals(ck.trainerState.at, 4);
   assertEquals(ck.trainerState.counter, 4);
-  assert(!("bad_steps" in ck.trainerState), "no bad_steps without maxBadSteps");
+  assert(!("bad_steps" in ck.trainerState), "no bad_steps without max_bad_steps");
   const start = await firstWeight(FIXTURE);
   assert(Math.abs(await firstWeight(checkpointDir(run.runDir, 5)) - (start + 5)) < 1e-4);
   const { rows } = await readStepRows(`${run.runDir}/metrics.jsonl`);
@@ -130,9 +129,12 @@ Deno.test("runTrainingLoop: stopAfterStep, then resume restores state, truncates
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("runTrainingLoop: consecutive skipped steps are counted across a resume and stop at maxBadSteps", async () => {
+Deno.test("runTrainingLoop: consecutive skipped steps are counted across a resume and stop at max_bad_steps", async () => {
   const dir = await Deno.makeTempDir({ prefix: "convrec_loop_" });
-  const run = await setup(`${dir}/run`, { maxBadSteps: 3, totalSteps: 8 });
+  const run = await setup(`${dir}/run`, {
+    checkpoints: { save_every: 2, keep_checkpoints: 10, max_bad_steps: 3 },
+    totalSteps: 8,
+  });
   const bad = (s: number): StepHealth => ({ skipped: s >= 2, loss: s >= 2 ? NaN : 1, gradNorm: 1 });
   const logs: string[] = [];
   await runTrainingLoop(run, toySteps([], bad), { stopAfterStep: 2, log: (l) => logs.push(l) });
@@ -149,7 +151,10 @@ Deno.test("runTrainingLoop: consecutive skipped steps are counted across a resum
 
 Deno.test("runTrainingLoop: a healthy step resets the bad-step count", async () => {
   const dir = await Deno.makeTempDir({ prefix: "convrec_loop_" });
-  const run = await setup(`${dir}/run`, { maxBadSteps: 2, totalSteps: 4 });
+  const run = await setup(`${dir}/run`, {
+    checkpoints: { save_every: 2, keep_checkpoints: 10, max_bad_steps: 2 },
+    totalSteps: 4,
+  });
   const bad = (s: number): StepHealth => ({ skipped: s % 2 === 1, loss: 1, gradNorm: NaN });
   const r = await runTrainingLoop(run, toySteps([], bad), { log: () => {} });
   assertEquals(r.step, 4);
