@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/../.."
 DENO=${DENO:-"npx -y deno@2.9.6"}
 CORETYPES=${CORETYPES:-"env auto Haswell SkylakeX Zen Sandybridge"}
-TEST_PATHS=${TEST_PATHS:-"tests/model/ tests/gpu/ tests/train/optim/ tests/train/webgpu_smoke_test.ts \
+TEST_PATHS=${TEST_PATHS:-"tests/model/ tests/gpu/ tests/kernels/ tests/train/optim/ tests/train/webgpu_smoke_test.ts \
 tests/train/rl_loop/update_test.ts tests/distill/remap_test.ts"}
 LIB=""
 for p in /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0 \

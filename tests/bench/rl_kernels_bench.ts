@@ -10,7 +10,7 @@ import { groupAdvantagesRef } from "../../kernels/group_advantages_ref.ts";
 import { createRankObjective } from "../../kernels/rank_objective.ts";
 import { rankObjectiveRef } from "../../kernels/rank_objective_ref.ts";
 import { seededUniform } from "../_seeded.ts";
-import { makeObjectiveInputs } from "../gpu/_rl_fixtures.ts";
+import { makeObjectiveInputs } from "../kernels/_rl_fixtures.ts";
 
 const N = 20;
 const G = 8;

@@ -6,7 +6,7 @@
 import { acquireGpu, choosePath, gpuAvailable } from "../../lib/gpu/device.ts";
 import { createSimilarityTopk, type ResidentCatalog } from "../../kernels/similarity_topk.ts";
 import { similarityTopkRef } from "../../kernels/similarity_topk_ref.ts";
-import { randomRows } from "../gpu/_fixtures.ts";
+import { randomRows } from "../kernels/_fixtures.ts";
 
 const K = 100;
 const CASES = [

@@ -13,20 +13,19 @@ import {
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, useBackend } from "../../lib/model/backend.ts";
 import { openBlasAvailable } from "../../lib/model/blas/openblas.ts";
-import { type ModelConfig, parseModelConfig, presetConfig } from "../../lib/model/config.ts";
+import type { ModelConfig } from "../../lib/model/config.ts";
 import { forward, forwardRows, fullLogitsPath } from "../../lib/model/decoder.ts";
-import { initWeights } from "../../lib/model/weights.ts";
 import { lossRows, padBatch } from "../../lib/train/sft/loss.ts";
 import { decoderLoss } from "../../lib/train/sft/train_step.ts";
 import { decoderChainLength } from "./_fixtures.ts";
+import { tinyModelConfig, tinyWeights } from "../_tiny_model.ts";
 import { computePaths, setComputePaths } from "../../lib/model/compute_paths.ts";
 
 const blas = openBlasAvailable();
 
 /** A 2-layer toy decoder; `tied` shares the embedding as the LM head. */
 function toyConfig(tied: boolean): ModelConfig {
-  return parseModelConfig({
-    ...presetConfig("builtin-small"),
+  return tinyModelConfig({
     vocab_size: 61,
     hidden_size: 32,
     intermediate_size: 48,
@@ -73,7 +72,7 @@ async function checkParity(backend: BackendName): Promise<void> {
   for (const tied of [true, false]) {
     const config = toyConfig(tied);
     const V = config.vocab_size;
-    const weights = initWeights(config, { seed: tied ? 5 : 6 });
+    const weights = tinyWeights(config, tied ? 5 : 6);
     const inputIds = toyIds(3, 9, V, 17);
     const count = tf.memory().numTensors;
 
@@ -151,7 +150,7 @@ Deno.test({
 Deno.test("forwardRows: rows outside B·T or none at all are refused; the full-logits path is read per call", async () => {
   await useBackend("cpu");
   const config = toyConfig(true);
-  const weights = initWeights(config, { seed: 1 });
+  const weights = tinyWeights(config, 1);
   const ids = [[1, 2, 3], [4, 5, 6]];
   assertThrows(() => forwardRows(weights, config, ids, [6]), "rows[0] = 6", "2·3");
   assertThrows(() => forwardRows(weights, config, ids, [-1]), "rows[0] = -1");

@@ -9,8 +9,6 @@ import {
   requireWebgpuAdapter,
   useBackend,
 } from "../../lib/model/backend.ts";
-import { parseModelConfig, presetConfig } from "../../lib/model/config.ts";
-import { initWeights } from "../../lib/model/weights.ts";
 import { adamwInit, disposeAdamW } from "../../lib/train/optim/adamw.ts";
 import { rlAlgoConfig } from "../../lib/train/rl/algo_config.ts";
 import { readStepRows } from "../../lib/train/run/metrics_log.ts";
@@ -20,6 +18,7 @@ import { runRl } from "../../lib/train/rl_loop/trainer.ts";
 import { runSft } from "../../lib/train/sft/trainer.ts";
 import { assert, assertEquals, assertRejects, f32SumTol } from "../_assert.ts";
 import { decoderChainLength } from "../model/_fixtures.ts";
+import { tinyModelConfig, tinyVariables, tinyWeights } from "../_tiny_model.ts";
 import { handScoredBatch, smokeRlConfig } from "./rl_loop/fixture.ts";
 import { type Fixture, smokeConfig, writeFixture } from "./sft/fixture.ts";
 
@@ -95,14 +94,11 @@ Deno.test({
   },
 });
 
-const TINY = parseModelConfig({
-  ...presetConfig("builtin-small"),
+const TINY = tinyModelConfig({
   vocab_size: 64,
   hidden_size: 32,
   intermediate_size: 64,
   num_hidden_layers: 2,
-  num_attention_heads: 2,
-  num_key_value_heads: 1,
 });
 
 /** 2 prompts × G = 2 hand-made completions (T = 6) with hits, so advantages are non-zero. */
@@ -142,11 +138,7 @@ async function tinyRlStep(
 ) {
   await useBackend(backend);
   const { batch, packed } = tinyRollouts();
-  const weights = initWeights(TINY, { seed: 5 });
-  const params = Object.fromEntries(
-    Object.entries(weights).map(([k, w]) => [k, tf.variable(w, true, `wg_${backend}_${k}`)]),
-  );
-  tf.dispose(Object.values(weights));
+  const params = tinyVariables(TINY, 5, { prefix: `wg_${backend}_` });
   const optimizer = adamwInit(params);
   const before = tf.memory().numTensors;
   const out: RlStepOutcome = await rlStep(params, TINY, { optimizer, batch, packed, refLogp }, {
@@ -175,7 +167,7 @@ async function tinyRlStep(
 async function tinyRefLogp(): Promise<Float64Array> {
   await useBackend("cpu");
   const { packed } = tinyRollouts();
-  const refWeights = initWeights(TINY, { seed: 6 });
+  const refWeights = tinyWeights(TINY, 6);
   const refLogp = await frozenLogprobs(refWeights, TINY, packed);
   tf.dispose(Object.values(refWeights));
   return refLogp;

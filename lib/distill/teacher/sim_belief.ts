@@ -16,7 +16,7 @@ import {
   type UserTaste,
 } from "../../data/world/taste.ts";
 
-/** Knobs of the teacher's noisy view (calibrated in tests/distill/simulated_test.ts). */
+/** Knobs of the teacher's noisy view (calibrated in tests/distill/teacher/simulated_test.ts). */
 export interface BeliefOptions {
   /** Probability that each facet of the taste is visible to the teacher. */
   readonly facet_visibility: number;

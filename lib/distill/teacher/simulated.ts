@@ -38,7 +38,7 @@ export interface SimTeacherOptions {
 }
 
 /**
- * Defaults, calibrated on the default world's val split (tests/distill/simulated_test.ts measures
+ * Defaults, calibrated on the default world's val split (tests/distill/teacher/simulated_test.ts measures
  * them): zero-shot in-catalog share ≈ 0.86, Recall@20 well above popularity and below the oracle.
  */
 export const DEFAULT_SIM_TEACHER: SimTeacherOptions = {

@@ -5,9 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, useBackend } from "../../../lib/model/backend.ts";
 import { openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
-import { parseModelConfig, presetConfig } from "../../../lib/model/config.ts";
 import { generate } from "../../../lib/model/generate/generate.ts";
-import { initWeights } from "../../../lib/model/weights.ts";
 import { adamwInit, disposeAdamW } from "../../../lib/train/optim/adamw.ts";
 import { rlAlgoConfig } from "../../../lib/train/rl/algo_config.ts";
 import {
@@ -30,6 +28,7 @@ import {
 } from "../../_assert.ts";
 import { decoderChainLength } from "../../model/_fixtures.ts";
 import { handScoredBatch } from "./fixture.ts";
+import { tinyModelConfig, tinyWeights } from "../../_tiny_model.ts";
 import { resetComputePaths, setComputePaths } from "../../../lib/model/compute_paths.ts";
 
 Deno.test("packSequences: rows = prompt ++ completion[:-1], right-padded; positions by hand", () => {
@@ -68,16 +67,8 @@ Deno.test("closedFormLoss: value and gradient are the given closed form, scatter
 
 Deno.test("training-forward log-probs equal the generator's log-probs of the sampled tokens", async () => {
   await useBackend("wasm");
-  const config = parseModelConfig({
-    ...presetConfig("builtin-small"),
-    vocab_size: 64,
-    hidden_size: 32,
-    intermediate_size: 64,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
-  });
-  const weights = initWeights(config, { seed: 3 });
+  const config = tinyModelConfig({ vocab_size: 64, hidden_size: 32, intermediate_size: 64 });
+  const weights = tinyWeights(config, 3);
   const prompts = [[1, 5, 9], [2, 7]];
   const { completions } = await generate({ weights, config }, prompts, {
     maxNewTokens: 6,
@@ -144,16 +135,13 @@ const blas = openBlasAvailable();
 /** Completion-row log-probs/entropies and the update's gradients = the all-positions path on `backend`. */
 async function checkRowsParity(backend: BackendName): Promise<void> {
   await useBackend(backend);
-  const config = parseModelConfig({
-    ...presetConfig("builtin-small"),
+  const config = tinyModelConfig({
     vocab_size: 48,
     hidden_size: 32,
     intermediate_size: 48,
     num_hidden_layers: 2,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
   });
-  const weights = initWeights(config, { seed: 9 });
+  const weights = tinyWeights(config, 9);
   const params = Object.fromEntries(
     Object.entries(weights).map(([k, w]) => [k, tf.variable(w, true, `rows_${backend}_${k}`)]),
   );

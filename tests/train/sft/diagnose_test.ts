@@ -3,9 +3,8 @@
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../../_assert.ts";
 import type { ConversationRecord } from "../../../lib/data/record.ts";
 import { useBackend } from "../../../lib/model/backend.ts";
-import { presetConfig } from "../../../lib/model/config.ts";
 import { loadTokenizer } from "../../../lib/model/tokenizer/load.ts";
-import { disposeWeights, initWeights } from "../../../lib/model/weights.ts";
+import { disposeWeights } from "../../../lib/model/weights.ts";
 import {
   completionNll,
   duplicateLines,
@@ -13,6 +12,7 @@ import {
 } from "../../../lib/train/sft/diagnose.ts";
 import { promptIds } from "../../../lib/train/sft/examples.ts";
 import { writeFixture } from "./fixture.ts";
+import { tinyModelConfig, tinyWeights } from "../../_tiny_model.ts";
 
 Deno.test("duplicateLines: repeats of an earlier line, per list", () => {
   assertEquals(duplicateLines([]), 0);
@@ -25,16 +25,8 @@ Deno.test("promptSensitivity: the mean of completionNll under own and shifted pr
   await useBackend("cpu");
   const f = await writeFixture();
   const tok = await loadTokenizer(f.tokenizer);
-  const cfg = {
-    ...presetConfig("builtin-small"),
-    hidden_size: 16,
-    intermediate_size: 32,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
-    vocab_size: tok.vocabSize,
-  };
-  const w = initWeights(cfg, { seed: 3 });
+  const cfg = tinyModelConfig({ vocab_size: tok.vocabSize });
+  const w = tinyWeights(cfg, 3);
   try {
     const rec = (content: string, completion: string): ConversationRecord => ({
       prompt: [{ role: "user", content }],

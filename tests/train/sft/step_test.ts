@@ -3,8 +3,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../../_assert.ts";
-import { parseModelConfig, presetConfig } from "../../../lib/model/config.ts";
-import { initWeights } from "../../../lib/model/weights.ts";
 import { adamwInit, disposeAdamW } from "../../../lib/train/optim/adamw.ts";
 import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
 import { leftTruncate } from "../../../lib/train/sft/examples.ts";
@@ -13,6 +11,7 @@ import { withPlainMatMulGrad } from "../../../lib/model/plain_matmul_grad.ts";
 import { decoderLoss, type MicroLoss, sftStep } from "../../../lib/train/sft/train_step.ts";
 import { runSft } from "../../../lib/train/sft/trainer.ts";
 import { smokeConfig, writeFixture } from "./fixture.ts";
+import { tinyModelConfig, tinyVariables } from "../../_tiny_model.ts";
 
 await tf.setBackend("cpu");
 
@@ -37,20 +36,10 @@ Deno.test("weightedNll: Σ w·(logsumexp − logit[target]) by hand", () => {
   tf.dispose([logits, nll]);
 });
 
-const tiny = parseModelConfig({
-  ...presetConfig("builtin-small"),
-  vocab_size: 32,
-  hidden_size: 16,
-  intermediate_size: 32,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  num_key_value_heads: 1,
-});
+const tiny = tinyModelConfig(); // vocab 32, hidden 16, 1 layer
 
 function tinySetup() {
-  const w = initWeights(tiny, { seed: 3 });
-  const params = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.variable(t)]));
-  tf.dispose(Object.values(w));
+  const params = tinyVariables(tiny, 3);
   const batch = padBatch([
     { ids: [1, 4, 5, 6, 7, 2], promptLength: 3, where: "a" },
     { ids: [1, 8, 9, 2], promptLength: 2, where: "b" },

@@ -7,9 +7,7 @@ import { assert, assertAlmostEquals, assertEquals } from "../../_assert.ts";
 import { useBackend } from "../../../lib/model/backend.ts";
 import { BLAS_BACKEND_NAME, registerBlasBackend } from "../../../lib/model/blas/blas_backend.ts";
 import { openBlas, openBlasAvailable } from "../../../lib/model/blas/openblas.ts";
-import { parseModelConfig, presetConfig } from "../../../lib/model/config.ts";
 import { forwardRows } from "../../../lib/model/decoder.ts";
-import { initWeights } from "../../../lib/model/weights.ts";
 import { createPrng } from "../../../lib/data/prng.ts";
 import { adamwInit, disposeAdamW } from "../../../lib/train/optim/adamw.ts";
 import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
@@ -24,6 +22,7 @@ import {
   unlikelihoodSum,
 } from "../../../lib/train/sft/unlikelihood.ts";
 import { smokeConfig, writeFixture } from "./fixture.ts";
+import { tinyModelConfig, tinyVariables } from "../../_tiny_model.ts";
 
 await tf.setBackend("cpu");
 
@@ -148,15 +147,7 @@ for (const backend of ["cpu", "wasm", BLAS_BACKEND_NAME] as const) {
   });
 }
 
-const tiny = parseModelConfig({
-  ...presetConfig("builtin-small"),
-  vocab_size: 16,
-  hidden_size: 16,
-  intermediate_size: 32,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  num_key_value_heads: 1,
-});
+const tiny = tinyModelConfig({ vocab_size: 16 });
 const NL = 3, EOS = 2, PROMPT = 1;
 const ITEMS = [4, 5, 6, 7, 8];
 const closesNl = (id: number) => id === NL;
@@ -176,10 +167,7 @@ function listExamples(n: number, seed: number): SftExample[] {
 }
 
 function variables(seed: number): Record<string, tf.Variable> {
-  const w = initWeights(tiny, { seed });
-  const params = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.variable(t)]));
-  tf.dispose(Object.values(w));
-  return params;
+  return tinyVariables(tiny, seed);
 }
 
 Deno.test("decoderLoss: weight 0 gives exactly the plain loss, gradients and step", async () => {

@@ -135,7 +135,7 @@ Deno.test("group-advantage parity check rejects a biased std, a 1e-3 error and a
 const probe = await gpuAvailable({ timeoutMs: 5000 });
 const skip = probe.available ? "" : ` (skipped: no WebGPU adapter: ${probe.reason})`;
 if (!probe.available) {
-  console.log(`tests/gpu/group_advantages_test.ts: GPU tests skipped: ${probe.reason}`);
+  console.log(`tests/kernels/group_advantages_test.ts: GPU tests skipped: ${probe.reason}`);
 }
 
 Deno.test({

@@ -2,12 +2,12 @@
 // leaves the previous checkpoint byte-identical and loadable; the next save cleans up; SFT resumes.
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { useBackend } from "../../lib/model/backend.ts";
-import { loadCheckpoint } from "../../lib/model/checkpoint.ts";
-import { type DecoderWeights, disposeWeights } from "../../lib/model/weights.ts";
-import type { AdamWState } from "../../lib/train/optim/adamw.ts";
-import { readStepRows } from "../../lib/train/run/metrics_log.ts";
+import { assert, assertEquals, assertRejects } from "../../_assert.ts";
+import { useBackend } from "../../../lib/model/backend.ts";
+import { loadCheckpoint } from "../../../lib/model/checkpoint.ts";
+import { type DecoderWeights, disposeWeights } from "../../../lib/model/weights.ts";
+import type { AdamWState } from "../../../lib/train/optim/adamw.ts";
+import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
 import {
   checkpointDir,
   checkpointSteps,
@@ -15,13 +15,14 @@ import {
   pruneCheckpoints,
   saveTrainCheckpoint,
   type TrainCheckpoint,
-} from "../../lib/train/run/train_checkpoint.ts";
-import { runSft } from "../../lib/train/sft/trainer.ts";
-import { smokeConfig, withoutTiming, writeFixture } from "./sft/fixture.ts";
+} from "../../../lib/train/run/train_checkpoint.ts";
+import { runSft } from "../../../lib/train/sft/trainer.ts";
+import { smokeConfig, withoutTiming, writeFixture } from "../sft/fixture.ts";
 
-const FIXTURE = new URL("../fixtures/model/tiny_qwen2", import.meta.url).pathname;
-const DENO_JSON = new URL("../../deno.json", import.meta.url).pathname;
-const TRAIN_CHECKPOINT = new URL("../../lib/train/run/train_checkpoint.ts", import.meta.url).href;
+const FIXTURE = new URL("../../fixtures/model/tiny_qwen2", import.meta.url).pathname;
+const DENO_JSON = new URL("../../../deno.json", import.meta.url).pathname;
+const TRAIN_CHECKPOINT =
+  new URL("../../../lib/train/run/train_checkpoint.ts", import.meta.url).href;
 
 /** Every file under `dir` (relative path → bytes). */
 async function snapshot(dir: string): Promise<Map<string, Uint8Array>> {

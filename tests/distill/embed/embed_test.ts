@@ -1,12 +1,12 @@
 // Tests of Remap's embeddings: the offline hashed TF-IDF (unit rows, determinism, n-gram similarity)
 // and the endpoint wrapper (normalisation, count and width checks).
-import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../../_assert.ts";
 import {
   endpointEmbedder,
   fitHashedTfidf,
   normalizeRows,
   textFeatures,
-} from "../../lib/distill/embed/mod.ts";
+} from "../../../lib/distill/embed/mod.ts";
 
 const CORPUS = [
   "Heat (1995)\nKeywords: action, crime, directed by Michael Mann, 1990s",

@@ -1,22 +1,22 @@
 // Tests of the world generator: strict config, determinism per seed, the Reddit-v2 record format,
 // time splits, hidden truth kept out of records, variety of phrasing, and atomic writing.
-import { assert, assertEquals, assertNotEquals, assertThrows } from "../_assert.ts";
+import { assert, assertEquals, assertNotEquals, assertThrows } from "../../_assert.ts";
 import { parse } from "csv-parse/sync";
-import { parseWorldConfig } from "../../lib/data/world/config.ts";
-import { renderTurns } from "../../lib/data/world/conversation.ts";
+import { parseWorldConfig } from "../../../lib/data/world/config.ts";
+import { renderTurns } from "../../../lib/data/world/conversation.ts";
 import {
   addMonths,
   generateWorld,
   generateWorldFromRows,
   type World,
-} from "../../lib/data/world/generate.ts";
-import { readVegaMovies } from "../../lib/data/world/movies.ts";
-import * as P from "../../lib/data/world/phrases.ts";
+} from "../../../lib/data/world/generate.ts";
+import { readVegaMovies } from "../../../lib/data/world/movies.ts";
+import * as P from "../../../lib/data/world/phrases.ts";
 import {
   conversationFromPrompt,
   RECOMMENDATION_PROMPT_PREFIX,
-} from "../../lib/data/world/prompt.ts";
-import { writeWorld } from "../../lib/data/world/write_world.ts";
+} from "../../../lib/data/world/prompt.ts";
+import { writeWorld } from "../../../lib/data/world/write_world.ts";
 
 const SMALL = { conversations: { train: 120, val: 30, test: 30 }, seed: 5 };
 const rows = await readVegaMovies();

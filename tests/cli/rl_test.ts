@@ -1,12 +1,12 @@
 // `convrec rl` through the launcher (least-privilege flags from rlPermissions): rank-grpo and grpo
 // from the same SFT checkpoint, one smoke step each, into <cwd>/runs/NAME.
 import { join } from "node:path";
-import { assert, assertEquals } from "../../_assert.ts";
-import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
-import { rlPermissions } from "../../../lib/cli/rl.ts";
-import { OPENBLAS_CANDIDATE_PATHS } from "../../../lib/model/blas/openblas.ts";
-import { writeRlFixture } from "./fixture.ts";
-import { launchCli } from "../../cli/_launch.ts";
+import { assert, assertEquals } from "../_assert.ts";
+import { readStepRows } from "../../lib/train/run/metrics_log.ts";
+import { rlPermissions } from "../../lib/cli/rl.ts";
+import { OPENBLAS_CANDIDATE_PATHS } from "../../lib/model/blas/openblas.ts";
+import { writeRlFixture } from "../train/rl_loop/fixture.ts";
+import { launchCli } from "./_launch.ts";
 
 Deno.test("rlPermissions: reads inputs, writes only runs/NAME, FFI only for auto and cpu-blas", () => {
   const p = rlPermissions({

@@ -1,8 +1,8 @@
 // Tests of the world catalog: title cleaning, release-year parsing, drops and dedupe, the real
 // vega-datasets file, and RFC-4180 CSV writing (read back with csv-parse).
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../../_assert.ts";
 import { parse } from "csv-parse/sync";
-import { catalogToCsv, csvField } from "../../lib/data/world/catalog_csv.ts";
+import { catalogToCsv, csvField } from "../../../lib/data/world/catalog_csv.ts";
 import {
   buildCatalog,
   cleanTitle,
@@ -10,7 +10,7 @@ import {
   parseReleaseYear,
   readVegaMovies,
   type VegaMovie,
-} from "../../lib/data/world/movies.ts";
+} from "../../../lib/data/world/movies.ts";
 
 Deno.test("cleanTitle: numbers, mojibake, articles, year suffixes, spaces", () => {
   assertEquals(cleanTitle(1941), "1941");

@@ -1,12 +1,12 @@
 // Calibration and behaviour of the simulated teacher on the default world's val split: zero-shot
 // in-catalog share ≈ 0.86, Recall@20 well above popularity and below the oracle, the failure modes,
 // determinism, an informative judge through the real parser, and describe for hallucinated titles.
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { catalogFromItems } from "../../lib/catalog/catalog.ts";
-import { parseList } from "../../lib/catalog/parse_list.ts";
-import { baselineLists, generateWorld } from "../../lib/data/world/mod.ts";
-import { simulatedTeacher } from "../../lib/distill/teacher/simulated.ts";
-import { addScore, emptyTotals, scoreList, totalsSummary } from "../../lib/reward/score.ts";
+import { assert, assertEquals, assertRejects } from "../../_assert.ts";
+import { catalogFromItems } from "../../../lib/catalog/catalog.ts";
+import { parseList } from "../../../lib/catalog/parse_list.ts";
+import { baselineLists, generateWorld } from "../../../lib/data/world/mod.ts";
+import { simulatedTeacher } from "../../../lib/distill/teacher/simulated.ts";
+import { addScore, emptyTotals, scoreList, totalsSummary } from "../../../lib/reward/score.ts";
 
 const world = await generateWorld({});
 const catalog = catalogFromItems(

@@ -257,7 +257,7 @@ Deno.test("rank-objective parity check rejects a dropped KL term, an unclipped w
 const probe = await gpuAvailable({ timeoutMs: 5000 });
 const skip = probe.available ? "" : ` (skipped: no WebGPU adapter: ${probe.reason})`;
 if (!probe.available) {
-  console.log(`tests/gpu/rank_objective_test.ts: GPU tests skipped: ${probe.reason}`);
+  console.log(`tests/kernels/rank_objective_test.ts: GPU tests skipped: ${probe.reason}`);
 }
 
 Deno.test({

@@ -1,14 +1,14 @@
 // The reproduction driver on the RL smoke fixture: an interrupted run resumes from its checkpoint and a
 // finished one is not redone (in-process); main.ts with exactly its least-privilege flags and --jobs 2.
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { readStepRows } from "../../lib/train/run/metrics_log.ts";
-import { checkpointSteps } from "../../lib/train/run/train_checkpoint.ts";
-import { pendingJobs, readResults, recordSetup } from "../../lib/experiment/repro/driver.ts";
-import { parseJobId, type ReproSetup, runReproJob } from "../../lib/experiment/repro/jobs.ts";
-import { selectMethods } from "../../lib/experiment/repro/methods.ts";
-import { reproPermissionFlags } from "../../lib/experiment/repro/processes.ts";
-import { type RlFixture, writeRlFixture } from "../train/rl_loop/fixture.ts";
+import { assert, assertEquals, assertRejects } from "../../_assert.ts";
+import { readStepRows } from "../../../lib/train/run/metrics_log.ts";
+import { checkpointSteps } from "../../../lib/train/run/train_checkpoint.ts";
+import { pendingJobs, readResults, recordSetup } from "../../../lib/experiment/repro/driver.ts";
+import { parseJobId, type ReproSetup, runReproJob } from "../../../lib/experiment/repro/jobs.ts";
+import { selectMethods } from "../../../lib/experiment/repro/methods.ts";
+import { reproPermissionFlags } from "../../../lib/experiment/repro/processes.ts";
+import { type RlFixture, writeRlFixture } from "../../train/rl_loop/fixture.ts";
 
 function setup(f: RlFixture, out: string, steps = 2): ReproSetup {
   return {
@@ -69,8 +69,8 @@ Deno.test("repro main.ts: exactly its least-privilege flags, --jobs 2, table + c
   try {
     const out = join(f.dir, "out");
     const s = setup(f, out, 1);
-    const main = new URL("../../lib/cli/repro_main.ts", import.meta.url).pathname;
-    const config = new URL("../../deno.json", import.meta.url).pathname;
+    const main = new URL("../../../lib/cli/repro_main.ts", import.meta.url).pathname;
+    const config = new URL("../../../deno.json", import.meta.url).pathname;
     const args = [
       `--init=${f.init}`,
       `--data=${f.data}`,

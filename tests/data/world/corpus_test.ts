@@ -1,11 +1,15 @@
 // The pretraining corpus: deterministic per (seed, index), every kind present, strict config, and
 // disjoint from the world's conversations and from the task's prompt and answer format.
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { corpusContext, corpusDocument, parseCorpusConfig } from "../../lib/data/world/corpus.ts";
-import { generateWorld } from "../../lib/data/world/mod.ts";
-import { RECOMMENDATION_PROMPT_PREFIX } from "../../lib/data/world/prompt.ts";
-import { BASE_SPLIT_PATTERN } from "../../lib/train/pretrain/corpus_tokens.ts";
-import { WORLD_SPLIT_PATTERN } from "../../lib/model/tokenizer/world_tokenizer.ts";
+import { assert, assertEquals, assertThrows } from "../../_assert.ts";
+import {
+  corpusContext,
+  corpusDocument,
+  parseCorpusConfig,
+} from "../../../lib/data/world/corpus.ts";
+import { generateWorld } from "../../../lib/data/world/mod.ts";
+import { RECOMMENDATION_PROMPT_PREFIX } from "../../../lib/data/world/prompt.ts";
+import { BASE_SPLIT_PATTERN } from "../../../lib/train/pretrain/corpus_tokens.ts";
+import { WORLD_SPLIT_PATTERN } from "../../../lib/model/tokenizer/world_tokenizer.ts";
 
 const ctx = await corpusContext({ documents: 2000 });
 const docs = Array.from({ length: 2000 }, (_, i) => corpusDocument(ctx, i));

@@ -224,7 +224,7 @@ Deno.test("top-k parity check rejects a 1e-3 score error, a swapped non-tie and 
 const probe = await gpuAvailable({ timeoutMs: 5000 });
 const skip = probe.available ? "" : ` (skipped: no WebGPU adapter: ${probe.reason})`;
 if (!probe.available) {
-  console.log(`tests/gpu/similarity_topk_test.ts: GPU tests skipped: ${probe.reason}`);
+  console.log(`tests/kernels/similarity_topk_test.ts: GPU tests skipped: ${probe.reason}`);
 }
 
 Deno.test({

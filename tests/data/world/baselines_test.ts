@@ -1,9 +1,9 @@
 // Tests of the world's reference rankers: hand-made cases for popularity / TF-IDF kNN / top-unseen, and
 // the ordering oracle > TF-IDF kNN > popularity on the default world's val split (scored with lib/reward).
-import { assert, assertEquals } from "../_assert.ts";
-import type { Item } from "../../lib/catalog/parse_list.ts";
-import type { ScoringContext } from "../../lib/reward/aligned_hits.ts";
-import { listMetrics } from "../../lib/reward/metrics.ts";
+import { assert, assertEquals } from "../../_assert.ts";
+import type { Item } from "../../../lib/catalog/parse_list.ts";
+import type { ScoringContext } from "../../../lib/reward/aligned_hits.ts";
+import { listMetrics } from "../../../lib/reward/metrics.ts";
 import {
   baselineLists,
   fitTfidfKnn,
@@ -12,10 +12,10 @@ import {
   tfidfKnnRank,
   tokenize,
   topUnseen,
-} from "../../lib/data/world/baselines.ts";
-import { generateWorld, type WorldRecord } from "../../lib/data/world/generate.ts";
-import type { WorldMovie } from "../../lib/data/world/movies.ts";
-import { wrapConversation } from "../../lib/data/world/prompt.ts";
+} from "../../../lib/data/world/baselines.ts";
+import { generateWorld, type WorldRecord } from "../../../lib/data/world/generate.ts";
+import type { WorldMovie } from "../../../lib/data/world/movies.ts";
+import { wrapConversation } from "../../../lib/data/world/prompt.ts";
 
 function movie(title: string, year: number, votes: number): WorldMovie {
   return {
