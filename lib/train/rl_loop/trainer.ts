@@ -13,7 +13,7 @@ import { loadTokenizer } from "../../model/tokenizer/load.ts";
 import type { TokenizerFiles } from "../../model/tokenizer/world_tokenizer.ts";
 import { type DecoderWeights, disposeWeights } from "../../model/weights.ts";
 import { adamwInit, type AdamWState, disposeAdamW } from "../optim/adamw.ts";
-import { type RlAlgoConfig, rlAlgoConfig } from "../rl/algo_config.ts";
+import { resolveAlgo } from "../rl/algo_config.ts";
 import { appendStepRow, truncateStepRows } from "../run/metrics_log.ts";
 import { prepareRunFolder } from "../run/run_folder.ts";
 import {
@@ -56,25 +56,6 @@ export interface RlResult {
   wallSeconds: number;
 }
 
-/**
- * The resolved algorithm config of a run (paper.md §4 recipe + the run's overrides).
- * @example algoOf(cfg).epsLow // 0.06 for rank-grpo; algoOf(cfg).level // "item" unless cfg.ratio_level
- */
-export function algoOf(config: RlRunConfig): RlAlgoConfig {
-  return rlAlgoConfig({
-    algo: config.algo,
-    ...(config.reward === undefined ? {} : { reward: config.reward }),
-    ...(config.ratio_level === undefined ? {} : { level: config.ratio_level }),
-    ...(config.eps_low === undefined ? {} : { epsLow: config.eps_low }),
-    ...(config.eps_high === undefined ? {} : { epsHigh: config.eps_high }),
-    beta: config.beta,
-    lossNorm: config.loss_norm,
-    mu: config.mu,
-    n: config.n,
-    shaping: config.shaping ? {} : { overflow: false, earlyEos: false, exactEos: false },
-  });
-}
-
 async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   const read = async (name: string, required: boolean) => {
     try {
@@ -108,7 +89,7 @@ async function readAll(path: string): Promise<ConversationRecord[]> {
 export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Promise<RlResult> {
   const t0 = performance.now();
   const log = options.log ?? ((l: string) => console.error(l));
-  const algo = algoOf(config);
+  const algo = resolveAlgo(config);
   await useBackend(config.backend);
   const tokenizer = await loadTokenizer(config.init);
   const tokFiles = await readTokenizerFiles(config.init);
