@@ -197,8 +197,8 @@ function nextPow2(n: number): number {
  * ```ts
  * const gpu = await acquireGpu();
  * const obj = await createRankObjective(gpu);
- * const r = await obj.run(inputs, { level: "item", epsLow: 0.06, epsHigh: 0.08, beta: 1e-3,
- *   lossNorm: "rank", n: 20 });
+ * const r = await obj.run(inputs, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 1e-3,
+ *   loss_norm: "rank", n: 20 });
  * gpu.dispose();
  * ```
  */
@@ -292,9 +292,9 @@ export async function createRankObjective(gpu: GpuHandle): Promise<RankObjective
         n,
         has_old: hasOld,
         level: LEVEL_CODE[config.level],
-        norm: NORM_CODE[config.lossNorm],
-        eps_low: config.epsLow,
-        eps_high: config.epsHigh,
+        norm: NORM_CODE[config.loss_norm],
+        eps_low: config.eps_low,
+        eps_high: config.eps_high,
         beta: config.beta,
       },
       workgroups: [b, 1, 1],

@@ -54,7 +54,7 @@ export interface RankObjective {
  *
  * @example
  * ```ts
- * checkObjectiveInputs(inputs, { level: "item", epsLow: 0.06, epsHigh: 0.08, beta: 0, lossNorm: "rank", n: 20 });
+ * checkObjectiveInputs(inputs, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0, loss_norm: "rank", n: 20 });
  * ```
  */
 export function checkObjectiveInputs(inputs: RankObjectiveInputs, config: PolicyLossConfig): void {
@@ -88,8 +88,8 @@ export function checkObjectiveInputs(inputs: RankObjectiveInputs, config: Policy
  * ```ts
  * const r = rankObjectiveRef({ dims: { b: 1, t: 2 }, logpNew: Float32Array.of(-1, -2), logpOld: null,
  *   logpRef: null, advantages: Float32Array.of(1, 1), segIds: Int32Array.of(0, 0),
- *   mask: Int32Array.of(1, 1) }, { level: "item", epsLow: 0.06, epsHigh: 0.08, beta: 0,
- *   lossNorm: "token", n: 20 });
+ *   mask: Int32Array.of(1, 1) }, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0,
+ *   loss_norm: "token", n: 20 });
  * // r.loss = -1, r.grad = [-0.5, -0.5], r.tokenLoss = [-0.5, -0.5]
  * ```
  */
@@ -117,14 +117,14 @@ export function rankObjectiveRef(
   const logWeights = broadcastBins(binMeans(logRatios, bins, dims).means, bins, dims); // (B, T)
   const clip = clippedObjective(logWeights, advantages, {
     mask: lossMask,
-    epsLow: config.epsLow,
-    epsHigh: config.epsHigh,
+    eps_low: config.eps_low,
+    eps_high: config.eps_high,
   });
   const kl = config.beta > 0 ? k3Kl(logpNew, logpRef!, lossMask) : null;
   const coef = normalisationWeights(lossSeg, {
     dims,
     n: config.n,
-    lossNorm: config.lossNorm,
+    loss_norm: config.loss_norm,
     tokens: policy.stats.tokens,
   }); // (B, T)
   const tokenLoss = new Float32Array(size); // (B, T)

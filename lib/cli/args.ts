@@ -79,3 +79,91 @@ export const flag = z.union([z.literal(true), z.enum(["true", "false"])]).transf
 export function optionArgv(raw: RawOptions): string[] {
   return Object.entries(raw).flatMap(([k, v]) => v === true ? [`--${k}`] : [`--${k}`, String(v)]);
 }
+
+/** A config key's command-line flag: snake_case → kebab-case. @example flagOf("group_size") // "group-size" */
+export function flagOf(key: string): string {
+  return key.replaceAll("_", "-");
+}
+
+/** The inner type of a field without its `.default()` / `.optional()` wrappers, and its default. */
+function unwrapField(field: z.ZodType): { inner: z.ZodType; default?: unknown } {
+  let inner = field;
+  let def: unknown = undefined;
+  for (;;) {
+    const d = inner.def as { type: string; defaultValue?: unknown; innerType?: z.ZodType };
+    if (d.type === "default") def ??= d.defaultValue;
+    if ((d.type === "default" || d.type === "optional") && d.innerType) inner = d.innerType;
+    else return { inner, default: def };
+  }
+}
+
+/** Whether a field's inner type takes a boolean (a bare `--flag`). */
+function isBooleanField(inner: z.ZodType): boolean {
+  const d = inner.def as { type: string; options?: z.ZodType[] };
+  return d.type === "boolean" || (d.type === "union" && (d.options ?? []).some(isBooleanField));
+}
+
+/**
+ * The command-line option of a config field: the field's own checks, the word coerced (numbers
+ * `Number(word)`, booleans a bare flag or `=true|false`), always optional (the config supplies defaults).
+ * @example cliField(z.int().min(1).default(1)).parse("2") // 2
+ */
+export function cliField(field: z.ZodType): z.ZodType {
+  const { inner } = unwrapField(field);
+  if (isBooleanField(inner)) return flag.optional();
+  if (inner.def.type === "number") {
+    return z.preprocess((v) => (typeof v === "string" ? Number(v) : v), inner).optional();
+  }
+  return inner.optional();
+}
+
+/**
+ * Options of a strict CLI schema derived from config fields: `--kebab-key` for every key of `shape`
+ * (values validated by the field's own schema, see {@link cliField}).
+ * @example z.strictObject(cliOptions({ group_size: z.int().min(2) }))  // accepts { "group-size": "4" }
+ */
+export function cliOptions(shape: Record<string, z.ZodType>): Record<string, z.ZodType> {
+  return Object.fromEntries(Object.entries(shape).map(([k, f]) => [flagOf(k), cliField(f)]));
+}
+
+/**
+ * Usage lines of config fields: `--kebab-key VALUE  description (default …)`, wrapped at `lineWidth`. The
+ * value's placeholder is the field's meta `value` if set, else from its type (enum values, N for
+ * integers, X for numbers, S for strings, none for flags).
+ * @example flagUsage({ mu: z.int().min(1).default(1).describe("policy updates") }) // "  --mu N  policy updates (default 1)"
+ */
+export function flagUsage(
+  shape: Record<string, z.ZodType>,
+  options: { indent?: number; lineWidth?: number } = {},
+): string {
+  const { indent = 22, lineWidth = 100 } = options;
+  return Object.entries(shape).map(([key, field]) => {
+    const { inner, default: def } = unwrapField(field);
+    const d = inner.def as { type: string; entries?: Record<string, string>; format?: string };
+    const meta = z.globalRegistry.get(field) as { value?: string } | undefined;
+    const value = isBooleanField(inner) ? "" : ` ${
+      meta?.value ??
+        (d.type === "enum"
+          ? Object.values(d.entries ?? {}).join("|")
+          : d.type === "number"
+          ? ((inner as z.ZodNumber).isInt ? "N" : "X")
+          : "S")
+    }`;
+    const head = `  --${flagOf(key)}${value}`;
+    const text = `${field.description ?? ""}${def === undefined ? "" : ` (default ${def})`}`;
+    const lines: string[] = [];
+    let line = head.padEnd(indent);
+    if (head.length + 1 > indent) [lines[0], line] = [head, " ".repeat(indent)];
+    let fresh = true; // no word on this line yet
+    for (const word of text.split(" ")) {
+      if (!fresh && line.length + 1 + word.length > lineWidth) {
+        lines.push(line);
+        [line, fresh] = [" ".repeat(indent), true];
+      }
+      line += (fresh ? "" : " ") + word;
+      fresh = false;
+    }
+    lines.push(line);
+    return lines.join("\n");
+  }).join("\n");
+}

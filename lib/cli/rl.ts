@@ -12,71 +12,78 @@ import {
 } from "./backend_option.ts";
 import { reporter } from "../notebook/progress.ts";
 import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
-import { RATIO_LEVEL_NAMES, RL_ALGOS } from "../train/rl/algo_config.ts";
-import { OBJECTIVE_SETTINGS, parseRlRunConfig, type RlRunConfig } from "../train/rl_loop/config.ts";
+import { parseRlRunConfig, type RlRunConfig, RlRunConfigSchema } from "../train/rl_loop/config.ts";
 import { RL_PRESETS, rlPreset } from "../train/rl_loop/presets.ts";
 import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { progressFields } from "../train/rl_loop/step_record.ts";
-import { flag, parseOptions, type RawOptions } from "./args.ts";
+import {
+  cliOptions,
+  flag,
+  flagOf,
+  flagUsage,
+  parseOptions,
+  type RawOptions,
+  UsageError,
+} from "./args.ts";
 import type { Command } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 /** Default RL records and catalog: the built-in world (`convrec world`). */
 const WORLD = "data/generated/world";
 
-/** Usage text of `convrec rl`. */
+/** Run-config keys that are not `convrec rl` flags: the run folder comes from --run NAME. */
+const NOT_FLAGS: readonly string[] = ["run_dir"];
+/** Flags kept from before the flags were derived from the run schema: flag → run-config key. */
+const ALIASES = { level: "ratio_level", prompts: "prompts_per_step" } as const;
+
+/** Run-config keys whose usage line is written out above the derived ones (their CLI default differs). */
+const IN_HEAD: readonly string[] = ["data", "catalog", "backend"];
+/** The run-config fields that are `convrec rl --kebab-key` flags. */
+const RUN_FIELDS: Record<string, z.ZodType> = Object.fromEntries(
+  Object.entries(RlRunConfigSchema.shape).filter(([k]) => !NOT_FLAGS.includes(k)),
+);
+
+const PRESETS = RL_PRESETS.join(" | ");
+
+/** Usage text of `convrec rl`: the knobs' lines come from the run schema's descriptions. */
 export const RL_USAGE =
   `convrec rl --algo rank-grpo|grpo|gspo --init DIR --run NAME [--reward exp_inf|log|exp:G] [options]
 
-  --algo NAME          rank-grpo | grpo | gspo (clip ranges and advantages per paper.md §4)
-  --reward SPEC        rank-grpo only: exp_inf (default) | log | exp:Γ
-  --level L            importance-ratio level token | sequence | rank, only that changes (default:
-                       the algo's — grpo token, gspo sequence, rank-grpo rank)
-  --loss-norm N        token (authors' code, default) | rank (paper Eq. 6), for any algo
-  --init DIR           SFT checkpoint folder (HF layout + tokenizer): initial policy and KL reference
-  --run NAME           run folder runs/NAME
-  --data F             RL records (prompt, seen_titles, groundtruth) (default ${WORLD}/train.jsonl)
-  --catalog F          catalog CSV (default ${WORLD}/catalog.csv)
-  --preset NAME        ${RL_PRESETS.join(" | ")} (default default: 25 steps, 4 prompts × G 4)
-  --resume             continue runs/NAME from its last checkpoint
-  --steps N  --prompts N  --group-size N  --max-new-tokens N  --lr X  --beta X  --mu N
-  --eps-low X  --eps-high X  --no-shaping  --seed N
+  --run NAME            run folder runs/NAME
+  --preset NAME         ${PRESETS} (default default: 25 steps, 4 prompts × G 4); the
+                        options override it
+  --resume              continue runs/NAME from its last checkpoint
+  --data F              RL records (prompt, seen_titles, groundtruth)
+                        (default ${WORLD}/train.jsonl)
+  --catalog F           catalog CSV (default ${WORLD}/catalog.csv)
+  --level L             = --ratio-level L
+  --prompts N           = --prompts-per-step N
+  --no-shaping          = --shaping=false
   ${BACKEND_USAGE}
-  --objective auto|cpu|gpu   where the loss and its gradient w.r.t. the log-probs run (default auto:
-                       the WGSL kernels when --backend webgpu, else the CPU closed form)
-  --save-every N
+The run config's keys (runs/NAME/config.json; flag = key with _ → -; the preset's values replace
+the defaults shown):
+${
+    flagUsage(
+      Object.fromEntries(Object.entries(RUN_FIELDS).filter(([k]) => !IN_HEAD.includes(k))),
+      { indent: 24 },
+    )
+  }
 No evaluation runs during RL (no --eval-every): test metrics come from the reproduction driver
 (lib/cli/repro_main.ts) or from evaluating a checkpoint.`;
 
-const num = z.coerce.number();
-const int = z.coerce.number().int();
-
-/** Options of `convrec rl` (strict: a misspelt option fails). */
+/** Options of `convrec rl` (strict: a misspelt option fails): the run schema's keys as flags, plus the above. */
 export const RlOptionsSchema = z.strictObject({
-  algo: z.enum(RL_ALGOS),
-  reward: z.string().optional(),
-  level: z.enum(RATIO_LEVEL_NAMES).optional(),
-  init: z.string().min(1),
+  ...cliOptions(RUN_FIELDS),
+  ...cliOptions(Object.fromEntries(Object.entries(ALIASES).map(([f, k]) => [f, RUN_FIELDS[k]]))),
+  algo: RlRunConfigSchema.shape.algo,
+  init: RlRunConfigSchema.shape.init,
+  data: z.string().min(1).default(`${WORLD}/train.jsonl`),
+  catalog: z.string().min(1).default(`${WORLD}/catalog.csv`),
+  backend: z.enum(CLI_BACKENDS).optional(),
   run: z.string().regex(/^[A-Za-z0-9._-]+$/, "a run name of letters, digits, . _ -"),
-  data: z.string().default(`${WORLD}/train.jsonl`),
-  catalog: z.string().default(`${WORLD}/catalog.csv`),
   preset: z.enum(RL_PRESETS).default("default"),
   resume: flag.optional(),
-  steps: int.positive().optional(),
-  prompts: int.positive().optional(),
-  "group-size": int.min(2).optional(),
-  "max-new-tokens": int.positive().optional(),
-  lr: num.positive().optional(),
-  beta: num.min(0).optional(),
-  mu: int.min(1).optional(),
-  "loss-norm": z.enum(["token", "rank"]).optional(),
-  "eps-low": num.positive().optional(),
-  "eps-high": num.positive().optional(),
   "no-shaping": flag.optional(),
-  seed: int.min(0).optional(),
-  backend: z.enum(CLI_BACKENDS).optional(),
-  objective: z.enum(OBJECTIVE_SETTINGS).optional(),
-  "save-every": int.positive().optional(),
 });
 /** Parsed options of `convrec rl`. */
 export type RlCommandOptions = z.infer<typeof RlOptionsSchema>;
@@ -103,39 +110,29 @@ export function rlPermissions(
 }
 
 /**
- * The validated run config of command-line options: preset settings, then explicit options on top.
+ * The validated run config of command-line options: preset settings, then explicit options on top
+ * (`--kebab-key` → `snake_key`; the aliases; --backend auto resolved).
  * @example rlCommandConfig(parseOptions(RlOptionsSchema, { algo: "grpo", init: "ck", run: "a", level: "rank" })).ratio_level // "rank"
  */
 export function rlCommandConfig(opts: RlCommandOptions): RlRunConfig {
-  const explicit = Object.fromEntries(
-    Object.entries({
-      reward: opts.reward,
-      ratio_level: opts.level,
-      steps: opts.steps,
-      prompts_per_step: opts.prompts,
-      group_size: opts["group-size"],
-      max_new_tokens: opts["max-new-tokens"],
-      lr: opts.lr,
-      beta: opts.beta,
-      mu: opts.mu,
-      loss_norm: opts["loss-norm"],
-      eps_low: opts["eps-low"],
-      eps_high: opts["eps-high"],
-      shaping: opts["no-shaping"] ? false : undefined,
-      seed: opts.seed,
-      backend: resolveCliBackend(opts.backend),
-      objective: opts.objective,
-      save_every: opts["save-every"],
-    }).filter(([, v]) => v !== undefined),
-  );
+  const explicit: Record<string, unknown> = {};
+  const given: Record<string, unknown> = opts;
+  for (const key of Object.keys(RUN_FIELDS)) {
+    if (given[flagOf(key)] !== undefined) explicit[key] = given[flagOf(key)];
+  }
+  for (const [alias, key] of Object.entries(ALIASES)) {
+    if (given[alias] === undefined) continue;
+    if (key in explicit) {
+      throw new UsageError(`--${alias} and --${flagOf(key)} set the same ${key}`);
+    }
+    explicit[key] = given[alias];
+  }
+  if (opts["no-shaping"]) explicit.shaping = false;
   return parseRlRunConfig({
     ...rlPreset(opts.preset),
-    data: opts.data,
-    catalog: opts.catalog,
-    init: opts.init,
-    run_dir: join("runs", opts.run),
-    algo: opts.algo,
     ...explicit,
+    backend: resolveCliBackend(opts.backend),
+    run_dir: join("runs", opts.run),
   }, "convrec rl options");
 }
 

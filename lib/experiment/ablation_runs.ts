@@ -94,7 +94,7 @@ export function ablationVariant(knob: AblationKnob, value: AblationValue): Ablat
         throw bad(knob, "an [ε_low, ε_high] pair of numbers", value);
       }
       const [lo, hi] = value as readonly [number, number];
-      const isDefault = lo === recipe.epsLow && hi === recipe.epsHigh;
+      const isDefault = lo === recipe.eps_low && hi === recipe.eps_high;
       return {
         ...rank,
         overrides: isDefault ? {} : { eps_low: lo, eps_high: hi },

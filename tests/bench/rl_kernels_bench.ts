@@ -17,10 +17,10 @@ const G = 8;
 const SIZES = [{ p: 8, t: 256 }, { p: 32, t: 1024 }] as const; // B = P·G
 const CONFIG = {
   level: "item",
-  lossNorm: "rank",
+  loss_norm: "rank",
   beta: 1e-3,
-  epsLow: 0.06,
-  epsHigh: 0.08,
+  eps_low: 0.06,
+  eps_high: 0.08,
   n: N,
 } as const;
 

@@ -61,13 +61,13 @@ const CASES: readonly ObjectiveCase[] = [
 
 const CONFIGS: PolicyLossConfig[] = [];
 for (const level of ["token", "sequence", "item"] as const) {
-  for (const lossNorm of ["token", "rank"] as const) {
+  for (const loss_norm of ["token", "rank"] as const) {
     for (const beta of [0, 0.04]) {
-      CONFIGS.push({ level, lossNorm, beta, epsLow: 0.06, epsHigh: 0.08, n: 0 });
+      CONFIGS.push({ level, loss_norm, beta, eps_low: 0.06, eps_high: 0.08, n: 0 });
     }
   }
 }
-const label = (c: PolicyLossConfig) => `${c.level}/${c.lossNorm}/β=${c.beta}`;
+const label = (c: PolicyLossConfig) => `${c.level}/${c.loss_norm}/β=${c.beta}`;
 
 Deno.test("rankObjectiveRef = policyLossAndGrad on every case and config", () => {
   for (const c of CASES) {
@@ -117,10 +117,10 @@ Deno.test("rankObjectiveRef: hand-computed item level, rank norm; validation err
   };
   const r = rankObjectiveRef(inputs, {
     level: "item",
-    lossNorm: "rank",
+    loss_norm: "rank",
     beta: 0,
-    epsLow: 0.06,
-    epsHigh: 0.08,
+    eps_low: 0.06,
+    eps_high: 0.08,
     n: 2,
   });
   // c = 1/(|bin|·B·N): item 0 tokens 1/4 each, item 1 token 1/2; ℓ = −1.08 (clipped), +1 (w·A = −1)
@@ -141,7 +141,7 @@ Deno.test("rankObjectiveRef: hand-computed item level, rank norm; validation err
 });
 
 function baseCfg(): PolicyLossConfig {
-  return { level: "item", lossNorm: "token", beta: 0, epsLow: 0.06, epsHigh: 0.08, n: 20 };
+  return { level: "item", loss_norm: "token", beta: 0, eps_low: 0.06, eps_high: 0.08, n: 20 };
 }
 
 Deno.test("finishRowStats sums the per-row partials", () => {
@@ -155,7 +155,7 @@ Deno.test("finishRowStats sums the per-row partials", () => {
 /** Rows holding a token whose weight lies within f32 noise of a clip bound (the branch may flip). */
 function boundaryRows(cpu: RankObjective, inputs: RankObjectiveInputs, cfg: PolicyLossConfig) {
   const rows = new Set<number>();
-  const lo = 1 - cfg.epsLow, hi = 1 + cfg.epsHigh;
+  const lo = 1 - cfg.eps_low, hi = 1 + cfg.eps_high;
   const noise = 2 * EPS32 * objectiveLengths(inputs, cfg).ratio * hi; // twice the ratio's bound
   cpu.ratio.forEach((w, i) => {
     if (w !== 0 && Math.min(Math.abs(w - lo), Math.abs(w - hi)) < noise) {
@@ -222,7 +222,7 @@ function assertParity(
 
 Deno.test("rank-objective parity check rejects a dropped KL term, an unclipped weight and a 1e-3 error", () => {
   const c = CASES[1], inputs = makeObjectiveInputs(c);
-  const config: PolicyLossConfig = { ...baseCfg(), lossNorm: "rank", beta: 0.04, n: c.n };
+  const config: PolicyLossConfig = { ...baseCfg(), loss_norm: "rank", beta: 0.04, n: c.n };
   const cpu = rankObjectiveRef(inputs, config);
   const copy = (r: RankObjective) => ({
     ...r,
@@ -238,7 +238,7 @@ Deno.test("rank-objective parity check rejects a dropped KL term, an unclipped w
     "gpu",
   );
   // the clip ignored: PPO's min(w·A, clip(w)·A) replaced by w·A
-  const unclipped = rankObjectiveRef(inputs, { ...config, epsLow: 10, epsHigh: 10 });
+  const unclipped = rankObjectiveRef(inputs, { ...config, eps_low: 10, eps_high: 10 });
   assertThrows(
     () => assertParity({ ...unclipped, stats: cpu.stats }, cpu, inputs, config, "no clip"),
     "gpu",
@@ -324,7 +324,7 @@ Deno.test({
       const obj = await createRankObjective(gpu);
       const c = CASES[1];
       const inputs = makeObjectiveInputs(c);
-      const config: PolicyLossConfig = { ...baseCfg(), lossNorm: "rank", beta: 0.04, n: c.n };
+      const config: PolicyLossConfig = { ...baseCfg(), loss_norm: "rank", beta: 0.04, n: c.n };
       await obj.ready(c.n);
       const shape: [number, number] = [c.b, c.t];
       const ts = {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { ablationVariant } from "../../lib/experiment/ablation_runs.ts";
 import { parseRlRunConfig } from "../../lib/train/rl_loop/config.ts";
-import { algoOf } from "../../lib/train/rl_loop/trainer.ts";
+import { resolveAlgo } from "../../lib/train/rl/algo_config.ts";
 import { ablationBars, ablationSummaryRows } from "../../lib/report/ablation_figures.ts";
 import {
   seedBarChart,
@@ -64,10 +64,12 @@ Deno.test("ablationVariant level: the resolved algorithm differs from Rank-GRPO'
   const paths = { data: "d.jsonl", catalog: "c.csv", init: "ck", run_dir: "r", steps: 2 };
   const resolved = (level: string) => {
     const v = ablationVariant("level", level);
-    return algoOf(parseRlRunConfig({ ...paths, algo: v.algo, reward: v.reward, ...v.overrides }));
+    return resolveAlgo(
+      parseRlRunConfig({ ...paths, algo: v.algo, reward: v.reward, ...v.overrides }),
+    );
   };
   const base = resolved("rank");
-  assertEquals([base.algo, base.level, base.advantage, base.epsLow], [
+  assertEquals([base.algo, base.level, base.advantage, base.eps_low], [
     "rank-grpo",
     "item",
     "rank",

@@ -238,7 +238,7 @@ Deno.test({
       for (
         const algo of [
           { algo: "rank-grpo", mu: 2 },
-          { algo: "grpo", mu: 1, lossNorm: "rank" },
+          { algo: "grpo", mu: 1, loss_norm: "rank" },
           { algo: "gspo", mu: 2, beta: 0 },
         ]
       ) {

@@ -8,9 +8,9 @@ export interface ClipOptions {
   /** (B, T) 0/1: tokens outside the mask get loss 0, gradient 0 and are never clipped. */
   mask: ArrayLike<number>;
   /** Lower clip range: w is clamped at 1 − ε_low. */
-  epsLow: number;
+  eps_low: number;
   /** Upper clip range: w is clamped at 1 + ε_high. */
-  epsHigh: number;
+  eps_high: number;
 }
 
 /** Result of {@link clippedObjective}. */
@@ -31,7 +31,7 @@ export interface ClippedObjective {
  * Per-token clipped surrogate loss (to minimise) and its derivative w.r.t. the log weight (paper
  * Eq. 7: zero gradient where the clipped branch is active).
  * @example clippedObjective(Float64Array.of(0, Math.log(2)), Float64Array.of(1, 1),
- *   { mask: Uint8Array.of(1, 1), epsLow: 0.2, epsHigh: 0.2 }).loss // [-1, -1.2]
+ *   { mask: Uint8Array.of(1, 1), eps_low: 0.2, eps_high: 0.2 }).loss // [-1, -1.2]
  */
 export function clippedObjective(
   logWeights: ArrayLike<number>, // (B, T)
@@ -39,7 +39,7 @@ export function clippedObjective(
   options: ClipOptions,
 ): ClippedObjective {
   const size = logWeights.length;
-  const { mask, epsLow, epsHigh } = options;
+  const { mask, eps_low, eps_high } = options;
   checkLength("clippedObjective", "advantages", advantages, size);
   checkLength("clippedObjective", "mask", mask, size);
   const loss = new Float64Array(size);
@@ -47,8 +47,8 @@ export function clippedObjective(
   const clippedLow = new Uint8Array(size);
   const clippedHigh = new Uint8Array(size);
   const ratio = new Float64Array(size);
-  const lo = 1 - epsLow;
-  const hi = 1 + epsHigh;
+  const lo = 1 - eps_low;
+  const hi = 1 + eps_high;
   for (let i = 0; i < size; i++) {
     if (mask[i] === 0) continue;
     const w = Math.exp(logWeights[i]);

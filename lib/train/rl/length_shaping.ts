@@ -6,28 +6,28 @@ import { checkLength, type TokenDims } from "./shapes.ts";
 
 /** Which shaping terms apply, and their constants. */
 export interface LengthShapingConfig {
-  /** Add `overflowPenalty` to every token of an item past rank N (EOS included when it is there). */
+  /** Add `overflow_penalty` to every token of an item past rank N (EOS included when it is there). */
   overflow: boolean;
-  /** Add `earlyEosPenalty` to EOS when the list ended with fewer than N items. */
-  earlyEos: boolean;
-  /** Add `exactEosReward` to EOS when the list ended with ≥ N items and no overflow token (= N). */
-  exactEos: boolean;
+  /** Add `early_eos_penalty` to EOS when the list ended with fewer than N items. */
+  early_eos: boolean;
+  /** Add `exact_eos_reward` to EOS when the list ended with ≥ N items and no overflow token (= N). */
+  exact_eos: boolean;
   /** @default -0.1 */
-  overflowPenalty: number;
+  overflow_penalty: number;
   /** @default -0.1 */
-  earlyEosPenalty: number;
+  early_eos_penalty: number;
   /** @default 0.1 */
-  exactEosReward: number;
+  exact_eos_reward: number;
 }
 
 /** The paper's/authors' shaping: all three terms on, −0.1 / −0.1 / +0.1. */
 export const DEFAULT_LENGTH_SHAPING: Readonly<LengthShapingConfig> = Object.freeze({
   overflow: true,
-  earlyEos: true,
-  exactEos: true,
-  overflowPenalty: -0.1,
-  earlyEosPenalty: -0.1,
-  exactEosReward: 0.1,
+  early_eos: true,
+  exact_eos: true,
+  overflow_penalty: -0.1,
+  early_eos_penalty: -0.1,
+  exact_eos_reward: 0.1,
 });
 
 /** Result of {@link lengthShaping}. */
@@ -70,7 +70,7 @@ export function lengthShaping(
     if (cfg.overflow) {
       for (let c = 0; c < cols; c++) {
         if (segments.segIds[r * cols + c] >= n) {
-          advantages[r * cols + c] += cfg.overflowPenalty;
+          advantages[r * cols + c] += cfg.overflow_penalty;
           overflowTokens++;
         }
       }
@@ -78,12 +78,12 @@ export function lengthShaping(
     const eos = segments.eosPos[r];
     if (eos < 0) continue; // cut off: no EOS to shape
     const emitted = segments.itemsEmitted[r];
-    if (cfg.earlyEos && emitted < n) {
-      advantages[r * cols + eos] += cfg.earlyEosPenalty;
+    if (cfg.early_eos && emitted < n) {
+      advantages[r * cols + eos] += cfg.early_eos_penalty;
       earlyEosRows++;
     }
-    if (cfg.exactEos && emitted >= n && segments.hasOverflow[r] === 0) {
-      advantages[r * cols + eos] += cfg.exactEosReward;
+    if (cfg.exact_eos && emitted >= n && segments.hasOverflow[r] === 0) {
+      advantages[r * cols + eos] += cfg.exact_eos_reward;
       exactEosRows++;
     }
   }

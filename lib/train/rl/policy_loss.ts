@@ -22,13 +22,13 @@ export interface PolicyLossConfig {
   /** Importance-ratio level: `token` (GRPO), `sequence` (GSPO), `item` (Rank-GRPO). */
   level: RatioLevel;
   /** Clip range below 1. */
-  epsLow: number;
+  eps_low: number;
   /** Clip range above 1. */
-  epsHigh: number;
+  eps_high: number;
   /** KL coefficient β (0 skips the KL and `logpRef`). */
   beta: number;
   /** Loss normalisation. */
-  lossNorm: LossNorm;
+  loss_norm: LossNorm;
   /** List length N (item bins 0..N−1, overflow bin N; rank slots per rollout). */
   n: number;
 }
@@ -84,8 +84,8 @@ export interface PolicyLoss {
  * @example
  * const r = policyLossAndGrad({ dims: { b: 1, t: 2 }, logpNew: Float64Array.of(-1, -2), logpOld: null,
  *   logpRef: null, advantages: Float64Array.of(1, 1), segIds: Int32Array.of(0, 0),
- *   mask: Uint8Array.of(1, 1) }, { level: "item", epsLow: 0.06, epsHigh: 0.08, beta: 0,
- *   lossNorm: "token", n: 20 });
+ *   mask: Uint8Array.of(1, 1) }, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0,
+ *   loss_norm: "token", n: 20 });
  * r.loss // -1; r.grad // [-0.5, -0.5]
  */
 export function policyLossAndGrad(inputs: PolicyLossInputs, config: PolicyLossConfig): PolicyLoss {
@@ -123,15 +123,15 @@ export function policyLossAndGrad(inputs: PolicyLossInputs, config: PolicyLossCo
   const logWeights = broadcastBins(ratioMeans.means, bins, dims); // (B, T)
   const clip = clippedObjective(logWeights, advantages, {
     mask: lossMask,
-    epsLow: config.epsLow,
-    epsHigh: config.epsHigh,
+    eps_low: config.eps_low,
+    eps_high: config.eps_high,
   });
   const kl = config.beta > 0 ? k3Kl(logpNew, logpRef!, lossMask) : null;
 
   const coef = normalisationWeights(lossSeg, {
     dims,
     n: config.n,
-    lossNorm: config.lossNorm,
+    loss_norm: config.loss_norm,
     tokens,
   }); // (B, T)
 
@@ -187,17 +187,17 @@ export function policyLossAndGrad(inputs: PolicyLossInputs, config: PolicyLossCo
  * `rank` (paper Eq. 6): 1 / (|item bin of t| · B·N) — each of the B·N (rollout, rank) slots weighs 1;
  * an item the rollout never emitted adds 0 to the sum but keeps its slot in B·N; the shared overflow
  * bin (items past N, EOS there included) adds its mean to the sum without a slot of its own.
- * @example normalisationWeights(Int32Array.of(0, 0, 1), { dims: { b: 1, t: 3 }, n: 2, lossNorm: "rank",
+ * @example normalisationWeights(Int32Array.of(0, 0, 1), { dims: { b: 1, t: 3 }, n: 2, loss_norm: "rank",
  *   tokens: 3 }) // [0.25, 0.25, 0.5]
  */
 export function normalisationWeights(
   lossSeg: ArrayLike<number>, // (B, T), −1 outside the loss mask
-  options: { dims: TokenDims; n: number; lossNorm: LossNorm; tokens: number },
+  options: { dims: TokenDims; n: number; loss_norm: LossNorm; tokens: number },
 ): Float64Array {
-  const { dims, n, lossNorm, tokens } = options;
+  const { dims, n, loss_norm, tokens } = options;
   const size = dims.b * dims.t;
   const coef = new Float64Array(size); // (B, T)
-  if (lossNorm === "token") {
+  if (loss_norm === "token") {
     const w = 1 / Math.max(1, tokens);
     for (let i = 0; i < size; i++) if (lossSeg[i] >= 0) coef[i] = w;
     return coef;

@@ -1,10 +1,11 @@
-// The RL update's objective on the GPU (objective path "gpu", objective_path.ts): the per-row log-probs
-// are laid out as (B, T) on the device, the WGSL kernels (kernels/rank_objective.ts) compute the loss and
-// d loss / d logπθ from the tensors' buffers, and tf.customGrad hands that gradient to the decoder's
-// backward pass. Nothing is read back until the update's stats. Same values as the CPU closed form
-// (lib/train/rl policyLossAndGrad) within f32 rounding (tests/train/rl_loop/gpu_objective_test.ts).
+// The RL update's objective on the GPU (gpuObjective; objective path "gpu", objective_path.ts): the
+// per-row log-probs are laid out as (B, T) on the device, the WGSL kernels (kernels/rank_objective.ts)
+// compute the loss and d loss / d logπθ from the tensors' buffers, and tf.customGrad hands that gradient
+// to the decoder's backward pass. Nothing is read back until the update's stats. Same values as the CPU
+// closed form (lib/train/rl policyLossAndGrad) within f32 rounding (tests/train/webgpu_smoke_test.ts).
 import * as tf from "@tensorflow/tfjs";
 import type { GpuHandle } from "../../gpu/device.ts";
+import { webgpuHandle } from "../../model/backend.ts";
 import {
   createRankObjective,
   finishRowStats,
@@ -13,6 +14,8 @@ import {
 import { rankObjectiveLoss } from "../../../kernels/rank_objective_tfjs.ts";
 import type { PolicyLossConfig, PolicyLossStats } from "../rl/policy_loss.ts";
 import type { TokenDims } from "../rl/shapes.ts";
+import { maskedMean, type Objective, type ObjectiveInputs } from "./objective.ts";
+import { toCompletionLayout } from "./policy_logprobs.ts";
 
 const compiled = new WeakMap<GPUDevice, Promise<RankObjectiveGpu>>();
 
@@ -166,4 +169,61 @@ export async function readObjectiveStats(
     delete sink.rowStats;
     delete sink.status;
   }
+}
+
+/**
+ * The GPU {@link Objective}: the step's fixed inputs uploaded once, logπθ laid out on the device, loss
+ * and gradient from the kernels; the stats (and entropy) are read while the gradient norm is.
+ * @example
+ * ```ts
+ * const objective = await gpuObjective({ params, config, batch, packed, refLogp, algo, advantages });
+ * ```
+ */
+export async function gpuObjective(inputs: ObjectiveInputs): Promise<Objective> {
+  const { batch, refLogp, algo, advantages } = inputs;
+  const gpu = webgpuHandle();
+  if (gpu === null) {
+    throw new Error(
+      'lib/train/rl_loop/gpu_objective.ts: objective "gpu" needs tfjs on webgpu from useBackend("webgpu") ' +
+        `(active: "${tf.getBackend()}"); use objective "cpu" or --backend webgpu`,
+    );
+  }
+  const kernel = await objectiveKernel(gpu, algo.n);
+  const consts = objectiveConstants({
+    dims: batch.dims,
+    advantages: advantages.tokenAdvantages,
+    segIds: batch.segments.segIds,
+    mask: batch.mask,
+    logpRef: algo.beta > 0 ? refLogp : null,
+  });
+  let logpOld: tf.Tensor2D | null = null; // (B, T) the first update's logπθ, detached (μ > 1)
+  let sink: ObjectiveStatsSink = {};
+  let ent: { values: tf.Tensor1D; index: Int32Array } | null = null;
+  return {
+    prepare(k) {
+      [sink, ent] = [{}, null];
+      return Promise.resolve({ entropy: k === 0 });
+    },
+    loss(lp) {
+      if (lp.entropy !== null) ent = { values: tf.keep(lp.entropy), index: lp.index };
+      const layout = completionLayoutTensor(lp.logp, lp.index, batch.dims); // (B, T)
+      if (algo.mu > 1 && logpOld === null) logpOld = tf.keep(tf.clone(layout));
+      return gpuObjectiveLoss(kernel, gpu, layout, logpOld, consts, algo, sink);
+    },
+    async read() {
+      const taken = ent as { values: tf.Tensor1D; index: Int32Array } | null;
+      const [objective, entValues] = await Promise.all([
+        readObjectiveStats(sink),
+        taken === null ? null : taken.values.data().finally(() => taken.values.dispose()),
+      ]);
+      const entropy = entValues === null
+        ? null
+        : maskedMean(toCompletionLayout(entValues, taken!.index), batch.mask);
+      return { ...objective, entropy };
+    },
+    dispose() {
+      disposeObjectiveConstants(consts);
+      (logpOld as tf.Tensor2D | null)?.dispose();
+    },
+  };
 }

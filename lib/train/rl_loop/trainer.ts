@@ -12,7 +12,7 @@ import { disposeDecodeWeights, prepareDecodeWeights } from "../../model/generate
 import { loadTokenizer, readTokenizerFiles } from "../../model/tokenizer/load.ts";
 import { disposeWeights } from "../../model/weights.ts";
 import { adamwSettings } from "../optim/adamw.ts";
-import { type RlAlgoConfig, rlAlgoConfig } from "../rl/algo_config.ts";
+import { resolveAlgo } from "../rl/algo_config.ts";
 import { stepIndices } from "../run/data_order.ts";
 import { runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
 import type { RlRunConfig } from "./config.ts";
@@ -37,25 +37,6 @@ export interface RlResult {
   wallSeconds: number;
 }
 
-/**
- * The resolved algorithm config of a run (paper.md §4 recipe + the run's overrides).
- * @example algoOf(cfg).epsLow // 0.06 for rank-grpo; algoOf(cfg).level // "item" unless cfg.ratio_level
- */
-export function algoOf(config: RlRunConfig): RlAlgoConfig {
-  return rlAlgoConfig({
-    algo: config.algo,
-    ...(config.reward === undefined ? {} : { reward: config.reward }),
-    ...(config.ratio_level === undefined ? {} : { level: config.ratio_level }),
-    ...(config.eps_low === undefined ? {} : { epsLow: config.eps_low }),
-    ...(config.eps_high === undefined ? {} : { epsHigh: config.eps_high }),
-    beta: config.beta,
-    lossNorm: config.loss_norm,
-    mu: config.mu,
-    n: config.n,
-    shaping: config.shaping ? {} : { overflow: false, earlyEos: false, exactEos: false },
-  });
-}
-
 async function readAll(path: string): Promise<ConversationRecord[]> {
   const out: ConversationRecord[] = [];
   for await (const r of readRecords(path)) out.push(r.record);
@@ -74,7 +55,7 @@ async function readAll(path: string): Promise<ConversationRecord[]> {
 export async function runRl(config: RlRunConfig, options: RunRlOptions = {}): Promise<RlResult> {
   const t0 = performance.now();
   const log = options.log ?? ((l: string) => console.error(l));
-  const algo = algoOf(config);
+  const algo = resolveAlgo(config);
   await useBackend(config.backend);
   const tokenizer = await loadTokenizer(config.init);
   const tokFiles = await readTokenizerFiles(config.init);

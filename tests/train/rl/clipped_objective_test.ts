@@ -7,8 +7,8 @@ Deno.test("clippedObjective: the four regions and the mask, by hand", () => {
   const a = Float64Array.of(1, -1, 2, -1, 1, 1);
   const r = clippedObjective(Float64Array.from(w, Math.log), a, {
     mask: Uint8Array.of(1, 1, 1, 1, 1, 0),
-    epsLow: 0.2,
-    epsHigh: 0.3,
+    eps_low: 0.2,
+    eps_high: 0.3,
   });
   const want = [-1.3, 0.8, -2.2, 1.5, -0.5, 0]; // −min(wA, clip(w)A)
   const wantGrad = [0, 0, -2.2, 1.5, -0.5, 0]; // −wA unless the clip is active
@@ -21,8 +21,8 @@ Deno.test("clippedObjective: the four regions and the mask, by hand", () => {
 Deno.test("clippedObjective: ratio 1 (μ = 1) is never clipped, even with ε ≈ 0", () => {
   const r = clippedObjective(new Float64Array(3), Float64Array.of(1, -1, 0), {
     mask: Uint8Array.of(1, 1, 1),
-    epsLow: 1e-12,
-    epsHigh: 1e-12,
+    eps_low: 1e-12,
+    eps_high: 1e-12,
   });
   assertEquals(Array.from(r.loss), [-1, 1, -0]);
   assertEquals(Array.from(r.dLogWeight), [-1, 1, -0]);

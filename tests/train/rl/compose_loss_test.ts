@@ -1,5 +1,5 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "../../_assert.ts";
-import { rlAlgoConfig, RlAlgoConfigSchema } from "../../../lib/train/rl/algo_config.ts";
+import { ALGO_RECIPES, rlAlgoConfig } from "../../../lib/train/rl/algo_config.ts";
 import {
   composeLoss,
   rolloutAdvantages,
@@ -10,7 +10,7 @@ import { policyLossAndGrad } from "../../../lib/train/rl/policy_loss.ts";
 
 Deno.test("rlAlgoConfig: defaults by algo, strict keys, reward only for rank-grpo", () => {
   const g = rlAlgoConfig({ algo: "grpo" });
-  assertEquals([g.level, g.advantage, g.epsLow, g.epsHigh, g.reward], [
+  assertEquals([g.level, g.advantage, g.eps_low, g.eps_high, g.reward], [
     "token",
     "sequence",
     0.2,
@@ -18,32 +18,32 @@ Deno.test("rlAlgoConfig: defaults by algo, strict keys, reward only for rank-grp
     null,
   ]);
   const s = rlAlgoConfig({ algo: "gspo" });
-  assertEquals([s.level, s.epsLow, s.epsHigh], ["sequence", 3e-4, 4e-4]);
+  assertEquals([s.level, s.eps_low, s.eps_high], ["sequence", 3e-4, 4e-4]);
   const r = rlAlgoConfig({ algo: "rank-grpo" });
-  assertEquals([r.level, r.advantage, r.epsLow, r.epsHigh], ["item", "rank", 0.06, 0.08]);
+  assertEquals([r.level, r.advantage, r.eps_low, r.eps_high], ["item", "rank", 0.06, 0.08]);
   assertEquals(r.reward, { kind: "exp_inf" });
-  assertEquals([r.beta, r.lossNorm, r.mu, r.n, r.stdEps], [1e-3, "token", 1, 20, 1e-4]);
+  assertEquals([r.beta, r.loss_norm, r.mu, r.n, r.std_eps], [1e-3, "token", 1, 20, 1e-4]);
   assertEquals(r.shaping, {
     overflow: true,
-    earlyEos: true,
-    exactEos: true,
-    overflowPenalty: -0.1,
-    earlyEosPenalty: -0.1,
-    exactEosReward: 0.1,
+    early_eos: true,
+    exact_eos: true,
+    overflow_penalty: -0.1,
+    early_eos_penalty: -0.1,
+    exact_eos_reward: 0.1,
   });
-  const custom = RlAlgoConfigSchema.parse({
+  const custom = rlAlgoConfig({
     algo: "rank-grpo",
     reward: "exp:2",
-    epsLow: 0.1,
-    lossNorm: "rank",
-    shaping: { exactEos: false },
+    eps_low: 0.1,
+    loss_norm: "rank",
+    shaping: { exact_eos: false },
   });
-  assertEquals([custom.reward, custom.epsLow, custom.epsHigh], [
+  assertEquals([custom.reward, custom.eps_low, custom.eps_high], [
     { kind: "exp", gamma: 2 },
     0.1,
     0.08,
   ]);
-  assertEquals([custom.shaping.exactEos, custom.shaping.overflow], [false, true]);
+  assertEquals([custom.shaping.exact_eos, custom.shaping.overflow], [false, true]);
   assertThrows(() => rlAlgoConfig({ algo: "rank-grpo", epsilon: 0.2 }), "epsilon");
   assertThrows(
     () => rlAlgoConfig({ algo: "grpo", reward: "log" }),
@@ -97,23 +97,30 @@ Deno.test("composeLoss: μ = 1 on-policy loss = −Σ c_t A_t + β·KL, no clipp
   const logpRef = Float32Array.of(-0.6, -0.1, -1.5, -0.05, -1.2, -0.2, 0, 0);
   for (const algo of ["grpo", "gspo", "rank-grpo"] as const) {
     const config = rlAlgoConfig({ algo, n: 2 });
-    const r = composeLoss(config, { ...b, logpNew, logpOld: null, logpRef });
+    const { tokenAdvantages } = rolloutAdvantages(config, b);
+    const r = composeLoss(config, { ...b, tokenAdvantages, logpNew, logpOld: null, logpRef });
     let want = 0;
     for (let i = 0; i < 8; i++) {
       if (b.mask[i] === 0) continue;
       const d = logpRef[i] - logpNew[i];
-      want += (-r.advantages.tokenAdvantages[i] + 1e-3 * (Math.exp(d) - d - 1)) / 6;
+      want += (-tokenAdvantages[i] + 1e-3 * (Math.exp(d) - d - 1)) / 6;
     }
     assertAlmostEquals(r.loss, want, 1e-12, algo);
     assertEquals([r.stats.meanRatio, r.stats.clipLowFraction, r.stats.clipHighFraction], [1, 0, 0]);
-    const same = composeLoss(config, { ...b, logpNew, logpOld: logpNew.slice(), logpRef });
+    const same = composeLoss(config, {
+      ...b,
+      tokenAdvantages,
+      logpNew,
+      logpOld: logpNew.slice(),
+      logpRef,
+    });
     assertEquals([same.loss, same.grad], [r.loss, r.grad]);
     const direct = policyLossAndGrad({
       dims: b.dims,
       logpNew,
       logpOld: null,
       logpRef,
-      advantages: r.advantages.tokenAdvantages,
+      advantages: tokenAdvantages,
       segIds: b.segments.segIds,
       mask: b.mask,
     }, config);
@@ -128,6 +135,7 @@ Deno.test("composeLoss: μ > 1 needs logpOld; shape mismatches name the field", 
     () =>
       composeLoss(rlAlgoConfig({ algo: "rank-grpo", n: 2, mu: 2 }), {
         ...b,
+        tokenAdvantages: lp,
         logpNew: lp,
         logpOld: null,
         logpRef: lp,
@@ -139,4 +147,23 @@ Deno.test("composeLoss: μ > 1 needs logpOld; shape mismatches name the field", 
     () => rolloutAdvantages(rlAlgoConfig({ algo: "grpo", n: 2 }), { ...b, groupSize: 3 }),
     "groupSize",
   );
+});
+
+Deno.test("ALGO_RECIPES: grpo and gspo differ in ratio level and clip only; rank-grpo in reward and advantage", () => {
+  const { grpo, gspo, "rank-grpo": rank } = ALGO_RECIPES;
+  assertEquals([grpo.rewards === gspo.rewards, grpo.advantages === gspo.advantages], [true, true]);
+  assertEquals([grpo.level, gspo.level, rank.level], ["token", "sequence", "item"]);
+  assertEquals([rank.rewards === grpo.rewards, rank.advantages === grpo.advantages], [
+    false,
+    false,
+  ]);
+  // what rolloutAdvantages composes is the recipe's: rank-grpo's per-rank returns, grpo's DCG@N
+  const hits = Uint8Array.of(1, 0, 0, 1);
+  assertEquals(Array.from(rank.rewards(hits, { b: 2, n: 2, reward: { kind: "exp_inf" } })), [
+    1,
+    0,
+    0,
+    1,
+  ]);
+  assertAlmostEquals(grpo.rewards(hits, { b: 2, n: 2, reward: null })[1], 1 / Math.log2(3), 1e-15);
 });

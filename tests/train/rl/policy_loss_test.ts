@@ -12,10 +12,10 @@ import {
 
 const ITEM: PolicyLossConfig = {
   level: "item",
-  epsLow: 0.06,
-  epsHigh: 0.08,
+  eps_low: 0.06,
+  eps_high: 0.08,
   beta: 0,
-  lossNorm: "rank",
+  loss_norm: "rank",
   n: 2,
 };
 
@@ -50,7 +50,7 @@ Deno.test("policyLossAndGrad: token normalisation with KL, by hand", () => {
     advantages: Float64Array.of(2, -1),
     segIds: Int32Array.of(0, 0),
     mask: Uint8Array.of(1, 1),
-  }, { ...ITEM, level: "token", epsLow: 0.2, epsHigh: 0.26, beta: 0.5, lossNorm: "token" });
+  }, { ...ITEM, level: "token", eps_low: 0.2, eps_high: 0.26, beta: 0.5, loss_norm: "token" });
   const w = Math.exp(lw);
   const kl0 = 2 - Math.LN2 - 1;
   assertAlmostEquals(r.loss, (-w * 2 + 0.5 * kl0 + 1) / 2, 1e-15);
@@ -65,14 +65,14 @@ Deno.test("normalisationWeights: rank slots B·N; empty items keep their slot; o
   const c = normalisationWeights(Int32Array.of(0, 0, 2, 3, 1, -1, -1, -1), {
     dims: { b: 2, t: 4 },
     n: 2,
-    lossNorm: "rank",
+    loss_norm: "rank",
     tokens: 5,
   });
   assertEquals(Array.from(c), [1 / 8, 1 / 8, 1 / 8, 1 / 8, 1 / 4, 0, 0, 0]);
   const t = normalisationWeights(Int32Array.of(0, -1), {
     dims: { b: 1, t: 2 },
     n: 2,
-    lossNorm: "token",
+    loss_norm: "token",
     tokens: 1,
   });
   assertEquals(Array.from(t), [1, 0]);
@@ -83,7 +83,7 @@ Deno.test("policyLossAndGrad: μ = 1 is exact — old = new gives ratio 1 and no
   const { inputs } = randomBatch(prng, 3e-4);
   for (const algo of RL_ALGOS) {
     const recipe = ALGO_RECIPES[algo];
-    const config = { ...recipe, beta: 1e-3, lossNorm: "token" as LossNorm, n: 3 };
+    const config = { ...recipe, beta: 1e-3, loss_norm: "token" as LossNorm, n: 3 };
     const lp = Float32Array.from(inputs.logpNew); // what a model would hand over
     const a = policyLossAndGrad({ ...inputs, logpNew: lp, logpOld: lp.slice() }, config);
     const b = policyLossAndGrad({ ...inputs, logpNew: lp, logpOld: null }, config);
@@ -146,7 +146,7 @@ Deno.test("policyLossAndGrad: closed-form gradient = central finite differences 
   let skipped = 0;
   for (const algo of RL_ALGOS) {
     let clipped = 0;
-    for (const lossNorm of ["token", "rank"] as const) {
+    for (const loss_norm of ["token", "rank"] as const) {
       for (const seed of [1, 2, 3, 4]) {
         const prng = createPrng(1000 * seed + algo.length);
         // GSPO's ε is 3e-4: alternate seeds near and far from its clip range.
@@ -156,7 +156,7 @@ Deno.test("policyLossAndGrad: closed-form gradient = central finite differences 
           ? 0.25
           : 0.1;
         const { inputs } = randomBatch(prng, scale);
-        const config: PolicyLossConfig = { ...ALGO_RECIPES[algo], beta: 0.05, lossNorm, n: 3 };
+        const config: PolicyLossConfig = { ...ALGO_RECIPES[algo], beta: 0.05, loss_norm, n: 3 };
         const at = (x: Float64Array) => policyLossAndGrad({ ...inputs, logpNew: x }, config);
         const base = at(inputs.logpNew as Float64Array);
         clipped += base.stats.clipFraction > 0 ? 1 : 0;
@@ -173,7 +173,12 @@ Deno.test("policyLossAndGrad: closed-form gradient = central finite differences 
           }
           const fd = (fp.loss - fm.loss) / (2 * h);
           const tol = 1e-7 * (1 + Math.abs(fd));
-          assertAlmostEquals(base.grad[i], fd, tol, `${algo}/${lossNorm}/seed ${seed} token ${i}:`);
+          assertAlmostEquals(
+            base.grad[i],
+            fd,
+            tol,
+            `${algo}/${loss_norm}/seed ${seed} token ${i}:`,
+          );
           if (inputs.mask[i] === 0) assertEquals(base.grad[i], 0);
           checked++;
         }

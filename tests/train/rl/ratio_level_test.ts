@@ -22,17 +22,17 @@ Deno.test("ratio level: defaults per algo unchanged; `level` changes the level a
     const base = rlAlgoConfig({ algo });
     assertEquals(base.level, defaults[algo]);
     for (const [name, level] of [["token", "token"], ["sequence", "sequence"], ["rank", "item"]]) {
-      const over = rlAlgoConfig({ algo, level: name });
+      const over = rlAlgoConfig({ algo, ratio_level: name });
       assertEquals(over, { ...base, level }, `${algo} level ${name}`);
     }
   }
-  assertThrows(() => rlAlgoConfig({ algo: "grpo", level: "item" }), "level: expected token");
+  assertThrows(() => rlAlgoConfig({ algo: "grpo", ratio_level: "item" }), "level: expected token");
 });
 
 Deno.test("ratio level: off-policy loss and gradient by hand (token norm, no clipping)", () => {
   // ε wide enough that nothing clips: ℓ_t = −w_t·A_t, c_t = 1/3, d loss/d logp_s = Σ_{t∈bin(s)} c·(−A_t w_t)/|bin|.
   const cfg = (level: string) =>
-    rlAlgoConfig({ algo: "grpo", level, epsLow: 0.9, epsHigh: 10, beta: 0, mu: 2 });
+    rlAlgoConfig({ algo: "grpo", ratio_level: level, eps_low: 0.9, eps_high: 10, beta: 0, mu: 2 });
   const expected = {
     // w = e^{0.1}, e^{0.3}, e^{−0.2}
     token: {
@@ -62,7 +62,7 @@ Deno.test("ratio level: rank-grpo's ε 0.06/0.08 clips every token at token leve
   const run = (level?: string) =>
     policyLossAndGrad(
       INPUTS,
-      rlAlgoConfig({ algo: "rank-grpo", beta: 0, mu: 2, ...(level ? { level } : {}) }),
+      rlAlgoConfig({ algo: "rank-grpo", beta: 0, mu: 2, ...(level ? { ratio_level: level } : {}) }),
     );
   // token: e^{0.1} = 1.105 and e^{0.3} > 1.08 with A > 0 (high); e^{−0.2} = 0.819 < 0.94 with A < 0 (low)
   const token = run("token");

@@ -90,12 +90,17 @@ Deno.test("lengthShaping: each term switchable, constants configurable", () => {
   const zero = new Float64Array(dims.b * dims.t);
   const off = lengthShaping(zero, segments, {
     dims,
-    config: { ...DEFAULT_LENGTH_SHAPING, overflow: false, earlyEos: false, exactEos: false },
+    config: { ...DEFAULT_LENGTH_SHAPING, overflow: false, early_eos: false, exact_eos: false },
   });
   assertEquals(off.advantages, zero);
   const custom = lengthShaping(zero, segments, {
     dims,
-    config: { ...DEFAULT_LENGTH_SHAPING, earlyEos: false, overflowPenalty: -1, exactEosReward: 2 },
+    config: {
+      ...DEFAULT_LENGTH_SHAPING,
+      early_eos: false,
+      overflow_penalty: -1,
+      exact_eos_reward: 2,
+    },
   });
   assertEquals(Array.from(custom.advantages), [
     0,

@@ -4,7 +4,7 @@ import { assertEquals, assertThrows } from "../../_assert.ts";
 import { parseOptions, UsageError } from "../../../lib/cli/args.ts";
 import { RL_USAGE, rlCommandConfig, RlOptionsSchema } from "../../../lib/cli/rl.ts";
 import { parseRlRunConfig } from "../../../lib/train/rl_loop/config.ts";
-import { algoOf } from "../../../lib/train/rl_loop/trainer.ts";
+import { resolveAlgo } from "../../../lib/train/rl/algo_config.ts";
 
 const PATHS = { data: "d.jsonl", catalog: "c.csv", init: "ck", run_dir: "runs/x", steps: 2 };
 
@@ -13,11 +13,11 @@ Deno.test("run config: ratio_level overrides the algo's level only; absent keeps
   for (const algo of ["grpo", "gspo", "rank-grpo"] as const) {
     const base = parseRlRunConfig({ ...PATHS, algo });
     assertEquals(base.ratio_level, undefined);
-    assertEquals(algoOf(base).level, def[algo]);
-    const over = algoOf(
+    assertEquals(resolveAlgo(base).level, def[algo]);
+    const over = resolveAlgo(
       parseRlRunConfig({ ...PATHS, algo, ratio_level: "rank", loss_norm: "rank" }),
     );
-    assertEquals(over, { ...algoOf(base), level: "item", lossNorm: "rank" });
+    assertEquals(over, { ...resolveAlgo(base), level: "item", loss_norm: "rank" });
   }
   assertThrows(
     () => parseRlRunConfig({ ...PATHS, algo: "grpo", ratio_level: "item" }),
@@ -35,12 +35,12 @@ Deno.test("convrec rl --level / --loss-norm reach the run config; --eval-every i
   });
   const cfg = rlCommandConfig(opts);
   assertEquals([cfg.ratio_level, cfg.loss_norm, cfg.run_dir], ["sequence", "rank", "runs/lvl"]);
-  assertEquals(algoOf(cfg).level, "sequence");
-  assertEquals(algoOf(cfg).epsLow, 0.06); // still rank-grpo's clip range
+  assertEquals(resolveAlgo(cfg).level, "sequence");
+  assertEquals(resolveAlgo(cfg).eps_low, 0.06); // still rank-grpo's clip range
   const plain = rlCommandConfig(
     parseOptions(RlOptionsSchema, { algo: "gspo", init: "ck", run: "g" }),
   );
-  assertEquals([plain.ratio_level, algoOf(plain).level], [undefined, "sequence"]);
+  assertEquals([plain.ratio_level, resolveAlgo(plain).level], [undefined, "sequence"]);
   assertThrows(
     () => parseOptions(RlOptionsSchema, { algo: "grpo", init: "ck", run: "a", level: "item" }),
     "--level",

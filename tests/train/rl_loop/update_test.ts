@@ -15,7 +15,8 @@ import {
   pickedLogSoftmax,
   toCompletionLayout,
 } from "../../../lib/train/rl_loop/policy_logprobs.ts";
-import { closedFormLoss, rlStep } from "../../../lib/train/rl_loop/rl_step.ts";
+import { closedFormLoss } from "../../../lib/train/rl_loop/cpu_objective.ts";
+import { rlStep } from "../../../lib/train/rl_loop/rl_step.ts";
 import {
   assert,
   assertAllClose,
