@@ -18,12 +18,11 @@ import { runAsChild } from "./run_command.ts";
 
 export { DemoOptionsSchema } from "../experiment/demo.ts";
 
-export const DEMO_USAGE =
-  `convrec demo [--preset builtin-small|smoke] [--seed N] [--via auto|jupyter|lib]
+export const DEMO_USAGE = `convrec demo [--preset default|smoke] [--seed N] [--via auto|jupyter|lib]
              [--backend auto|cpu-blas|wasm|cpu|webgpu] [--out DIR] [--cache DIR]
 
-  --preset P   builtin-small (default: the built-in model, the default world) or smoke (a tiny
-               model and world, seconds; for tests)
+  --preset P   default (the default: the built-in model, the default world) or smoke (a tiny
+               model and world, seconds; for tests); "builtin-small" was renamed "default"
   --seed N     root seed: world, subsample, weight init, data order, rollouts (default 0)
   --via V      auto (default): execute notebooks 02–04 through Jupyter when it is installed, else
                call the same lib functions; jupyter | lib force one path

@@ -14,7 +14,7 @@ import { BUILTIN_BASE_DIR } from "../model/builtin_base.ts";
 import { vegaMoviesPath } from "../data/world/mod.ts";
 import { reporter } from "../notebook/progress.ts";
 import { parseSftConfig, SFT_MODEL_PRESETS } from "../train/sft/config.ts";
-import { sftPreset } from "../train/sft/presets.ts";
+import { EXPERIMENT_PRESET_NAMES, renamedPresetMessage, sftPreset } from "../experiment/presets.ts";
 import { runSft, type SftResult } from "../train/sft/trainer.ts";
 import { readStepRows } from "../train/run/metrics_log.ts";
 import { exportModelFolder, rebuildCommand } from "../train/run/export_model.ts";
@@ -35,12 +35,14 @@ export const SFT_USAGE =
   --standin DIR           STAND-IN data: write (or reuse) the built-in world with oracle completions in
                           DIR and train on it (until the distillation pipeline provides demonstrations)
   --init DIR              start from an HF checkpoint folder (default: the shipped base model,
-                          data/models/builtin-base, with --preset builtin-small)
+                          data/models/builtin-base, with --preset default)
   --from-scratch          start from fresh weights of --model instead (seeded by --seed)
   --model NAME            ${
     SFT_MODEL_PRESETS.join(" | ")
-  }: the from-scratch model (default builtin-small)
-  --preset NAME           training settings: builtin-small | smoke (default builtin-small)
+  }: the from-scratch model size (default builtin-small)
+  --preset NAME           training settings of an experiment preset: ${
+    EXPERIMENT_PRESET_NAMES.join(" | ")
+  } (default default)
   --resume                continue runs/NAME from its last checkpoint
   --export DIR            after the last step, ship its checkpoint to DIR in BF16 with README.md and
                           build.json (rebuild command, config, steps, wall time, losses, sha256)
@@ -67,7 +69,8 @@ export const SftOptionsSchema = z.strictObject({
   init: z.string().optional(),
   "from-scratch": flag.optional(),
   model: z.enum(SFT_MODEL_PRESETS).optional(),
-  preset: z.enum(["builtin-small", "smoke"]).default("builtin-small"),
+  preset: z.enum(EXPERIMENT_PRESET_NAMES, { error: (iss) => renamedPresetMessage(iss.input) })
+    .default("default"),
   resume: flag.optional(),
   seed: int.min(0).optional(),
   backend: z.enum(CLI_BACKENDS).optional(),

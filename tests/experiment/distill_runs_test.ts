@@ -6,7 +6,7 @@ import {
   notebookDistillConfig,
 } from "../../lib/experiment/distill_runs.ts";
 import { parseDistillConfig } from "../../lib/distill/pipeline.ts";
-import { worldPreset } from "../../lib/report/world_presets.ts";
+import { worldPreset } from "../../lib/experiment/presets.ts";
 
 Deno.test("DISTILL_NOTEBOOK_DEFAULTS are notebook 02's declared defaults", async () => {
   const nb = JSON.parse(
