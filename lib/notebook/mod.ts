@@ -44,3 +44,4 @@ export {
   runnerPath,
   startNotebookServer,
 } from "./jupyter.ts";
+export { exportNotebookFigures, type NotebookFigureOptions } from "./figure_export.ts";
