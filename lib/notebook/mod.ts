@@ -45,3 +45,4 @@ export {
   startNotebookServer,
 } from "./jupyter.ts";
 export { exportNotebookFigures, type NotebookFigureOptions } from "./figure_export.ts";
+export { declaredDefaults, type DeclaredKnob, declaredKnobs } from "./parameters_cell.ts";
