@@ -11,9 +11,9 @@ import { differencesTable, resultsTable } from "../experiment/demo_results.ts";
 import { DEFAULT_PYTHON, jupyterDataDir, notebooksDir } from "../notebook/jupyter.ts";
 import { chromiumUnavailable, DEFAULT_CHROMIUM } from "../report/chromium.ts";
 import { plotlyJsPath } from "../report/figure_html.ts";
-import { parseOptions, type RawOptions } from "./args.ts";
+import type { RawOptions } from "./args.ts";
 import { mayUseOpenBlas, wasmDir } from "./backend_option.ts";
-import type { Command } from "./command.ts";
+import { type Command, optionsCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 export { DemoOptionsSchema } from "../experiment/demo.ts";
@@ -74,11 +74,11 @@ export function demoPermissions(raw: RawOptions): {
 }
 
 /** `convrec demo`: the results table and the paired differences on stdout. */
-export const command: Command = {
+export const command: Command = optionsCommand({
   usage: DEMO_USAGE,
   permissions: demoPermissions,
-  async run(raw) {
-    const opts = parseOptions(DemoOptionsSchema, raw);
+  schema: DemoOptionsSchema,
+  async run(opts) {
     const r = await runDemoFull(opts);
     console.log(resultsTable(r.rows));
     console.log(
@@ -88,6 +88,6 @@ export const command: Command = {
     );
     console.log(`\nresults: ${opts.out}/results.json, ${opts.out}/summary.md`);
   },
-};
+});
 
 if (import.meta.main) await runAsChild("demo", command);

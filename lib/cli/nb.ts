@@ -13,9 +13,9 @@ import {
 import { fnv1a } from "../report/figure_html.ts";
 import { notebooksDir } from "../notebook/jupyter.ts";
 import { declaredKnobs } from "../notebook/parameters_cell.ts";
-import { parseOptions, type RawOptions, UsageError } from "./args.ts";
+import { type RawOptions, UsageError } from "./args.ts";
 import { parseOverrides, splitSetList } from "./repeated.ts";
-import type { Command } from "./command.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 import { foldRepeated } from "./repeated.ts";
 
@@ -226,13 +226,12 @@ export async function runNb(
 }
 
 /** `convrec nb`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: NB_USAGE,
   argv: (args) => foldRepeated(args, { repeatable: ["set"], positional: "notebook" }),
   permissions: nbPermissions,
-  async run(raw) {
-    console.log(JSON.stringify(await runNb(parseOptions(NbOptionsSchema, raw))));
-  },
-};
+  schema: NbOptionsSchema,
+  run: (opts) => runNb(opts),
+});
 
 if (import.meta.main) await runAsChild("nb", command);

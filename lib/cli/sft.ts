@@ -19,8 +19,8 @@ import { runSft, type SftResult } from "../train/sft/trainer.ts";
 import { readStepRows } from "../train/run/metrics_log.ts";
 import { exportModelFolder, rebuildCommand } from "../train/run/export_model.ts";
 import { writeWorldSftInputs } from "../train/sft/world_demos.ts";
-import { flag, optionArgv, parseOptions, type RawOptions, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
+import { flag, optionArgv, type RawOptions, UsageError } from "./args.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 /** Usage text of `convrec sft`. */
@@ -221,13 +221,11 @@ function sftExportNotes(result: SftResult): string {
 }
 
 /** `convrec sft`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: SFT_USAGE,
   permissions: sftPermissions,
-  async run(raw) {
-    const opts = parseOptions(SftOptionsSchema, raw);
-    console.log(JSON.stringify(await runSftCommand(opts, optionArgv(raw))));
-  },
-};
+  schema: SftOptionsSchema,
+  run: (opts, raw) => runSftCommand(opts, optionArgv(raw)),
+});
 
 if (import.meta.main) await runAsChild("sft", command);
