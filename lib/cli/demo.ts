@@ -11,19 +11,18 @@ import { differencesTable, resultsTable } from "../experiment/demo_results.ts";
 import { DEFAULT_PYTHON, jupyterDataDir, notebooksDir } from "../notebook/jupyter.ts";
 import { chromiumUnavailable, DEFAULT_CHROMIUM } from "../report/chromium.ts";
 import { plotlyJsPath } from "../report/figure_html.ts";
-import { parseOptions, type RawOptions } from "./args.ts";
+import type { RawOptions } from "./args.ts";
 import { mayUseOpenBlas, wasmDir } from "./backend_option.ts";
-import type { Command } from "./command.ts";
+import { type Command, optionsCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 export { DemoOptionsSchema } from "../experiment/demo.ts";
 
-export const DEMO_USAGE =
-  `convrec demo [--preset builtin-small|smoke] [--seed N] [--via auto|jupyter|lib]
+export const DEMO_USAGE = `convrec demo [--preset default|smoke] [--seed N] [--via auto|jupyter|lib]
              [--backend auto|cpu-blas|wasm|cpu|webgpu] [--out DIR] [--cache DIR]
 
-  --preset P   builtin-small (default: the built-in model, the default world) or smoke (a tiny
-               model and world, seconds; for tests)
+  --preset P   default (the default: the built-in model, the default world) or smoke (a tiny
+               model and world, seconds; for tests); "builtin-small" was renamed "default"
   --seed N     root seed: world, subsample, weight init, data order, rollouts (default 0)
   --via V      auto (default): execute notebooks 02–04 through Jupyter when it is installed, else
                call the same lib functions; jupyter | lib force one path
@@ -75,11 +74,11 @@ export function demoPermissions(raw: RawOptions): {
 }
 
 /** `convrec demo`: the results table and the paired differences on stdout. */
-export const command: Command = {
+export const command: Command = optionsCommand({
   usage: DEMO_USAGE,
   permissions: demoPermissions,
-  async run(raw) {
-    const opts = parseOptions(DemoOptionsSchema, raw);
+  schema: DemoOptionsSchema,
+  async run(opts) {
     const r = await runDemoFull(opts);
     console.log(resultsTable(r.rows));
     console.log(
@@ -89,6 +88,6 @@ export const command: Command = {
     );
     console.log(`\nresults: ${opts.out}/results.json, ${opts.out}/summary.md`);
   },
-};
+});
 
 if (import.meta.main) await runAsChild("demo", command);

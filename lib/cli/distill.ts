@@ -7,8 +7,8 @@ import { writeFileAtomic } from "../data/atomic_write.ts";
 import { parseWorldConfig } from "../data/world/config.ts";
 import { vegaMoviesPath } from "../data/world/movies.ts";
 import { distill, type DistillResult, parseDistillConfig, VARIANTS } from "../distill/pipeline.ts";
-import { flag, parseOptions, type RawOptions } from "./args.ts";
-import type { Command } from "./command.ts";
+import { flag, type RawOptions } from "./args.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 export const DISTILL_USAGE =
@@ -102,12 +102,11 @@ export async function runDistill(
 }
 
 /** `convrec distill`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: DISTILL_USAGE,
   permissions: distillPermissions,
-  async run(raw) {
-    console.log(JSON.stringify(await runDistill(parseOptions(DistillOptionsSchema, raw))));
-  },
-};
+  schema: DistillOptionsSchema,
+  run: (opts) => runDistill(opts),
+});
 
 if (import.meta.main) await runAsChild("distill", command);

@@ -20,8 +20,8 @@ import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 import { acquireRunLock, RUN_LOCK_FILE, runFolderOf } from "../train/run/run_lock.ts";
 import { evalCheckpoint } from "../train/eval/eval_checkpoint.ts";
 import { EVAL_DECODINGS, type EvalDecoding, type EvalMetrics } from "../train/eval/evaluate.ts";
-import { intList, parseOptions, type RawOptions } from "./args.ts";
-import type { Command } from "./command.ts";
+import { intList, type RawOptions } from "./args.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 /** Default split, catalog and popularity source: the built-in world (`convrec world`). */
@@ -229,12 +229,11 @@ export async function runEvalCommand(
 }
 
 /** `convrec eval`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: EVAL_USAGE,
   permissions: evalPermissions,
-  async run(raw) {
-    console.log(JSON.stringify(await runEvalCommand(parseOptions(EvalOptionsSchema, raw))));
-  },
-};
+  schema: EvalOptionsSchema,
+  run: (opts) => runEvalCommand(opts),
+});
 
 if (import.meta.main) await runAsChild("eval", command);

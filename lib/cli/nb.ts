@@ -12,9 +12,10 @@ import {
 } from "../notebook/jupyter.ts";
 import { fnv1a } from "../report/figure_html.ts";
 import { notebooksDir } from "../notebook/jupyter.ts";
-import { parseOptions, type RawOptions, UsageError } from "./args.ts";
+import { declaredKnobs } from "../notebook/parameters_cell.ts";
+import { type RawOptions, UsageError } from "./args.ts";
 import { parseOverrides, splitSetList } from "./repeated.ts";
-import type { Command } from "./command.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 import { foldRepeated } from "./repeated.ts";
 
@@ -149,22 +150,6 @@ export interface NbResult {
   rerun?: RerunResult;
 }
 
-/** Names of the code cell tagged `parameters` that are declared with let/const/var. */
-function declaredKnobs(notebookJson: string, path: string): string[] {
-  let nb: { cells?: { cell_type: string; metadata?: { tags?: string[] }; source: unknown }[] };
-  try {
-    nb = JSON.parse(notebookJson);
-  } catch (e) {
-    throw new Error(`${path}: not JSON: ${(e as Error).message}`);
-  }
-  const cell = nb.cells?.find((c) =>
-    c.cell_type === "code" && (c.metadata?.tags ?? []).includes("parameters")
-  );
-  if (cell === undefined) return [];
-  const source = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source);
-  return [...source.matchAll(/^\s*(?:let|const|var)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
-}
-
 async function listFiles(dir: string): Promise<string[]> {
   try {
     const names: string[] = [];
@@ -204,7 +189,7 @@ export async function runNb(
   const rerun = nbRerun(opts);
   const dir = nbRunDir(opts);
   const figuresDir = join(dir, "figures");
-  const knobs = declaredKnobs(text, path);
+  const knobs = declaredKnobs(text, path).map((k) => k.name);
   const parameters = knobs.includes(FIGURES_KNOB) && !Object.hasOwn(overrides, FIGURES_KNOB)
     ? { ...overrides, [FIGURES_KNOB]: resolve(figuresDir) } // the kernel runs in notebooks/
     : overrides;
@@ -241,13 +226,12 @@ export async function runNb(
 }
 
 /** `convrec nb`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: NB_USAGE,
   argv: (args) => foldRepeated(args, { repeatable: ["set"], positional: "notebook" }),
   permissions: nbPermissions,
-  async run(raw) {
-    console.log(JSON.stringify(await runNb(parseOptions(NbOptionsSchema, raw))));
-  },
-};
+  schema: NbOptionsSchema,
+  run: (opts) => runNb(opts),
+});
 
 if (import.meta.main) await runAsChild("nb", command);

@@ -16,8 +16,8 @@ import { reporter } from "../notebook/progress.ts";
 import { parsePretrainConfig, pretrainPreset } from "../train/pretrain/config.ts";
 import { exportModelFolder, rebuildCommand } from "../train/run/export_model.ts";
 import { type PretrainResult, runPretrain } from "../train/pretrain/trainer.ts";
-import { flag, optionArgv, parseOptions, type RawOptions } from "./args.ts";
-import type { Command } from "./command.ts";
+import { flag, optionArgv, type RawOptions } from "./args.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 /** Usage text of `convrec pretrain`. */
@@ -118,13 +118,11 @@ export async function runPretrainCommand(
 }
 
 /** `convrec pretrain`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: PRETRAIN_USAGE,
   permissions: pretrainPermissions,
-  async run(raw) {
-    const opts = parseOptions(PretrainOptionsSchema, raw);
-    console.log(JSON.stringify(await runPretrainCommand(opts, optionArgv(raw))));
-  },
-};
+  schema: PretrainOptionsSchema,
+  run: (opts, raw) => runPretrainCommand(opts, optionArgv(raw)),
+});
 
 if (import.meta.main) await runAsChild("pretrain", command);

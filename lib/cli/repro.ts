@@ -3,7 +3,7 @@
 
 import { join } from "node:path";
 import { parseOptions, type RawOptions } from "./args.ts";
-import type { Command, CommandPermissions } from "./command.ts";
+import { type Command, type CommandPermissions, optionsCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 import {
   REPRO_USAGE,
@@ -75,12 +75,11 @@ export const runReproCommand: (
 ) => Promise<void> = runRepro;
 
 /** `convrec repro`. */
-export const command: Command = {
+export const command: Command = optionsCommand({
   usage: REPRO_CLI_USAGE,
   permissions: reproPermissions,
-  async run(raw) {
-    await runReproCommand(parseOptions(ReproOptionsSchema, raw), raw);
-  },
-};
+  schema: ReproOptionsSchema,
+  run: (opts, raw) => runReproCommand(opts, raw),
+});
 
 if (import.meta.main) await runAsChild("repro", command);

@@ -10,7 +10,7 @@ import { parseOptions, splitArgs, UsageError } from "./args.ts";
 import { runReproduction } from "../experiment/repro/driver.ts";
 import { parseJobId, type ReproSetup, runReproJob } from "../experiment/repro/jobs.ts";
 import { selectMethods } from "../experiment/repro/methods.ts";
-import { RL_PRESETS } from "../train/rl_loop/presets.ts";
+import { EXPERIMENT_PRESET_NAMES, renamedPresetMessage } from "../experiment/preset_names.ts";
 import { reproPermissionFlags } from "../experiment/repro/processes.ts";
 import { watchParent } from "../runtime/parent_watch.ts";
 import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
@@ -27,7 +27,7 @@ export const REPRO_USAGE = `lib/cli/repro_main.ts --init DIR [options]
   --out DIR                output folder (default runs/repro): <id>/ per job, table.md, figures/
   --methods a,b            grpo, gspo, rank-grpo-log, rank-grpo-exp_inf (default all)
   --seeds 0,1,2            RL seeds (default 0,1,2)
-  --preset NAME            RL preset default (P 4 × G 4 rollouts, 220 new tokens) | smoke (tests)
+  --preset NAME            experiment preset (its RL settings) default (P 4 × G 4 rollouts, 220 new tokens) | smoke (tests)
   --steps N                RL steps per run (default 25)
   --backend B              RL backend wasm | cpu | cpu-blas | webgpu (default wasm; cpu-blas needs
                            --allow-ffi; webgpu a WebGPU adapter)
@@ -49,7 +49,8 @@ export const ReproOptionsSchema = z.strictObject({
   out: z.string().default("runs/repro"),
   methods: list.default([]),
   seeds: list.default(["0", "1", "2"]),
-  preset: z.enum(RL_PRESETS).default("default"),
+  preset: z.enum(EXPERIMENT_PRESET_NAMES, { error: (iss) => renamedPresetMessage(iss.input) })
+    .default("default"),
   steps: z.coerce.number().int().positive().default(25),
   backend: z.enum(BACKEND_NAMES).default("wasm"),
   "save-every": z.coerce.number().int().positive().default(5),

@@ -5,8 +5,8 @@
 import { z } from "zod";
 import { parseRewardSpec } from "../reward/rank_rewards.ts";
 import type { ScoreCommandSummary } from "../reward/score_file.ts";
-import { flag, intList, parseOptions, type RawOptions } from "./args.ts";
-import type { Command } from "./command.ts";
+import { flag, intList, type RawOptions } from "./args.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 export const SCORE_USAGE = `convrec score --catalog C.csv --data R.jsonl [options]
 
@@ -62,16 +62,15 @@ export async function runScore(
 }
 
 /** `convrec score`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: SCORE_USAGE,
   // V8 otherwise lets the heap grow with the input while streaming (child RSS 108 MB at 90k records,
   // ~160 MB at 1M); favouring size keeps it flat (80 → 85 MB) at about the same speed
   // (tests/bench/score_process.ts)
   v8Flags: ["--optimize-for-size"],
   permissions: scorePermissions,
-  async run(raw) {
-    console.log(JSON.stringify(await runScore(parseOptions(ScoreOptionsSchema, raw))));
-  },
-};
+  schema: ScoreOptionsSchema,
+  run: (opts) => runScore(opts),
+});
 
 if (import.meta.main) await runAsChild("score", command);

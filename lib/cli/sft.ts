@@ -14,13 +14,13 @@ import { BUILTIN_BASE_DIR } from "../model/builtin_base.ts";
 import { vegaMoviesPath } from "../data/world/mod.ts";
 import { reporter } from "../notebook/progress.ts";
 import { parseSftConfig, SFT_MODEL_PRESETS } from "../train/sft/config.ts";
-import { sftPreset } from "../train/sft/presets.ts";
+import { EXPERIMENT_PRESET_NAMES, renamedPresetMessage, sftPreset } from "../experiment/presets.ts";
 import { runSft, type SftResult } from "../train/sft/trainer.ts";
 import { readStepRows } from "../train/run/metrics_log.ts";
 import { exportModelFolder, rebuildCommand } from "../train/run/export_model.ts";
 import { writeWorldSftInputs } from "../train/sft/world_demos.ts";
-import { flag, optionArgv, parseOptions, type RawOptions, UsageError } from "./args.ts";
-import type { Command } from "./command.ts";
+import { flag, optionArgv, type RawOptions, UsageError } from "./args.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 /** Usage text of `convrec sft`. */
@@ -35,12 +35,14 @@ export const SFT_USAGE =
   --standin DIR           STAND-IN data: write (or reuse) the built-in world with oracle completions in
                           DIR and train on it (until the distillation pipeline provides demonstrations)
   --init DIR              start from an HF checkpoint folder (default: the shipped base model,
-                          data/models/builtin-base, with --preset builtin-small)
+                          data/models/builtin-base, with --preset default)
   --from-scratch          start from fresh weights of --model instead (seeded by --seed)
   --model NAME            ${
     SFT_MODEL_PRESETS.join(" | ")
-  }: the from-scratch model (default builtin-small)
-  --preset NAME           training settings: builtin-small | smoke (default builtin-small)
+  }: the from-scratch model size (default builtin-small)
+  --preset NAME           training settings of an experiment preset: ${
+    EXPERIMENT_PRESET_NAMES.join(" | ")
+  } (default default)
   --resume                continue runs/NAME from its last checkpoint
   --export DIR            after the last step, ship its checkpoint to DIR in BF16 with README.md and
                           build.json (rebuild command, config, steps, wall time, losses, sha256)
@@ -67,7 +69,8 @@ export const SftOptionsSchema = z.strictObject({
   init: z.string().optional(),
   "from-scratch": flag.optional(),
   model: z.enum(SFT_MODEL_PRESETS).optional(),
-  preset: z.enum(["builtin-small", "smoke"]).default("builtin-small"),
+  preset: z.enum(EXPERIMENT_PRESET_NAMES, { error: (iss) => renamedPresetMessage(iss.input) })
+    .default("default"),
   resume: flag.optional(),
   seed: int.min(0).optional(),
   backend: z.enum(CLI_BACKENDS).optional(),
@@ -218,13 +221,11 @@ function sftExportNotes(result: SftResult): string {
 }
 
 /** `convrec sft`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: SFT_USAGE,
   permissions: sftPermissions,
-  async run(raw) {
-    const opts = parseOptions(SftOptionsSchema, raw);
-    console.log(JSON.stringify(await runSftCommand(opts, optionArgv(raw))));
-  },
-};
+  schema: SftOptionsSchema,
+  run: (opts, raw) => runSftCommand(opts, optionArgv(raw)),
+});
 
 if (import.meta.main) await runAsChild("sft", command);

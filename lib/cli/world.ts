@@ -3,8 +3,8 @@
 
 import { z } from "zod";
 import { DEFAULT_WORLD_DIR, generateWorld, vegaMoviesPath, writeWorld } from "../data/world/mod.ts";
-import { parseOptions, type RawOptions } from "./args.ts";
-import type { Command } from "./command.ts";
+import type { RawOptions } from "./args.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 export const WORLD_USAGE = `convrec world [--seed N] [--out DIR] [--config FILE.json]
@@ -58,12 +58,11 @@ export async function runWorld(
 }
 
 /** `convrec world`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: WORLD_USAGE,
   permissions: worldPermissions,
-  async run(raw) {
-    console.log(JSON.stringify(await runWorld(parseOptions(WorldOptionsSchema, raw))));
-  },
-};
+  schema: WorldOptionsSchema,
+  run: (opts) => runWorld(opts),
+});
 
 if (import.meta.main) await runAsChild("world", command);

@@ -17,9 +17,8 @@ import {
   resolveTrainingBackend,
   type RlRun,
   TRAINING_BACKENDS,
-  TRAINING_PRESETS,
-  trainingPreset,
 } from "./training_runs.ts";
+import { EXPERIMENT_PRESET_NAMES, experimentPreset, renamedPresetMessage } from "./presets.ts";
 import { exportFigures, type NamedFigure, SHARED_PLOTLY_FILE } from "../report/export_figures.ts";
 import { tfjsOnDeno } from "../runtime/tfjs_env.ts";
 import { inCatalogDriftChart, rankRewardChart, sftLossChart } from "../report/training_figures.ts";
@@ -52,7 +51,8 @@ export { type DemoRow, resultsTable } from "./demo_results.ts";
 
 /** Options of the demo (`convrec demo` parses them; notebooks and tests may too). */
 export const DemoOptionsSchema = z.strictObject({
-  preset: z.enum(TRAINING_PRESETS).default("builtin-small"),
+  preset: z.enum(EXPERIMENT_PRESET_NAMES, { error: (iss) => renamedPresetMessage(iss.input) })
+    .default("default"),
   seed: z.coerce.number().int().min(0).default(0),
   via: z.enum(DEMO_PATHS).default("auto"),
   backend: z.enum(TRAINING_BACKENDS).default("auto"),
@@ -120,8 +120,7 @@ export async function runDemoFull(
   };
   await tfjsOnDeno(); // no tfjs-node banner in the demo's output
   const cacheDir = resolve(opts.cache ?? join(opts.out, "cache")); // notebooks run in notebooks/
-  const presets = trainingPreset(opts.preset, { seed: opts.seed });
-  const worldPreset = opts.preset === "smoke" ? "smoke" : "default";
+  const presets = experimentPreset(opts.preset, { seed: opts.seed });
   const backend = await resolveTrainingBackend(opts.backend);
   const path = await pickDemoPath(opts.via);
   log(
@@ -136,7 +135,6 @@ export async function runDemoFull(
     );
     notebooks = await runDemoNotebooks({
       preset: opts.preset,
-      worldPreset,
       seed: opts.seed,
       backend: backend.backend,
       cacheDir,
@@ -146,7 +144,7 @@ export async function runDemoFull(
   }
   const cacheLog = (l: string) => log(`      ${l}`);
 
-  log(`[1/6] world (${worldPreset} preset) and reference rankers on test …`);
+  log(`[1/6] world (${opts.preset} preset) and reference rankers on test …`);
   const world = await generateWorld(presets.world);
   const refs = referenceRowsWithUnits(world, "test");
   const units = new Map<string, UnitScores[]>(refs.map((r) => [r.row.method, r.units]));

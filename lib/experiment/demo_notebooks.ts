@@ -19,10 +19,8 @@ export const DEMO_NOTEBOOKS = ["02_distill", "03_sft", "04_rank_grpo"] as const;
 
 /** What the notebooks share with the demo (absolute paths: the kernel runs in notebooks/). */
 export interface DemoNotebookParams {
-  /** training preset name (03/04) */
+  /** experiment preset name (the world of 02, the world and training of 03/04) */
   preset: string;
-  /** world preset name of the same world (02) */
-  worldPreset: string;
   seed: number;
   /** the resolved training backend, e.g. "cpu-blas" */
   backend: string;
@@ -62,7 +60,7 @@ export function notebookParams(
     case "02_distill":
       return {
         seed: p.seed,
-        preset: p.worldPreset,
+        preset: p.preset,
         cache_dir: p.cacheDir,
         figures_dir: figuresDir,
       };

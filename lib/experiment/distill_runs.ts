@@ -2,7 +2,7 @@
 // next to the RL results) reads the same config instead of retyping it: 02's defaults live here, and
 // tests/experiment/distill_runs_test.ts ties them to 02's parameters cell. Not in the paper.
 import { type DistillConfig, parseDistillConfig, type VARIANTS } from "../distill/pipeline.ts";
-import { worldPreset, type WorldPresetName } from "../report/world_presets.ts";
+import { type ExperimentPresetName, worldPreset } from "./presets.ts";
 
 /** Notebook 02's Remap–Reflect–Adjust knobs at their defaults (the paper's λ, γ and n_r). */
 export const DISTILL_NOTEBOOK_DEFAULTS = {
@@ -20,7 +20,7 @@ export const DISTILL_NOTEBOOK_DEFAULTS = {
 /** What picks notebook 02's distillation: the world and subsample seeds, and any knob changed. */
 export interface DistillRunKnobs {
   /** world size */
-  preset: WorldPresetName;
+  preset: ExperimentPresetName;
   /** root seed of the world */
   seed: number;
   /** seed of the train subsample */

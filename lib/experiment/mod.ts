@@ -3,6 +3,7 @@
 // display lives in notebook/, figures in report/.
 
 export * from "./cache.ts";
+export * from "./presets.ts";
 export * from "./training_runs.ts";
 export * from "./training_inputs.ts";
 export * from "./checkpoint_eval.ts";

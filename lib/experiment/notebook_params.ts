@@ -8,9 +8,8 @@ import { BACKEND_CHOICES } from "../model/backend_names.ts";
 import { VARIANTS } from "../distill/pipeline.ts";
 import { RL_ALGOS } from "../train/rl/algo_config.ts";
 import { parseRewardSpec } from "../reward/rank_rewards.ts";
-import { WORLD_PRESET_NAMES } from "../report/world_presets.ts";
 import { DEMONSTRATION_SOURCES } from "./training_inputs.ts";
-import { TRAINING_PRESETS } from "./training_runs.ts";
+import { EXPERIMENT_PRESET_NAMES, renamedPresetMessage } from "./preset_names.ts";
 
 const seed = z.number().int();
 const count = z.number().int().positive();
@@ -28,9 +27,11 @@ const reward = z.string().refine((s) => {
     return false;
   }
 }, 'expected "exp_inf", "log" or "exp:Γ" with Γ > 0 (e.g. "exp:2")');
+// an old name fails naming its new one ('preset "builtin-small" was renamed "default"')
+const preset = z.enum(EXPERIMENT_PRESET_NAMES, { error: (iss) => renamedPresetMessage(iss.input) });
 const trainingKnobs = {
   seed,
-  preset: z.enum(TRAINING_PRESETS),
+  preset,
   backend: z.enum(BACKEND_CHOICES),
   cache_dir: folder,
   ...figureKnobs,
@@ -41,7 +42,7 @@ export const NOTEBOOK_PARAMS = {
   "00_smoke": z.strictObject({ title: z.string(), scale: z.number(), points: count }),
   "01_catalog_and_data": z.strictObject({
     seed,
-    preset: z.enum(WORLD_PRESET_NAMES),
+    preset,
     split: z.enum(["train", "val", "test"]),
     ks: z.array(count).min(1),
     ...figureKnobs,
@@ -49,7 +50,7 @@ export const NOTEBOOK_PARAMS = {
   "02_distill": z.strictObject({
     seed,
     subsample_seed: seed,
-    preset: z.enum(WORLD_PRESET_NAMES),
+    preset,
     variant: z.enum(VARIANTS),
     lambda: z.number().nonnegative(),
     gamma: z.number().nonnegative(),

@@ -3,13 +3,8 @@
 
 import type { BackendName } from "../model/backend_names.ts";
 import { join } from "node:path";
-import {
-  cachedRl,
-  type CachedRunOptions,
-  cachedSft,
-  type RlBaseInput,
-  trainingPreset,
-} from "./training_runs.ts";
+import { cachedRl, type CachedRunOptions, cachedSft, type RlBaseInput } from "./training_runs.ts";
+import { experimentPreset } from "./presets.ts";
 import { reporter } from "../notebook/progress.ts";
 import { cachedTrainingInputs } from "./training_inputs.ts";
 import { readStepRows } from "../train/run/metrics_log.ts";
@@ -112,11 +107,11 @@ export interface PaperRlRuns {
   metrics: readonly string[];
 }
 
-/** Inputs of {@link paperRlRuns}'s fallback: the training preset's world, SFT and RL settings. */
+/** Inputs of {@link paperRlRuns}'s fallback: the experiment preset's world, SFT and RL settings. */
 export interface PaperRlOptions extends CachedRunOptions {
   /** the reproduction's output folder (one `<job id>/result.json` per finished job) */
   reproDir: string;
-  /** training preset name (trainingPreset) of the fallback */
+  /** experiment preset name (experimentPreset) of the fallback */
   preset: string;
   /** world and SFT seed of the fallback */
   seed: number;
@@ -148,7 +143,7 @@ export async function paperRlRuns(opts: PaperRlOptions): Promise<PaperRlRuns> {
       metrics: REPRO_METRICS,
     };
   }
-  const presets = trainingPreset(opts.preset, { seed: opts.seed });
+  const presets = experimentPreset(opts.preset, { seed: opts.seed });
   const inputs = await cachedTrainingInputs(presets.world, opts);
   const init = opts.init !== "" ? opts.init : (await cachedSft(
     { ...presets.sft, ...inputs.sft, seed: opts.seed, backend: opts.backend },

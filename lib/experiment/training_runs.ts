@@ -6,12 +6,10 @@ import { join } from "node:path";
 import { cached, cacheRunFolder, codeVersion, removeStaleFolder } from "./cache.ts";
 import { reporter, type ReporterOptions } from "../notebook/progress.ts";
 import { cachedTrainingInputs, type DemonstrationSource } from "./training_inputs.ts";
-import { worldPreset } from "../report/world_presets.ts";
 import type { WorldConfigInput } from "../data/world/mod.ts";
 import { type BackendName, useBackend } from "../model/backend.ts";
 import { openBlasAvailable } from "../model/blas/openblas.ts";
 import { BACKEND_CHOICES } from "../model/backend_names.ts";
-import { BUILTIN_BASE_DIR } from "../model/builtin_base.ts";
 import { readStepRows, type StepRow } from "../train/run/metrics_log.ts";
 import type { RlAlgo } from "../train/rl/algo_config.ts";
 import {
@@ -24,8 +22,6 @@ import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { parseSftConfig, type SftConfig, type SftConfigInput } from "../train/sft/config.ts";
 import { runSft, type SftResult } from "../train/sft/trainer.ts";
 import { sha256File } from "../train/run/export_model.ts";
-import { sftPreset } from "../train/sft/presets.ts";
-import { rlPreset } from "../train/rl_loop/presets.ts";
 import type { WorldSftInputs } from "../train/sft/world_demos.ts";
 
 /** Options shared by the cached runs. */
@@ -146,63 +142,6 @@ export async function cachedRl(
     const { rows } = await readStepRows(join(config.run_dir, "metrics.jsonl"));
     return { label, config, result, rows: rows as RlStepRecord[] };
   }, { version, log: opts.log });
-}
-
-/** The notebook presets of training: "smoke" (tests, seconds) | "builtin-small" (the built-in model). */
-export const TRAINING_PRESETS = ["smoke", "builtin-small"] as const;
-
-/** World, SFT and RL settings of one {@link TRAINING_PRESETS} name. */
-export interface TrainingPreset {
-  world: WorldConfigInput;
-  sft: Partial<SftConfigInput>;
-  /** RL settings; `steps` always set */
-  rl: Partial<RlRunConfigInput> & { steps: number };
-  /**
-   * The "base zero-shot" row: the model SFT starts from, greedy on the first `conversations` test
-   * conversations (null: all) — the base never learned to stop, so each list runs to the token cap
-   */
-  base_zero_shot: { init: string; conversations: number | null };
-}
-
-/** An RL preset with its step count checked present. */
-function rlSettings(name: "smoke" | "default"): TrainingPreset["rl"] {
-  const rl = rlPreset(name);
-  if (rl.steps === undefined) {
-    throw new Error(
-      `lib/experiment/training_runs.ts: rlPreset("${name}").steps: expected a number`,
-    );
-  }
-  return { ...rl, steps: rl.steps };
-}
-
-/**
- * The settings of a training preset: smoke = smoke world + sftPreset("smoke") + rlPreset("smoke");
- * builtin-small = default world + sftPreset("builtin-small") + rlPreset("default"). An unknown name
- * fails with the valid ones (notebook knobs arrive as untyped JSON through `--set`).
- * @example trainingPreset("smoke", { seed: 1 }).sft.max_steps // 6
- */
-export function trainingPreset(name: string, opts: { seed?: number } = {}): TrainingPreset {
-  if (name === "smoke") {
-    return {
-      world: worldPreset("smoke", opts),
-      sft: sftPreset("smoke"),
-      rl: rlSettings("smoke"),
-      base_zero_shot: { init: BUILTIN_BASE_DIR, conversations: 8 },
-    };
-  }
-  if (name === "builtin-small") {
-    return {
-      world: worldPreset("default", opts),
-      sft: sftPreset("builtin-small"),
-      rl: rlSettings("default"),
-      base_zero_shot: { init: BUILTIN_BASE_DIR, conversations: 50 },
-    };
-  }
-  throw new Error(
-    `lib/experiment/training_runs.ts: trainingPreset: preset: expected one of ${
-      TRAINING_PRESETS.map((n) => `"${n}"`).join(", ")
-    }, got ${JSON.stringify(name)}`,
-  );
 }
 
 /**

@@ -44,3 +44,5 @@ export {
   runnerPath,
   startNotebookServer,
 } from "./jupyter.ts";
+export { exportNotebookFigures, type NotebookFigureOptions } from "./figure_export.ts";
+export { declaredDefaults, type DeclaredKnob, declaredKnobs } from "./parameters_cell.ts";

@@ -50,7 +50,6 @@ export {
 export * from "./catalog_figures.ts";
 export * from "./record_figures.ts";
 export * from "./world_overview.ts";
-export * from "./world_presets.ts";
 export * from "./reference_points.ts";
 export * from "./list_explain.ts";
 export * from "./distill_figures.ts";

@@ -89,7 +89,7 @@ Deno.test("resultsTable and resultsBars: one line / bar per row, CIs where a row
 });
 
 Deno.test("notebookParams: the demo's world, seed, backend and cache; 04 compares GRPO with Rank-GRPO exp∞", () => {
-  const p = { preset: "smoke", worldPreset: "smoke", seed: 4, backend: "wasm", cacheDir: "/c" };
+  const p = { preset: "smoke", seed: 4, backend: "wasm", cacheDir: "/c" };
   assertEquals([...DEMO_NOTEBOOKS], ["02_distill", "03_sft", "04_rank_grpo"]);
   assertEquals(notebookParams("02_distill", p, "/f"), {
     seed: 4,

@@ -24,7 +24,7 @@ import { loadTokenizer } from "../../lib/model/tokenizer/load.ts";
 import { disposeWeights, initWeights } from "../../lib/model/weights.ts";
 import { popularityRanking, popularityReference } from "../../lib/report/popularity_reference.ts";
 import { scoreReferenceRankers } from "../../lib/report/reference_points.ts";
-import { worldPreset } from "../../lib/report/world_presets.ts";
+import { worldPreset } from "../../lib/experiment/presets.ts";
 import { writeFixture } from "../train/sft/fixture.ts";
 import { launchCli } from "./_launch.ts";
 

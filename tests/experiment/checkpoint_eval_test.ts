@@ -3,14 +3,15 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { cachedGreedyEval } from "../../lib/experiment/checkpoint_eval.ts";
 import { cachedTrainingInputs } from "../../lib/experiment/training_inputs.ts";
-import { cachedSft, trainingPreset } from "../../lib/experiment/training_runs.ts";
+import { cachedSft } from "../../lib/experiment/training_runs.ts";
+import { experimentPreset } from "../../lib/experiment/presets.ts";
 
 Deno.test("cachedGreedyEval: served from the cache until the checkpoint or the settings change", async () => {
   const cacheDir = await Deno.makeTempDir({ prefix: "convrec-eval-" });
   try {
     const lines: string[] = [];
     const opts = { cacheDir, log: (l: string) => lines.push(l), version: "test" };
-    const preset = trainingPreset("smoke", { seed: 2 });
+    const preset = experimentPreset("smoke", { seed: 2 });
     const world = { ...preset.world, conversations: { train: 12, val: 3, test: 3 } };
     const inputs = await cachedTrainingInputs(world, { ...opts, demonstrations: "stand-in" });
     const sft = await cachedSft({

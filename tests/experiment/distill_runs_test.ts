@@ -6,19 +6,14 @@ import {
   notebookDistillConfig,
 } from "../../lib/experiment/distill_runs.ts";
 import { parseDistillConfig } from "../../lib/distill/pipeline.ts";
-import { worldPreset } from "../../lib/report/world_presets.ts";
+import { worldPreset } from "../../lib/experiment/presets.ts";
+import { declaredDefaults } from "../../lib/notebook/parameters_cell.ts";
 
 Deno.test("DISTILL_NOTEBOOK_DEFAULTS are notebook 02's declared defaults", async () => {
-  const nb = JSON.parse(
-    await Deno.readTextFile(new URL("../../notebooks/02_distill.ipynb", import.meta.url)),
-  );
-  const cell = nb.cells.find((c: { metadata?: { tags?: string[] } }) =>
-    c.metadata?.tags?.includes("parameters")
-  );
-  const source = (cell.source as string[]).join("");
+  const path = new URL("../../notebooks/02_distill.ipynb", import.meta.url).pathname;
+  const declared = declaredDefaults(await Deno.readTextFile(path), path);
   for (const [knob, value] of Object.entries(DISTILL_NOTEBOOK_DEFAULTS)) {
-    const m = new RegExp(`^let ${knob}\\s*=\\s*(.+?);`, "m").exec(source);
-    assertEquals(m === null ? undefined : JSON.parse(m[1]), value, knob);
+    assertEquals(declared[knob], value, knob);
   }
 });
 

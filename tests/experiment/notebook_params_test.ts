@@ -2,22 +2,14 @@
 // value or an unknown knob is refused naming the notebook, the knob and what it accepts.
 import { assertEquals, assertThrows } from "../_assert.ts";
 import { NOTEBOOK_PARAMS, parseNotebookParams } from "../../lib/experiment/notebook_params.ts";
+import { declaredDefaults } from "../../lib/notebook/parameters_cell.ts";
 
 const NOTEBOOKS = new URL("../../notebooks/", import.meta.url).pathname;
 
-/** The knobs a notebook's `parameters` cell declares, with their default values (JSON literals or
- * TypeScript literals that are JSON: numbers, strings, arrays, null). */
-async function declaredDefaults(name: string): Promise<Record<string, unknown>> {
-  const nb = JSON.parse(await Deno.readTextFile(`${NOTEBOOKS}${name}.ipynb`));
-  const cell = nb.cells.find((c: { metadata?: { tags?: string[] } }) =>
-    c.metadata?.tags?.includes("parameters")
-  );
-  const source = (cell.source as string[]).join("");
-  const out: Record<string, unknown> = {};
-  for (const m of source.matchAll(/^let\s+(\w+)\s*(?::[^=]+)?=\s*(.+?);[ \t]*(?:\/\/.*)?$/gm)) {
-    out[m[1]] = JSON.parse(m[2]);
-  }
-  return out;
+/** The knobs a notebook's `parameters` cell declares, with their default values. */
+async function defaultsOf(name: string): Promise<Record<string, unknown>> {
+  const path = `${NOTEBOOKS}${name}.ipynb`;
+  return declaredDefaults(await Deno.readTextFile(path), path);
 }
 
 Deno.test("notebook params: every notebook has a schema of exactly its declared knobs, defaults parse", async () => {
@@ -27,7 +19,7 @@ Deno.test("notebook params: every notebook has a schema of exactly its declared 
   }
   assertEquals(names.sort(), Object.keys(NOTEBOOK_PARAMS).sort());
   for (const name of names as (keyof typeof NOTEBOOK_PARAMS)[]) {
-    const defaults = await declaredDefaults(name);
+    const defaults = await defaultsOf(name);
     assertEquals(
       Object.keys(defaults).sort(),
       Object.keys(NOTEBOOK_PARAMS[name].shape).sort(),
@@ -39,7 +31,7 @@ Deno.test("notebook params: every notebook has a schema of exactly its declared 
 
 Deno.test("notebook params: the same accepted values in every notebook; errors name the knob", async () => {
   for (const name of ["03_sft", "04_rank_grpo", "05_ablations", "06_figures"] as const) {
-    const defaults = await declaredDefaults(name);
+    const defaults = await defaultsOf(name);
     for (const backend of ["auto", "cpu-blas", "wasm", "cpu", "webgpu"]) {
       assertEquals(parseNotebookParams(name, { ...defaults, backend }).backend, backend);
     }
@@ -55,11 +47,11 @@ Deno.test("notebook params: the same accepted values in every notebook; errors n
       'unknown key(s) "sed"',
     );
   }
-  const rl = await declaredDefaults("04_rank_grpo");
+  const rl = await defaultsOf("04_rank_grpo");
   assertEquals(parseNotebookParams("04_rank_grpo", { ...rl, reward: "exp:2" }).reward, "exp:2");
   assertThrows(() => parseNotebookParams("04_rank_grpo", { ...rl, reward: "exp:-1" }), "exp:Γ");
   assertThrows(() => parseNotebookParams("04_rank_grpo", { ...rl, algo: "ppo" }), '"algo"');
-  const sft = await declaredDefaults("03_sft");
+  const sft = await defaultsOf("03_sft");
   assertThrows(() => parseNotebookParams("03_sft", { ...sft, epochs: 0 }), '"epochs"');
   assertThrows(() => parseNotebookParams("03_sft", { ...sft, init: "" }), '"init"', "scratch");
   assertThrows(() => parseNotebookParams("07_new" as never, {}), "no schema", "06_figures");

@@ -15,7 +15,7 @@ import { sha256File } from "../../lib/train/run/export_model.ts";
 import { evalGeneration } from "../../lib/train/eval/evaluate.ts";
 import { generateWorld } from "../../lib/data/world/mod.ts";
 import { ConversationRecordSchema } from "../../lib/data/record.ts";
-import { worldPreset } from "../../lib/report/world_presets.ts";
+import { worldPreset } from "../../lib/experiment/presets.ts";
 import { worldCatalog } from "../../lib/report/reference_points.ts";
 
 const dir = BUILTIN_SFT_DIR;

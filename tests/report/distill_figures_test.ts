@@ -24,7 +24,7 @@ import {
   explainedDraftTable,
   teacherDrafts,
 } from "../../lib/report/distill_drafts.ts";
-import { worldPreset } from "../../lib/report/world_presets.ts";
+import { worldPreset } from "../../lib/experiment/presets.ts";
 
 const config = parseDistillConfig({
   source: { kind: "world", world: worldPreset("smoke", { seed: 11 }) },

@@ -15,9 +15,9 @@ import {
   cachedSft,
   cachedSftInputs,
   rlLabel,
-  trainingPreset,
   withoutNulls,
 } from "../../lib/experiment/training_runs.ts";
+import { experimentPreset } from "../../lib/experiment/presets.ts";
 
 const SFT_ROWS = [
   { step: 1, phase: "train", loss: 3 },
@@ -147,12 +147,12 @@ Deno.test("rlComparisonRows: means over the last steps, first and last in-catalo
   assertThrows(() => rlComparisonRows([{ label: "empty", rows: [] }]), '"empty": no step');
 });
 
-Deno.test("trainingPreset, withoutNulls, rlLabel", () => {
-  const smoke = trainingPreset("smoke", { seed: 3 });
+Deno.test("experimentPreset, withoutNulls, rlLabel", () => {
+  const smoke = experimentPreset("smoke", { seed: 3 });
   assertEquals([smoke.sft.model, smoke.sft.max_steps, smoke.rl.steps], ["smoke", 6, 4]);
   assertEquals(smoke.world.seed, 3);
-  assertEquals(trainingPreset("builtin-small").sft.model, "builtin-small");
-  assertThrows(() => trainingPreset("tiny"), 'expected one of "smoke", "builtin-small"');
+  assertEquals(experimentPreset("default").sft.model, "builtin-small"); // a model size
+  assertThrows(() => experimentPreset("tiny"), 'expected one of "smoke", "default"');
   assertEquals(withoutNulls({ lr: null, epochs: 2, max_steps: 0 }), { epochs: 2, max_steps: 0 });
   assertEquals(rlLabel("rank-grpo", "log"), "rank-grpo (log)");
   assertEquals(rlLabel("grpo", "log"), "grpo");
@@ -163,7 +163,7 @@ Deno.test("cachedSft: the same config is served from the cache, a changed one tr
   try {
     const lines: string[] = [];
     const opts = { cacheDir, log: (l: string) => lines.push(l), version: "test" };
-    const preset = trainingPreset("smoke", { seed: 5 });
+    const preset = experimentPreset("smoke", { seed: 5 });
     const world = { ...preset.world, conversations: { train: 12, val: 2, test: 2 } };
     const inputs = await cachedSftInputs(world, opts);
     const input = {

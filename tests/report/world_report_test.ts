@@ -31,7 +31,7 @@ import {
   worldFingerprint,
   worldSummaryLine,
 } from "../../lib/report/world_overview.ts";
-import { worldPreset } from "../../lib/report/world_presets.ts";
+import { worldPreset } from "../../lib/experiment/presets.ts";
 
 const movie = (title: string, year: number, genre: string, votes: number): WorldMovie => ({
   title,

@@ -10,10 +10,10 @@ import {
   type RlRunConfig,
   type RlRunConfigInput,
 } from "../../train/rl_loop/config.ts";
-import { rlPreset, type RlPresetName } from "../../train/rl_loop/presets.ts";
 import { runRl } from "../../train/rl_loop/trainer.ts";
 import { evalCheckpoint } from "../../train/eval/eval_checkpoint.ts";
 import { type ReproMethod, selectMethods } from "./methods.ts";
+import { experimentPreset, type ExperimentPresetName } from "../presets.ts";
 
 /** Inputs and budget shared by every job of a reproduction (what <out>/config.json records). */
 export interface ReproSetup {
@@ -26,8 +26,8 @@ export interface ReproSetup {
   catalog: string;
   /** output folder, e.g. runs/repro */
   out: string;
-  /** RL preset under `rl`: "default" (the built-in model) or "smoke" (tests) */
-  preset: RlPresetName;
+  /** experiment preset whose RL settings lie under `rl`: "default" (the built-in model) or "smoke" */
+  preset: ExperimentPresetName;
   /** RL settings of every run (the same budget), on top of the preset */
   rl: Partial<RlRunConfigInput>;
   /** first N unique test conversations (null: all) */
@@ -96,7 +96,7 @@ export function rlJobConfig(setup: ReproSetup, job: ReproJob): RlRunConfig {
     throw new Error(`lib/experiment/repro/jobs.ts: rlJobConfig: job "${job.id}" has no RL run`);
   }
   return parseRlRunConfig({
-    ...rlPreset(setup.preset),
+    ...experimentPreset(setup.preset).rl,
     ...setup.rl,
     data: setup.data,
     catalog: setup.catalog,

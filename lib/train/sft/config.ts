@@ -4,8 +4,13 @@ import { z } from "zod";
 import { parseStrictConfig } from "../../data/strict_config.ts";
 import { BACKEND_NAMES } from "../../model/backend_names.ts";
 
-/** Model presets SFT can start from when no checkpoint is given (see sftModelConfig). */
+/**
+ * Model sizes SFT can start from when no checkpoint is given (see sftModelConfig). These name decoder
+ * dims, not experiment presets ("smoke" | "default", lib/experiment/presets.ts, which pick one).
+ */
 export const SFT_MODEL_PRESETS = ["builtin-small", "smoke"] as const;
+/** One of {@link SFT_MODEL_PRESETS}. */
+export type SftModelSize = typeof SFT_MODEL_PRESETS[number];
 
 /** Schema of an SFT run (snake_case keys, as written to config.json). */
 export const SftConfigSchema = z.strictObject({
@@ -19,7 +24,7 @@ export const SftConfigSchema = z.strictObject({
   tokenizer: z.string().min(1),
   /** HF checkpoint folder to start from; null: fresh weights of `model` seeded by `seed` */
   init: z.string().min(1).nullable().default(null),
-  /** model preset used when `init` is null */
+  /** model size used when `init` is null */
   model: z.enum(SFT_MODEL_PRESETS).default("builtin-small"),
   /** run folder, e.g. runs/sft-builtin */
   run_dir: z.string().min(1),

@@ -34,7 +34,11 @@ Deno.test("parseSftConfig: paper defaults; unknown or mistyped keys fail naming 
 
 Deno.test("convrec sft options: strict; permissions read inputs + wasm, write only runs/NAME", () => {
   const o = parseOptions(SftOptionsSchema, { run: "x", lr: "0.001", resume: true });
-  assertEquals([o.lr, o.resume, o.preset], [0.001, true, "builtin-small"]);
+  assertEquals([o.lr, o.resume, o.preset], [0.001, true, "default"]);
+  assertThrows(
+    () => parseOptions(SftOptionsSchema, { run: "x", preset: "builtin-small" }),
+    'preset "builtin-small" was renamed "default"',
+  );
   assertThrows(
     () => parseOptions(SftOptionsSchema, { run: "x", "learning-rate": "1" }),
     "--learning-rate",

@@ -10,7 +10,7 @@ import {
   type SftConfig,
   type SftConfigInput,
 } from "../../../lib/train/sft/config.ts";
-import { sftPreset } from "../../../lib/train/sft/presets.ts";
+import { sftPreset } from "../../../lib/experiment/presets.ts";
 import { oracleDemonstrations } from "../../../lib/train/sft/world_demos.ts";
 
 /** Paths of the fixture inputs. */
