@@ -16,16 +16,8 @@ import { parseRlRunConfig, type RlRunConfig, RlRunConfigSchema } from "../train/
 import { RL_PRESETS, rlPreset } from "../train/rl_loop/presets.ts";
 import { type RlResult, runRl } from "../train/rl_loop/trainer.ts";
 import { progressFields } from "../train/rl_loop/step_record.ts";
-import {
-  cliOptions,
-  flag,
-  flagOf,
-  flagUsage,
-  parseOptions,
-  type RawOptions,
-  UsageError,
-} from "./args.ts";
-import type { Command } from "./command.ts";
+import { cliOptions, flag, flagOf, flagUsage, type RawOptions, UsageError } from "./args.ts";
+import { type Command, jsonCommand } from "./command.ts";
 import { runAsChild } from "./run_command.ts";
 
 /** Default RL records and catalog: the built-in world (`convrec world`). */
@@ -155,12 +147,11 @@ export async function runRlCommand(
 }
 
 /** `convrec rl`. */
-export const command: Command = {
+export const command: Command = jsonCommand({
   usage: RL_USAGE,
   permissions: rlPermissions,
-  async run(raw) {
-    console.log(JSON.stringify(await runRlCommand(parseOptions(RlOptionsSchema, raw))));
-  },
-};
+  schema: RlOptionsSchema,
+  run: (opts) => runRlCommand(opts),
+});
 
 if (import.meta.main) await runAsChild("rl", command);
