@@ -58,7 +58,7 @@ export function addReflectCounts(a: ReflectCounts, b: ReflectCounts): ReflectCou
  *
  * @example
  * ```ts
- * reflectScores(Float64Array.of(1, 2), { ratings: [2, null], …rest }, 0.5).scores; // [2, 2]
+ * reflectScores(Float64Array.of(1, 2), { ratings: [2, null], dropped: 0, yearMismatches: 0 }, 0.5).scores; // [2, 2]
  * ```
  */
 export function reflectScores(
