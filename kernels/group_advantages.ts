@@ -68,10 +68,14 @@ const WG = 32;
  *
  * @example
  * ```ts
- * const gpu = await acquireGpu();
- * const ga = await createGroupAdvantages(gpu);
- * const r = await ga.run(Float32Array.of(1, 0, 0, 0), { g: 2, n: 2 });
- * gpu.dispose();
+ * import { acquireGpu, gpuAvailable } from "../lib/gpu/device.ts";
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu();
+ *   const ga = await createGroupAdvantages(gpu);
+ *   const r = await ga.run(Float32Array.of(1, 0, 0, 0), { g: 2, n: 2 });
+ *   if (r.zeroStdGroups !== 1) throw new Error("expected one zero-variance group");
+ *   gpu.dispose();
+ * }
  * ```
  */
 export async function createGroupAdvantages(gpu: GpuHandle): Promise<GroupAdvantagesGpu> {

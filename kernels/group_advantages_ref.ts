@@ -36,7 +36,8 @@ export interface GroupAdvantagesF32 {
  *
  * @example
  * ```ts
- * checkGroupInputs(new Float32Array(8), { g: 2, n: 2 }); // 2
+ * import { strictEqual } from "node:assert";
+ * strictEqual(checkGroupInputs(new Float32Array(8), { g: 2, n: 2 }), 2); // P = 2 prompts
  * ```
  */
 export function checkGroupInputs(rewards: Float32Array, dims: GroupDims): number {
@@ -59,6 +60,7 @@ export function checkGroupInputs(rewards: Float32Array, dims: GroupDims): number
  * ```ts
  * const r = groupAdvantagesRef(Float32Array.of(1, 0, 0, 0), { g: 2, n: 2 });
  * // r.advantages ≈ [0.7070, 0, -0.7070, 0], r.zeroStdGroups = 1
+ * if (Math.abs(r.advantages[0] - 0.707) > 1e-3 || r.zeroStdGroups !== 1) throw new Error("wrong");
  * ```
  */
 export function groupAdvantagesRef(

@@ -88,7 +88,11 @@ const NORM_CODE = { token: 0, rank: 1 } as const;
  *
  * @example
  * ```ts
- * objectiveLoopCost({ b: 64, t: 256, n: 20, level: "item" }); // { stats: 257, objective: 312 }
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(objectiveLoopCost({ b: 64, t: 256, n: 20, level: "item" }), {
+ *   stats: 257,
+ *   objective: 304,
+ * });
  * ```
  */
 export function objectiveLoopCost(
@@ -156,7 +160,8 @@ export interface RankObjectiveGpu {
  *
  * @example
  * ```ts
- * finishRowStats(Float32Array.of(-1, 0, 0, 0, 2, 2, 2, 0)).loss; // -1
+ * import { strictEqual } from "node:assert";
+ * strictEqual(finishRowStats(Float32Array.of(-1, 0, 0, 0, 2, 2, 2, 0)).loss, -1);
  * ```
  */
 export function finishRowStats(
@@ -195,11 +200,17 @@ function nextPow2(n: number): number {
  *
  * @example
  * ```ts
- * const gpu = await acquireGpu();
- * const obj = await createRankObjective(gpu);
- * const r = await obj.run(inputs, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 1e-3,
- *   loss_norm: "rank", n: 20 });
- * gpu.dispose();
+ * import { acquireGpu, gpuAvailable } from "../lib/gpu/device.ts";
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu();
+ *   const obj = await createRankObjective(gpu);
+ *   const r = await obj.run({
+ *     dims: { b: 1, t: 2 }, logpNew: Float32Array.of(-1, -2), logpOld: null, logpRef: null,
+ *     advantages: Float32Array.of(1, 1), segIds: Int32Array.of(0, 0), mask: Int32Array.of(1, 1),
+ *   }, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0, loss_norm: "token", n: 20 });
+ *   if (Math.abs(r.loss + 1) > 1e-6) throw new Error(`loss ${r.loss}, expected -1`);
+ *   gpu.dispose();
+ * }
  * ```
  */
 export async function createRankObjective(gpu: GpuHandle): Promise<RankObjectiveGpu> {

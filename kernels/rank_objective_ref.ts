@@ -54,7 +54,12 @@ export interface RankObjective {
  *
  * @example
  * ```ts
- * checkObjectiveInputs(inputs, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0, loss_norm: "rank", n: 20 });
+ * const inputs = {
+ *   dims: { b: 1, t: 2 }, logpNew: Float32Array.of(-1, -2), logpOld: null, logpRef: null,
+ *   advantages: Float32Array.of(1, 1), segIds: Int32Array.of(0, 0), mask: Int32Array.of(1, 1),
+ * };
+ * const config = { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0, loss_norm: "rank", n: 20 } as const;
+ * checkObjectiveInputs(inputs, config); // throws, naming the field, on a bad length or id
  * ```
  */
 export function checkObjectiveInputs(inputs: RankObjectiveInputs, config: PolicyLossConfig): void {
@@ -91,6 +96,7 @@ export function checkObjectiveInputs(inputs: RankObjectiveInputs, config: Policy
  *   mask: Int32Array.of(1, 1) }, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0,
  *   loss_norm: "token", n: 20 });
  * // r.loss = -1, r.grad = [-0.5, -0.5], r.tokenLoss = [-0.5, -0.5]
+ * if (r.loss !== -1 || r.grad[0] !== -0.5) throw new Error(`loss ${r.loss}, grad ${r.grad}`);
  * ```
  */
 export function rankObjectiveRef(

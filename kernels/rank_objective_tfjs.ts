@@ -38,7 +38,7 @@ export interface RankObjectiveTensorOutputs {
  * tfjs's "webgpu" backend on `gpu.device` (`useBackend("webgpu")`, `gpu = webgpuHandle()`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await obj.ready(20);
  * const out = rankObjectiveOnTensors(obj, gpu, tensors, config); // out.grad: (B, T) on the GPU
  * ```
@@ -108,7 +108,7 @@ export function rankObjectiveOnTensors(
  * `tf.keep` them to read them after it, then dispose them); without it they are disposed here.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const g = tf.grad((x: tf.Tensor2D) => rankObjectiveLoss(obj, gpu, { ...rest, logpNew: x }, cfg));
  * ```
  */

@@ -75,7 +75,8 @@ function siftCost(k: number): number {
  *
  * @example
  * ```ts
- * scanRowsPerLane({ dim: 256, k: 100 }); // 1964
+ * import { strictEqual } from "node:assert";
+ * strictEqual(scanRowsPerLane({ dim: 256, k: 100 }), 1964);
  * ```
  */
 export function scanRowsPerLane(options: { readonly dim: number; readonly k: number }): number {
@@ -92,7 +93,8 @@ export function scanRowsPerLane(options: { readonly dim: number; readonly k: num
  *
  * @example
  * ```ts
- * mergeGroup(100); // 52
+ * import { strictEqual } from "node:assert";
+ * strictEqual(mergeGroup(100), 52);
  * ```
  */
 export function mergeGroup(k: number): number {
@@ -167,10 +169,16 @@ function paddedRows(m: Float32Array, dim: number, r0: number, rows: number): Flo
  *
  * @example
  * ```ts
- * const gpu = await acquireGpu();
- * const topk = await createSimilarityTopk(gpu);
- * const r = await topk.run({ queries, catalog, dim: 256 }, { k: 100 });
- * gpu.dispose();
+ * import { acquireGpu, gpuAvailable } from "../lib/gpu/device.ts";
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu();
+ *   const topk = await createSimilarityTopk(gpu);
+ *   const queries = Float32Array.of(1, 0);
+ *   const catalog = Float32Array.of(0, 1, 1, 0, 0.6, 0.8);
+ *   const r = await topk.run({ queries, catalog, dim: 2 }, { k: 2 });
+ *   if (r.indices[0] !== 1 || r.indices[1] !== 2) throw new Error(`indices ${r.indices}`);
+ *   gpu.dispose();
+ * }
  * ```
  */
 export async function createSimilarityTopk(

@@ -41,8 +41,9 @@ export const TOPK_MAX_K = 128;
  *
  * @example
  * ```ts
- * checkTopkInputs({ queries: new Float32Array(6), catalog: new Float32Array(9), dim: 3 }, { k: 2 });
- * // { nq: 2, nc: 3 }
+ * import { deepStrictEqual } from "node:assert";
+ * const inputs = { queries: new Float32Array(6), catalog: new Float32Array(9), dim: 3 };
+ * deepStrictEqual(checkTopkInputs(inputs, { k: 2 }), { nq: 2, nc: 3 });
  * ```
  */
 export function checkTopkInputs(
@@ -159,7 +160,8 @@ const QB = 4;
  *   { queries: new Float32Array([1, 0]), catalog: new Float32Array([0, 1, 1, 0, 0.6, 0.8]), dim: 2 },
  *   { k: 2 },
  * );
- * // r.indices = [1, 2], r.scores = [1, 0.6]
+ * // r.indices = [1, 2], r.scores ≈ [1, 0.6]
+ * if (r.indices[0] !== 1 || r.indices[1] !== 2) throw new Error(`indices ${r.indices}`);
  * ```
  */
 export function similarityTopkRef(inputs: TopkInputs, options: TopkOptions): TopkResult {

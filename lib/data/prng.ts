@@ -22,6 +22,7 @@ export interface Prng {
  * @example
  * ```ts
  * const [out, next] = splitmix32(42);
+ * if (out !== splitmix32(42)[0] || next === 42) throw new Error("splitmix32 is a pure step");
  * ```
  */
 export function splitmix32(state: number): [number, number] {
@@ -37,7 +38,9 @@ export function splitmix32(state: number): [number, number] {
  *
  * @example
  * ```ts
- * fnv1a32("train"); // a fixed 32-bit integer
+ * import { strictEqual } from "node:assert";
+ * strictEqual(fnv1a32(""), 0x811c9dc5); // the FNV offset basis
+ * strictEqual(fnv1a32("train"), fnv1a32("train")); // a fixed 32-bit integer
  * ```
  */
 export function fnv1a32(text: string): number {
@@ -61,6 +64,8 @@ function rotl(x: number, k: number): number {
  * const prng = createPrng(7);
  * const u = prng.float(); // same value for every run with seed 7
  * const users = prng.fork("users"); // an independent sub-stream
+ * if (u !== createPrng(7).float() || u < 0 || u >= 1) throw new Error("seeded float in [0, 1)");
+ * if (users.float() !== createPrng(7).fork("users").float()) throw new Error("fork is seeded");
  * ```
  */
 export function createPrng(seed: number): Prng {
@@ -122,7 +127,8 @@ export function createPrng(seed: number): Prng {
  *
  * @example
  * ```ts
- * pick(createPrng(1), ["a", "b", "c"]);
+ * const x = pick(createPrng(1), ["a", "b", "c"]);
+ * if (!["a", "b", "c"].includes(x)) throw new Error(x);
  * ```
  */
 export function pick<T>(prng: Prng, items: readonly T[]): T {
@@ -137,7 +143,8 @@ export function pick<T>(prng: Prng, items: readonly T[]): T {
  *
  * @example
  * ```ts
- * shuffled(createPrng(1), [1, 2, 3]);
+ * const xs = shuffled(createPrng(1), [1, 2, 3]);
+ * if ([...xs].sort().join() !== "1,2,3") throw new Error(`not a permutation: ${xs}`);
  * ```
  */
 export function shuffled<T>(prng: Prng, items: readonly T[]): T[] {
@@ -154,7 +161,8 @@ export function shuffled<T>(prng: Prng, items: readonly T[]): T[] {
  *
  * @example
  * ```ts
- * intBetween(createPrng(1), 1, 5); // 1..5
+ * const n = intBetween(createPrng(1), 1, 5); // 1..5 inclusive
+ * if (!Number.isInteger(n) || n < 1 || n > 5) throw new Error(`${n}`);
  * ```
  */
 export function intBetween(prng: Prng, lo: number, hi: number): number {

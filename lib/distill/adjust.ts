@@ -54,7 +54,10 @@ export interface AdjustFit {
  *
  * @example
  * ```ts
- * const { loss, grad } = adjustObjective(theta, rows, 3, {});
+ * // two candidates of a 3-item catalog, the first one positive
+ * const rows = [{ candidates: Int32Array.of(0, 1), scores: Float64Array.of(1, 0), positives: [0] }];
+ * const { loss, grad } = adjustObjective(new Float64Array(6), rows, 3, {}); // θ = [w (3), b (3)]
+ * if (!(loss > 0) || grad.length !== 6) throw new Error(`loss ${loss}, ${grad.length} grads`);
  * ```
  */
 export function adjustObjective(
@@ -123,8 +126,10 @@ function maxAbs(a: Float64Array): number {
  *
  * @example
  * ```ts
- * const fit = fitAdjust(rows, catalogSize);
+ * const rows = [{ candidates: Int32Array.of(0, 1), scores: Float64Array.of(1, 0), positives: [0] }];
+ * const fit = fitAdjust(rows, 3);
  * fit.converged; // true when max|∇| < tol
+ * if (!fit.converged) throw new Error(`not converged after ${fit.iterations} iterations`);
  * ```
  */
 export function fitAdjust(
@@ -205,7 +210,10 @@ export function fitAdjust(
  *
  * @example
  * ```ts
- * applyAdjust(fit, candidates, scores);
+ * const rows = [{ candidates: Int32Array.of(0, 1), scores: Float64Array.of(1, 0), positives: [0] }];
+ * const fit = fitAdjust(rows, 3);
+ * const adjusted = applyAdjust(fit, Int32Array.of(0, 1), Float64Array.of(1, 0)); // w·s + b per item
+ * if (!(adjusted[0] > adjusted[1])) throw new Error(`${adjusted}`);
  * ```
  */
 export function applyAdjust(

@@ -113,7 +113,8 @@ export type DistillConfigInput = z.input<typeof DistillConfigSchema>;
  *
  * @example
  * ```ts
- * parseDistillConfig({ variant: "no-reflect" }).n_r; // 100
+ * import { strictEqual } from "node:assert";
+ * strictEqual(parseDistillConfig({ variant: "no-reflect" }).n_r, 100);
  * ```
  */
 export function parseDistillConfig(input: unknown, source = "distill config"): DistillConfig {
@@ -263,8 +264,12 @@ function filteredTeacherText(c: Conversation, catalog: Catalog, n: number): stri
  *
  * @example
  * ```ts
- * const r = await distill({ source: { kind: "world", world: { seed: 7 } }, out: "runs/distill", evaluate: true });
- * r.evaluation!.val.full.ndcg["20"];
+ * const r = await distill({
+ *   source: { kind: "world", world: { seed: 7, conversations: { train: 20, val: 5, test: 5 } } },
+ *   gpu: "cpu",
+ *   evaluate: true,
+ * });
+ * r.evaluation!.val.full.ndcg["20"]; // NDCG@20 of the full pipeline on val
  * ```
  */
 export async function distill(

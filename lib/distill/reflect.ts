@@ -30,7 +30,8 @@ export interface Reflected {
  *
  * @example
  * ```ts
- * emptyReflectCounts().unrated; // 0
+ * import { strictEqual } from "node:assert";
+ * strictEqual(emptyReflectCounts().unrated, 0);
  * ```
  */
 export function emptyReflectCounts(): ReflectCounts {
@@ -42,7 +43,9 @@ export function emptyReflectCounts(): ReflectCounts {
  *
  * @example
  * ```ts
- * addReflectCounts(emptyReflectCounts(), r.counts);
+ * const total = emptyReflectCounts();
+ * addReflectCounts(total, { ...emptyReflectCounts(), candidates: 3, unrated: 1 });
+ * if (total.candidates !== 3 || total.unrated !== 1) throw new Error(JSON.stringify(total));
  * ```
  */
 export function addReflectCounts(a: ReflectCounts, b: ReflectCounts): ReflectCounts {
@@ -58,7 +61,9 @@ export function addReflectCounts(a: ReflectCounts, b: ReflectCounts): ReflectCou
  *
  * @example
  * ```ts
- * reflectScores(Float64Array.of(1, 2), { ratings: [2, null], …rest }, 0.5).scores; // [2, 2]
+ * import { deepStrictEqual } from "node:assert";
+ * const rated = { ratings: [2, null], dropped: [], yearMismatches: 0 };
+ * deepStrictEqual(reflectScores(Float64Array.of(1, 2), rated, 0.5).scores, Float64Array.of(2, 2));
  * ```
  */
 export function reflectScores(
@@ -96,7 +101,16 @@ export function reflectScores(
  *
  * @example
  * ```ts
- * const r = await reflect(teacher, record.prompt[0].content, items, remapScores, { gamma: 0.5 });
+ * import { generateWorld } from "../data/world/generate.ts";
+ * import { simulatedTeacher } from "./teacher/simulated.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const teacher = simulatedTeacher(world);
+ * const record = world.records.val[0];
+ * const items: [string, number][] = [["Heat", 1995], [world.catalog[0].title, world.catalog[0].year]];
+ * const r = await reflect(teacher, record.prompt[0].content, items, Float64Array.of(1, 0), {
+ *   gamma: 0.5,
+ * });
+ * if (r.scores.length !== 2) throw new Error("one s_reflect per candidate");
  * ```
  */
 export async function reflect(

@@ -55,7 +55,8 @@ export interface RemapOptions {
  *
  * @example
  * ```ts
- * rankWeight(4); // 0.5
+ * import { strictEqual } from "node:assert";
+ * strictEqual(rankWeight(4), 0.5);
  * ```
  */
 export function rankWeight(k: number): number {
@@ -67,7 +68,9 @@ export function rankWeight(k: number): number {
  *
  * @example
  * ```ts
- * remapQueryVector(new Float32Array([1, 0]), new Float32Array([0, 1]), 2, 1); // [1, 1]
+ * import { deepStrictEqual } from "node:assert";
+ * const q = remapQueryVector(new Float32Array([1, 0]), new Float32Array([0, 1]), 2, 1);
+ * deepStrictEqual(q, Float32Array.of(1, 1));
  * ```
  */
 export function remapQueryVector(
@@ -91,7 +94,8 @@ export function remapQueryVector(
  *
  * @example
  * ```ts
- * exactBonus([3, -1, 3]); // Map { 3 => 1 + 1/√3 }
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(exactBonus([3, -1, 3]), new Map([[3, 1 + 1 / Math.sqrt(3)]]));
  * ```
  */
 export function exactBonus(exact: readonly number[]): Map<number, number> {
@@ -108,7 +112,13 @@ export function exactBonus(exact: readonly number[]): Map<number, number> {
  *
  * @example
  * ```ts
- * const s = remapScoresDense(query, catalogRows, 256, { lambda: 1 });
+ * // a 3-item catalog in d = 2; one teacher item, exactly catalog item 0
+ * const catalogRows = Float32Array.of(1, 0, 0, 1, 0.6, 0.8);
+ * const query = {
+ *   teacherRows: Float32Array.of(1, 0), exact: [0], context: Float32Array.of(0, 1), excluded: [],
+ * };
+ * const s = remapScoresDense(query, catalogRows, 2, { lambda: 1 }); // one score per catalog item
+ * if (s.length !== 3 || !(s[0] > s[1])) throw new Error(`${s}`);
  * ```
  */
 export function remapScoresDense(
@@ -138,7 +148,13 @@ export function remapScoresDense(
  *
  * @example
  * ```ts
- * const cands = await remapCandidates([query], catalogRows, 256, similarityTopkRef, { nR: 100 });
+ * import { similarityTopkRef } from "../../kernels/similarity_topk_ref.ts";
+ * const catalogRows = Float32Array.of(1, 0, 0, 1, 0.6, 0.8);
+ * const query = {
+ *   teacherRows: Float32Array.of(1, 0), exact: [0], context: Float32Array.of(0, 1), excluded: [2],
+ * };
+ * const [cands] = await remapCandidates([query], catalogRows, 2, similarityTopkRef, { nR: 2 });
+ * if (cands.indices.includes(2)) throw new Error("excluded items are never candidates");
  * ```
  */
 export async function remapCandidates(
@@ -222,8 +238,8 @@ export const CPU_TOPK_FLOPS = 1.5e9;
  *
  * @example
  * ```ts
- * const t = await chooseTopk("auto", { nq: 450, nc: 2576, dim: 256 });
- * t.path; // "cpu" on a machine without a GPU
+ * const t = await chooseTopk("cpu", { nq: 450, nc: 2576, dim: 256 });
+ * if (t.path !== "cpu") throw new Error(t.reason); // "auto" takes the GPU only where it pays
  * ```
  */
 export async function chooseTopk(

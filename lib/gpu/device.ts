@@ -82,7 +82,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
  *
  * @example
  * ```ts
- * isSoftwareDescription("llvmpipe (LLVM 15.0.6, 256 bits)"); // true
+ * import { strictEqual } from "node:assert";
+ * strictEqual(isSoftwareDescription("llvmpipe (LLVM 15.0.6, 256 bits)"), true);
+ * strictEqual(isSoftwareDescription("NVIDIA H200"), false);
  * ```
  */
 export function isSoftwareDescription(description: string): boolean {
@@ -98,7 +100,7 @@ export function isSoftwareDescription(description: string): boolean {
  *   info: { vendor: "65541", architecture: "", device: "0", description: "llvmpipe", isFallbackAdapter: true },
  *   features: ["shader-f16"], limits: {}, envBackend: undefined,
  * });
- * info.backend; // "vulkan" (inferred)
+ * if (info.backend !== "vulkan" || !info.isSoftware) throw new Error(JSON.stringify(info)); // inferred
  * ```
  */
 export function describeAdapter(facts: {
@@ -154,8 +156,10 @@ function readEnvBackend(): string | undefined {
  *
  * @example
  * ```ts
- * const gpu = await acquireGpu({ timeoutMs: 5000 });
- * try { console.log(gpu.info.description); } finally { gpu.dispose(); }
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu({ timeoutMs: 5000 });
+ *   try { console.log(gpu.info.description); } finally { gpu.dispose(); }
+ * }
  * ```
  */
 export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuHandle> {
@@ -258,7 +262,8 @@ export const HARDWARE_SUBMIT_MS = 12.2;
  *
  * @example
  * ```ts
- * choosePath({ device: null, estimatedCpuMs: 5 }); // { path: "cpu", reason: "no GPU device" }
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(choosePath({ device: null, estimatedCpuMs: 5 }), { path: "cpu", reason: "no GPU device" });
  * ```
  */
 export function choosePath(query: PathQuery): PathChoice {

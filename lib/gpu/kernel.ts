@@ -69,9 +69,10 @@ function checkIdent(spec: KernelSpec, field: string, name: string): void {
  *
  * @example
  * ```ts
- * kernelPrelude({ name: "k", entryPoint: "main", inputs: [{ name: "x", type: "array<f32>" }],
+ * const wgsl = kernelPrelude({ name: "k", entryPoint: "main", inputs: [{ name: "x", type: "array<f32>" }],
  *   outputs: [{ name: "y", type: "array<f32>" }], params: { n: "u32" } });
  * // struct Params { n: u32, } ... @group(0) @binding(0) var<storage, read> x: array<f32>; ...
+ * if (!wgsl.includes("@group(0) @binding(1) var<storage, read_write> y: array<f32>;")) throw new Error(wgsl);
  * ```
  */
 export function kernelPrelude(
@@ -116,7 +117,8 @@ export function kernelPrelude(
  *
  * @example
  * ```ts
- * new Uint32Array(packParams({ n: "u32", s: "f32" }, { n: 3, s: 0.5 }))[0]; // 3
+ * import { strictEqual } from "node:assert";
+ * strictEqual(new Uint32Array(packParams({ n: "u32", s: "f32" }, { n: 3, s: 0.5 }))[0], 3);
  * ```
  */
 export function packParams(
@@ -156,6 +158,7 @@ export function packParams(
  * @example
  * ```ts
  * const src = await loadWgsl(new URL("../../kernels/similarity_topk.wgsl", import.meta.url));
+ * if (!src.includes("@compute")) throw new Error("not a compute shader");
  * ```
  */
 export async function loadWgsl(url: URL): Promise<string> {
@@ -176,7 +179,17 @@ export async function loadWgsl(url: URL): Promise<string> {
  *
  * @example
  * ```ts
- * const k = await createKernel(gpu, spec, { source, workgroupSize: 64 });
+ * import { acquireGpu, gpuAvailable } from "./device.ts";
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu();
+ *   const spec: KernelSpec = { name: "double", entryPoint: "main", inputs: [{ name: "x", type: "array<f32>" }],
+ *     outputs: [{ name: "y", type: "array<f32>" }], params: { n: "u32" } };
+ *   const source = `override WG_SIZE: u32 = 64u;
+ * @compute @workgroup_size(WG_SIZE) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+ *   if (id.x < params.n) { y[id.x] = 2.0 * x[id.x]; } }`;
+ *   const k = await createKernel(gpu, spec, { source, workgroupSize: 64 });
+ *   gpu.dispose();
+ * }
  * ```
  */
 export async function createKernel(
@@ -233,7 +246,23 @@ export async function createKernel(
  *
  * @example
  * ```ts
- * const d = bindDispatch(gpu, kernel, { buffers: { x, y }, params: { n }, workgroups: [g, 1, 1] });
+ * import { acquireGpu, gpuAvailable } from "./device.ts";
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu();
+ *   const spec: KernelSpec = { name: "double", entryPoint: "main", inputs: [{ name: "x", type: "array<f32>" }],
+ *     outputs: [{ name: "y", type: "array<f32>" }], params: { n: "u32" } };
+ *   const source = `override WG_SIZE: u32 = 64u;
+ * @compute @workgroup_size(WG_SIZE) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+ *   if (id.x < params.n) { y[id.x] = 2.0 * x[id.x]; } }`;
+ *   const kernel = await createKernel(gpu, spec, { source });
+ *   const x = uploadArray(gpu, Float32Array.of(1, 2, 3));
+ *   const y = storageBuffer(gpu, 12);
+ *   const d = bindDispatch(gpu, kernel, { buffers: { x, y }, params: { n: 3 }, workgroups: [1, 1, 1] });
+ *   const [out] = await submitAndRead(gpu, [d], [{ buffer: y, bytes: 12 }]);
+ *   if (new Float32Array(out)[2] !== 6) throw new Error(`${new Float32Array(out)}`);
+ *   for (const b of [x, y, d.uniform!]) b.destroy();
+ *   gpu.dispose();
+ * }
  * ```
  */
 export function bindDispatch(
@@ -274,7 +303,13 @@ export function bindDispatch(
  *
  * @example
  * ```ts
- * const buf = uploadArray(gpu, new Float32Array([1, 2, 3]));
+ * import { acquireGpu, gpuAvailable } from "./device.ts";
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu();
+ *   const buf = uploadArray(gpu, new Float32Array([1, 2, 3])); // STORAGE | COPY_DST | COPY_SRC
+ *   buf.destroy();
+ *   gpu.dispose();
+ * }
  * ```
  */
 export function uploadArray(
@@ -303,7 +338,13 @@ export function uploadArray(
  *
  * @example
  * ```ts
- * const out = storageBuffer(gpu, 4 * n);
+ * import { acquireGpu, gpuAvailable } from "./device.ts";
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu();
+ *   const out = storageBuffer(gpu, 4 * 3); // room for 3 f32, zero-filled
+ *   out.destroy();
+ *   gpu.dispose();
+ * }
  * ```
  */
 export function storageBuffer(gpu: GpuHandle, bytes: number): GPUBuffer {
@@ -320,7 +361,15 @@ export function storageBuffer(gpu: GpuHandle, bytes: number): GPUBuffer {
  *
  * @example
  * ```ts
- * const [scores] = await submitAndRead(gpu, [d1, d2], [{ buffer: out, bytes: 4 * n }]);
+ * import { acquireGpu, gpuAvailable } from "./device.ts";
+ * if ((await gpuAvailable()).available) { // skipped on a machine without WebGPU
+ *   const gpu = await acquireGpu();
+ *   const buf = uploadArray(gpu, Float32Array.of(1, 2, 3));
+ *   const [bytes] = await submitAndRead(gpu, [], [{ buffer: buf, bytes: 12 }]); // no dispatch: a copy
+ *   if (new Float32Array(bytes)[2] !== 3) throw new Error(`${new Float32Array(bytes)}`);
+ *   buf.destroy();
+ *   gpu.dispose();
+ * }
  * ```
  */
 export async function submitAndRead(

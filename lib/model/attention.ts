@@ -22,7 +22,8 @@ export interface LayerCache {
  *
  * @example
  * ```ts
- * causalMask(0, 2, 1); // [[0, -1e9], [0, 0]]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(causalMask(0, 2, 1).arraySync(), [[0, -1e9], [0, 0]]);
  * ```
  */
 export function causalMask(past: number, T: number, groups: number): tf.Tensor2D {
@@ -42,7 +43,11 @@ export function causalMask(past: number, T: number, groups: number): tf.Tensor2D
  *
  * @example
  * ```ts
- * const probs = causalSoftmax(scores, { past: 0, T, groups: 2, scale: 1 / Math.sqrt(hd) });
+ * import * as tf from "@tensorflow/tfjs";
+ * const scores = tf.zeros([1, 1, 2, 2]) as tf.Tensor4D; // (B, nkv, g·T, S)
+ * const probs = causalSoftmax(scores, { past: 0, T: 2, groups: 1, scale: 1 });
+ * // row 0 sees key 0 only; row 1 both keys equally: [[1, 0], [0.5, 0.5]]
+ * if (probs.arraySync()[0][0][1][1] !== 0.5) throw new Error(`${probs.arraySync()}`);
  * ```
  */
 export function causalSoftmax(
@@ -62,7 +67,15 @@ export function causalSoftmax(
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { loadCheckpoint } from "./checkpoint.ts";
+ * import { ropeInvFreq, ropeTables } from "./rope.ts";
+ * const { config: cfg, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const [B, T] = [1, 3];
+ * const x = tf.ones([B * T, cfg.hidden_size]) as tf.Tensor2D; // (B·T, D)
+ * const { cos, sin } = ropeTables(ropeInvFreq(cfg), [[0, 1, 2]]);
  * const { out, cache } = selfAttention(x, weights, cfg, { prefix: "model.layers.0", B, T, cos, sin });
+ * if (out.shape[1] !== cfg.hidden_size || cache.k.shape[2] !== T) throw new Error(`${out.shape}`);
  * ```
  */
 export function selfAttention(

@@ -29,7 +29,8 @@ const WEBGPU_FIX = "run on a machine with a GPU and its Vulkan driver (or, for a
  *
  * @example
  * ```ts
- * await requireWebgpuAdapter(); // throws on a machine without WebGPU
+ * import { gpuAvailable } from "../gpu/device.ts";
+ * if ((await gpuAvailable()).available) await requireWebgpuAdapter(); // else it throws, naming the fix
  * ```
  */
 export async function requireWebgpuAdapter(): Promise<GPUAdapter> {
@@ -76,6 +77,7 @@ export async function requireWebgpuAdapter(): Promise<GPUAdapter> {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * await useBackend("wasm");
  * console.log(tf.getBackend()); // "wasm"
  * ```
@@ -132,8 +134,9 @@ async function registerWebgpu(): Promise<void> {
  *
  * @example
  * ```ts
- * await useBackend("webgpu");
- * const gpu = webgpuHandle()!; // createRankObjective(gpu) binds tfjs tensors' buffers
+ * await useBackend("cpu");
+ * if (webgpuHandle() !== null) throw new Error("null off the webgpu backend");
+ * // after `await useBackend("webgpu")`: tfjs's device, for kernels like createRankObjective(gpu)
  * ```
  */
 export function webgpuHandle(): GpuHandle | null {
@@ -149,8 +152,9 @@ export function webgpuHandle(): GpuHandle | null {
  *
  * @example
  * ```ts
- * await useBackend("webgpu");
- * activeBackendLabel(); // "webgpu (NVIDIA H200 …, vendor nvidia)" or "webgpu (llvmpipe …)"
+ * import { strictEqual } from "node:assert";
+ * await useBackend("cpu");
+ * strictEqual(activeBackendLabel(), "cpu"); // on webgpu: "webgpu (NVIDIA H200 …, vendor nvidia)"
  * ```
  */
 export function activeBackendLabel(): string {

@@ -19,6 +19,7 @@ import { checkWeights, type DecoderWeights, disposeWeights, weightSpecs } from "
  * @example
  * ```ts
  * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * if (config.vocab_size !== 48 || weights["model.norm.weight"].size !== 16) throw new Error("tiny");
  * ```
  */
 export async function loadCheckpoint(
@@ -71,7 +72,11 @@ export interface SaveCheckpointOptions {
  *
  * @example
  * ```ts
- * await saveCheckpoint("/tmp/ckpt", weights, config, { dtype: "BF16" });
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const dir = await Deno.makeTempDir();
+ * await saveCheckpoint(`${dir}/ckpt`, weights, config, { dtype: "BF16" });
+ * const back = await loadCheckpoint(`${dir}/ckpt`); // BF16 on disk, float32 when loaded
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveCheckpoint(
@@ -92,7 +97,11 @@ export async function saveCheckpoint(
  *
  * @example
  * ```ts
- * await writeDirAtomic("runs/a/final", (tmp) => writeCheckpointFiles(tmp, weights, config));
+ * import { writeDirAtomic } from "../data/atomic_write.ts";
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const dir = await Deno.makeTempDir();
+ * await writeDirAtomic(`${dir}/final`, (tmp: string) => writeCheckpointFiles(tmp, weights, config));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeCheckpointFiles(

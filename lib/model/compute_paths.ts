@@ -21,7 +21,6 @@ const active: ComputePaths = { ...CURRENT };
  *
  * @example
  * ```ts
- * import { computePaths } from "./compute_paths.ts";
  * if (computePaths().fullLogits) console.log("logits at every position");
  * ```
  */
@@ -34,9 +33,8 @@ export function computePaths(): Readonly<ComputePaths> {
  *
  * @example
  * ```ts
- * import { computePaths, resetComputePaths, setComputePaths } from "./compute_paths.ts";
  * setComputePaths({ blasLegacy: true });
- * console.assert(computePaths().blasLegacy);
+ * if (!computePaths().blasLegacy) throw new Error("set");
  * resetComputePaths();
  * ```
  */
@@ -62,8 +60,8 @@ export function resetComputePaths(): void {
  *
  * @example
  * ```ts
- * import { computePaths, withComputePaths } from "./compute_paths.ts";
  * const full = await withComputePaths({ fullLogits: true }, () => computePaths().fullLogits); // true
+ * if (!full || computePaths().fullLogits) throw new Error("set inside the call only");
  * ```
  */
 export async function withComputePaths<T>(

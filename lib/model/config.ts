@@ -73,7 +73,9 @@ export type ModelConfig = z.infer<typeof modelConfigSchema>;
  *
  * @example
  * ```ts
- * fromRopeParameters({ rope_parameters: { rope_type: "default", rope_theta: 1e6 } }); // { rope_theta: 1e6, … }
+ * const json = fromRopeParameters({ rope_parameters: { rope_type: "default", rope_theta: 1e6 } });
+ * if ((json as { rope_theta: number }).rope_theta !== 1e6) throw new Error(JSON.stringify(json));
+ * // { rope_parameters: { … }, rope_theta: 1e6, rope_scaling: null }
  * ```
  */
 export function fromRopeParameters(json: unknown): unknown {
@@ -121,6 +123,7 @@ export function parseModelConfig(json: unknown, options: { source?: string } = {
  * @example
  * ```ts
  * const cfg = await readModelConfig("tests/fixtures/model/tiny_llama/config.json");
+ * console.log(cfg.model_type); // "llama"
  * ```
  */
 export async function readModelConfig(path: string): Promise<ModelConfig> {

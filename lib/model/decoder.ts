@@ -34,8 +34,7 @@ export interface ForwardOptions {
  *
  * @example
  * ```ts
- * import { fullLogitsPath } from "./decoder.ts";
- * fullLogitsPath(); // false unless setComputePaths({ fullLogits: true })
+ * if (fullLogitsPath()) console.log("logits at every position"); // false unless setComputePaths({ fullLogits: true })
  * ```
  */
 export function fullLogitsPath(): boolean {
@@ -61,9 +60,12 @@ export function disposeKvCache(cache: KvCache | undefined): void {
  *
  * @example
  * ```ts
+ * import { presetConfig } from "./config.ts";
+ * import { initWeights } from "./weights.ts";
  * const cfg = presetConfig("builtin-small");
  * const w = initWeights(cfg, { seed: 0 });
  * const { logits } = forward(w, cfg, [[1, 5, 9]]); // (1, 3, 2048)
+ * if (logits.shape.join() !== "1,3,2048") throw new Error(`${logits.shape}`);
  * ```
  */
 export function forward(
@@ -176,9 +178,12 @@ export interface ForwardRowsOptions {
  *
  * @example
  * ```ts
+ * import { presetConfig } from "./config.ts";
+ * import { initWeights } from "./weights.ts";
  * const cfg = presetConfig("builtin-small");
  * const w = initWeights(cfg, { seed: 0 });
  * const logits = forwardRows(w, cfg, [[1, 5, 9], [2, 6, 0]], Int32Array.of(1, 2, 4)); // (3, 2048)
+ * if (logits.shape.join() !== "3,2048") throw new Error(`${logits.shape}`);
  * ```
  */
 export function forwardRows(

@@ -21,7 +21,9 @@ export type SegmentSumMode = "auto" | "js" | "device";
  *
  * @example
  * ```ts
- * tokenSegments(Int32Array.from([7, 3, 7])); // { unique: [7, 3], segment: [0, 1, 0] }
+ * import { deepStrictEqual } from "node:assert";
+ * const seg = tokenSegments(Int32Array.from([7, 3, 7]));
+ * deepStrictEqual([...seg.unique, ...seg.segment], [7, 3, 0, 1, 0]); // unique [7, 3], segment [0, 1, 0]
  * ```
  */
 export function tokenSegments(ids: Int32Array): TokenSegments {
@@ -40,8 +42,9 @@ export function tokenSegments(ids: Int32Array): TokenSegments {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert";
  * const seg = tokenSegments(Int32Array.from([5, 2, 5]));
- * segmentSumRows(Float32Array.from([1, 2, 3]), seg, 1); // [4, 2]
+ * deepStrictEqual([...segmentSumRows(Float32Array.from([1, 2, 3]), seg, 1)], [4, 2]);
  * ```
  */
 export function segmentSumRows(dy: Float32Array, segments: TokenSegments, D: number): Float32Array {
@@ -67,8 +70,10 @@ export function segmentSumRows(dy: Float32Array, segments: TokenSegments, D: num
  *
  * @example
  * ```ts
- * const g = embeddingGrad(tf.ones([3, 2]), Int32Array.from([4, 1, 4]), 5);
+ * import * as tf from "@tensorflow/tfjs";
+ * const g = embeddingGrad(tf.ones([3, 2]), Int32Array.from([4, 1, 4]), { vocab: 5 }); // (5, 2)
  * // rows: 0 → [0,0], 1 → [1,1], 4 → [2,2]
+ * if (g.arraySync()[4].join() !== "2,2") throw new Error(`${g}`);
  * ```
  */
 export function embeddingGrad(
@@ -112,7 +117,10 @@ export function embeddingGrad(
  *
  * @example
  * ```ts
- * const x = embedTokens(tf.eye(4), Int32Array.from([3, 1])); // [[0,0,0,1],[0,1,0,0]]
+ * import { deepStrictEqual } from "node:assert";
+ * import * as tf from "@tensorflow/tfjs";
+ * const x = embedTokens(tf.eye(4), Int32Array.from([3, 1]));
+ * deepStrictEqual(x.arraySync(), [[0, 0, 0, 1], [0, 1, 0, 0]]);
  * ```
  */
 export function embedTokens(

@@ -10,7 +10,9 @@ export const PLAIN_MATMUL_MIN_ROWS = 16;
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * const y = linear(tf.ones([3, 4]), tf.ones([2, 4])); // (3, 2), all 4
+ * if (y.shape.join() !== "3,2" || y.dataSync()[0] !== 4) throw new Error(`${y}`);
  * ```
  */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor2D {

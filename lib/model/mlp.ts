@@ -11,7 +11,11 @@ import type { DecoderWeights } from "./weights.ts";
  *
  * @example
  * ```ts
- * const y = swiGlu(x, weights, "model.layers.0");
+ * import * as tf from "@tensorflow/tfjs";
+ * import { loadCheckpoint } from "./checkpoint.ts";
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const x = tf.ones([3, config.hidden_size]) as tf.Tensor2D; // (N, D)
+ * const y = swiGlu(x, weights, "model.layers.0"); // (N, D)
  * ```
  */
 export function swiGlu(x: tf.Tensor2D, weights: DecoderWeights, prefix: string): tf.Tensor2D {

@@ -57,7 +57,10 @@ function plainGradConfig(stock: tf.GradConfig): tf.GradConfig {
  *
  * @example
  * ```ts
- * const g = await withPlainMatMulGrad(() => tf.grad((x) => tf.sum(tf.matMul(x, w)))(x));
+ * import * as tf from "@tensorflow/tfjs";
+ * const [x, w] = [tf.ones([2, 3]), tf.ones([3, 4])];
+ * const g = await withPlainMatMulGrad(() => tf.grad((x) => tf.sum(tf.matMul(x, w)))(x)); // (2, 3), all 4
+ * if (g.dataSync()[0] !== 4) throw new Error(`${g}`);
  * ```
  */
 export async function withPlainMatMulGrad<T>(fn: () => Promise<T> | T): Promise<T> {

@@ -9,7 +9,9 @@ import { fusedRmsNorm } from "./blas/fused_rmsnorm.ts";
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * const y = rmsNorm(tf.tensor2d([[3, 4]]), tf.ones([2]), 0); // [[0.8485, 1.1314]]
+ * if (Math.abs(y.dataSync()[0] - 0.8485) > 1e-4) throw new Error(`${y}`);
  * ```
  */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {

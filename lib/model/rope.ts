@@ -10,7 +10,9 @@ import { headDim, type ModelConfig } from "./config.ts";
  *
  * @example
  * ```ts
- * ropeInvFreq(presetConfig("builtin-small"))[0]; // 1
+ * import { strictEqual } from "node:assert";
+ * import { presetConfig } from "./config.ts";
+ * strictEqual(ropeInvFreq(presetConfig("builtin-small"))[0], 1);
  * ```
  */
 export function ropeInvFreq(config: ModelConfig): Float64Array {
@@ -49,7 +51,10 @@ export function ropeInvFreq(config: ModelConfig): Float64Array {
  *
  * @example
  * ```ts
+ * import { presetConfig } from "./config.ts";
+ * const cfg = presetConfig("builtin-small");
  * const { cos, sin } = ropeTables(ropeInvFreq(cfg), [[0, 1, 2]]); // (1, 1, 3, hd)
+ * if (cos.shape[2] !== 3 || sin.dataSync()[0] !== 0) throw new Error(`${cos.shape}`);
  * ```
  */
 export function ropeTables(
@@ -79,7 +84,11 @@ export function ropeTables(
  *
  * @example
  * ```ts
- * const q = applyRope(tf.ones([1, 2, 3, 8]), cos, sin); // (B, H, T, hd)
+ * import * as tf from "@tensorflow/tfjs";
+ * import { presetConfig } from "./config.ts";
+ * const { cos, sin } = ropeTables(ropeInvFreq(presetConfig("builtin-small")), [[0, 1, 2]]);
+ * const q = applyRope(tf.ones([1, 2, 3, 32]), cos, sin); // (B, H, T, hd)
+ * if (q.dataSync()[0] !== 1) throw new Error("position 0 is not rotated");
  * ```
  */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {

@@ -125,8 +125,9 @@ export function parseHeader(
  * @example
  * ```ts
  * const f = await openSafetensors("tests/fixtures/model/tiny_qwen2/model.safetensors");
- * const { shape, data } = await f.read("model.norm.weight");
+ * const { shape, data } = await f.read("model.norm.weight"); // [16], Float32Array(16)
  * f.close();
+ * if (shape[0] !== 16 || data.length !== 16) throw new Error(`${shape}`);
  * ```
  */
 export async function openSafetensors(path: string): Promise<SafetensorsFile> {
@@ -271,9 +272,14 @@ function encodeFloats(data: Float32Array, dtype: WriteDtype): Uint8Array {
  *
  * @example
  * ```ts
- * await writeSafetensors("/tmp/x.safetensors", [
+ * const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+ * await writeSafetensors(path, [
  *   { name: "w", shape: [2], data: new Float32Array([1, 2]) },
  * ], { dtype: "BF16", metadata: { format: "pt" } });
+ * const f = await openSafetensors(path);
+ * if ((await f.read("w")).data[1] !== 2) throw new Error("1 and 2 are exact in BF16");
+ * f.close();
+ * await Deno.remove(path);
  * ```
  */
 export async function writeSafetensors(

@@ -18,6 +18,7 @@ export interface WeightSpec {
  *
  * @example
  * ```ts
+ * import { presetConfig } from "./config.ts";
  * const specs = weightSpecs(presetConfig("builtin-small"));
  * console.log(specs[0]); // { name: "model.embed_tokens.weight", shape: [2048, 128], init: "normal" }
  * ```
@@ -63,6 +64,7 @@ export function tensorSeed(seed: number, name: string): number {
  *
  * @example
  * ```ts
+ * import { presetConfig } from "./config.ts";
  * const w = initWeights(presetConfig("builtin-small"), { seed: 0 });
  * disposeWeights(w);
  * ```
@@ -85,7 +87,9 @@ export function initWeights(config: ModelConfig, options: { seed: number }): Dec
  *
  * @example
  * ```ts
- * checkWeights(initWeights(cfg, { seed: 1 }), cfg, { source: "init" });
+ * import { presetConfig } from "./config.ts";
+ * const cfg = presetConfig("builtin-small");
+ * checkWeights(initWeights(cfg, { seed: 1 }), cfg, { source: "init" }); // throws on a missing or misshapen tensor
  * ```
  */
 export function checkWeights(

@@ -15,7 +15,12 @@ import { addConversationScores, groupConversations } from "../train/eval/evaluat
  *
  * @example
  * ```ts
- * const order = popularityRanking(trainRecords, await loadCatalog("data/generated/world/catalog.csv"));
+ * import { loadCatalog } from "../catalog/catalog.ts";
+ * import { readJsonlAll } from "../data/jsonl.ts";
+ * import { ConversationRecordSchema } from "../data/record.ts";
+ * const catalog = await loadCatalog("tests/fixtures/cli/catalog.csv");
+ * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
+ * const order = popularityRanking(records.map((r) => r.value), catalog);
  * order[0]; // ["Title", "1999"]: the most frequent training ground truth
  * ```
  */
@@ -64,8 +69,14 @@ export interface PopularityReference {
  *
  * @example
  * ```ts
- * const ref = popularityReference(valRecords, trainRecords, { catalog, ks: [5, 10, 20] });
- * ref.metrics["ndcg@20"];
+ * import { loadCatalog } from "../catalog/catalog.ts";
+ * import { readJsonlAll } from "../data/jsonl.ts";
+ * import { ConversationRecordSchema } from "../data/record.ts";
+ * const catalog = await loadCatalog("tests/fixtures/cli/catalog.csv");
+ * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
+ * const rows = records.map((r) => r.value); // here the same records train and are scored
+ * const ref = popularityReference(rows, rows, { catalog, ks: [5, 10, 20] });
+ * if (!(ref.metrics["ndcg@20"] >= 0)) throw new Error(JSON.stringify(ref.metrics));
  * ```
  */
 export function popularityReference(

@@ -24,7 +24,12 @@ function pair(m: WorldMovie): [string, string] {
  *
  * @example
  * ```ts
- * oracleRank(catalogFeatures(world.catalog), world.truth[id], record.seen_titles); // 20 [title, year] pairs
+ * import { generateWorld } from "./generate.ts";
+ * import { catalogFeatures } from "./taste.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const record = world.records.val[0];
+ * const list = oracleRank(catalogFeatures(world.catalog), world.truth[record.id], record.seen_titles);
+ * if (list.length !== 20) throw new Error(`${list.length} [title, year] pairs, expected 20`);
  * ```
  */
 export function oracleRank(
@@ -48,7 +53,10 @@ export function oracleRank(
  *
  * @example
  * ```ts
- * const order = popularityOrder(world.records.train, world.catalog);
+ * import { generateWorld } from "./generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const order = popularityOrder(world.records.train, world.catalog); // most frequent ground truth first
+ * if (order.length !== world.catalog.length) throw new Error("every catalog movie is ranked");
  * ```
  */
 export function popularityOrder(
@@ -74,7 +82,9 @@ export function popularityOrder(
  *
  * @example
  * ```ts
- * topUnseen(popularityOrder(train, catalog), ["Heat"], { k: 20 });
+ * import { deepStrictEqual } from "node:assert";
+ * const ranking: [string, string][] = [["Heat", "1995"], ["Up", "2009"], ["Alien", "1979"]];
+ * deepStrictEqual(topUnseen(ranking, ["Heat"], { k: 1 }), [["Up", "2009"]]);
  * ```
  */
 export function topUnseen(
@@ -100,7 +110,8 @@ export function topUnseen(
  *
  * @example
  * ```ts
- * tokenize("Love rom-coms!"); // ["love", "rom-coms", "love rom-coms"]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(tokenize("Love rom-coms!"), ["love", "rom-coms", "love rom-coms"]);
  * ```
  */
 export function tokenize(text: string): string[] {
@@ -127,7 +138,10 @@ export interface TfidfKnnIndex {
  *
  * @example
  * ```ts
- * const v = tfidfVector(index, "USER: Any westerns?\n");
+ * import { generateWorld } from "./generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const index = fitTfidfKnn(world.records.train);
+ * const v = tfidfVector(index, "USER: Any westerns?\n"); // sparse, unit length over known terms
  * ```
  */
 export function tfidfVector(
@@ -156,6 +170,8 @@ export function tfidfVector(
  *
  * @example
  * ```ts
+ * import { generateWorld } from "./generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
  * const index = fitTfidfKnn(world.records.train);
  * ```
  */
@@ -198,7 +214,15 @@ function dot(a: SparseVector, b: SparseVector): number {
  *
  * @example
  * ```ts
- * tfidfKnnRank(index, text, record.seen_titles, { fallback: popularityOrder(train, catalog) });
+ * import { generateWorld } from "./generate.ts";
+ * import { conversationFromPrompt } from "./prompt.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const index = fitTfidfKnn(world.records.train);
+ * const record = world.records.val[0];
+ * const text = conversationFromPrompt(record.prompt[0].content);
+ * const fallback = popularityOrder(world.records.train, world.catalog);
+ * const list = tfidfKnnRank(index, text, record.seen_titles, { fallback });
+ * if (list.length !== 20) throw new Error(`${list.length} pairs, expected 20`);
  * ```
  */
 export function tfidfKnnRank(
@@ -235,8 +259,10 @@ export function tfidfKnnRank(
  *
  * @example
  * ```ts
+ * import { generateWorld } from "./generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
  * const lists = baselineLists(world, { split: "val" });
- * lists.oracle[world.records.val[0].id]; // 20 [title, year] pairs
+ * if (lists.oracle[world.records.val[0].id].length !== 20) throw new Error("20 [title, year] pairs");
  * ```
  */
 export function baselineLists(

@@ -20,8 +20,9 @@ export const CATALOG_COLUMNS = [
  *
  * @example
  * ```ts
- * csvField('Crouching Tiger, Hidden Dragon'); // '"Crouching Tiger, Hidden Dragon"'
- * csvField('Say "Hi"'); // '"Say ""Hi"""'
+ * import { strictEqual } from "node:assert";
+ * strictEqual(csvField("Crouching Tiger, Hidden Dragon"), '"Crouching Tiger, Hidden Dragon"');
+ * strictEqual(csvField('Say "Hi"'), '"Say ""Hi"""');
  * ```
  */
 export function csvField(value: string): string {
@@ -34,7 +35,12 @@ export function csvField(value: string): string {
  *
  * @example
  * ```ts
- * const csv = catalogToCsv(movies); // "title,year,genre,…\nHeat,1995,Action,…\n"
+ * const meta = {
+ *   genre: "Action", creative_type: "Contemporary Fiction", director: "Michael Mann", mpaa: "R",
+ *   imdb_rating: 8.2, imdb_votes: 300000,
+ * };
+ * const csv = catalogToCsv([{ title: "Heat", year: 1995, meta }]); // "title,year,genre,…\nHeat,1995,Action,…\n"
+ * if (!csv.split("\n")[1].startsWith("Heat,1995,Action")) throw new Error(csv);
  * ```
  */
 export function catalogToCsv(movies: readonly WorldMovie[]): string {

@@ -95,6 +95,7 @@ export type WorldConfig = z.infer<typeof WorldConfigSchema>;
  * @example
  * ```ts
  * const config = parseWorldConfig({ seed: 7, conversations: { train: 200, val: 20, test: 20 } });
+ * if (config.facet_mention_prob !== 0.7) throw new Error("unset fields take their defaults");
  * ```
  */
 export function parseWorldConfig(input: unknown, source = "world config"): WorldConfig {

@@ -28,7 +28,8 @@ export interface ConversationOptions {
  *
  * @example
  * ```ts
- * renderTurns([{ role: "USER", text: "Hi." }]); // "USER: Hi.\n"
+ * import { strictEqual } from "node:assert";
+ * strictEqual(renderTurns([{ role: "USER", text: "Hi." }]), "USER: Hi.\n");
  * ```
  */
 export function renderTurns(turns: readonly Turn[]): string {
@@ -59,7 +60,13 @@ function hedged(prng: Prng, sentence: string): string {
  *
  * @example
  * ```ts
- * formatMention(createPrng(1), { title: "Heat", year: 1995, meta }, 1); // "Heat (1995)"
+ * import { createPrng } from "../prng.ts";
+ * const meta = {
+ *   genre: "Action", creative_type: "Contemporary Fiction", director: "Michael Mann", mpaa: "R",
+ *   imdb_rating: 8.2, imdb_votes: 300000,
+ * };
+ * const text = formatMention(createPrng(1), { title: "Heat", year: 1995, meta }, 1);
+ * if (text !== "Heat (1995)") throw new Error(text); // yearProb 1: always with the year
  * ```
  */
 export function formatMention(prng: Prng, movie: WorldMovie, yearProb: number): string {
@@ -157,8 +164,14 @@ function postTitle(prng: Prng, slots: Record<string, string>): string {
  *
  * @example
  * ```ts
- * const turns = writeConversation(prng, taste, [movie], { turns: 1, facet_mention_prob: 0.7,
- *   distractor_prob: 0.15, year_mention_prob: 0.4 });
+ * import { createPrng } from "../prng.ts";
+ * import { generateWorld } from "./generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const record = world.records.train[0];
+ * const turns = writeConversation(createPrng(1), world.truth[record.id].taste, [world.catalog[0]], {
+ *   turns: 1, facet_mention_prob: 0.7, distractor_prob: 0.15, year_mention_prob: 0.4,
+ * });
+ * if (turns.length !== 1 || turns[0].role !== "USER") throw new Error("one USER turn");
  * ```
  */
 export function writeConversation(

@@ -66,7 +66,8 @@ export type WorldConfigInput = z.input<typeof WorldConfigSchema>;
  *
  * @example
  * ```ts
- * addMonths("2012-11", 3); // "2013-02"
+ * import { strictEqual } from "node:assert";
+ * strictEqual(addMonths("2012-11", 3), "2013-02");
  * ```
  */
 export function addMonths(start: string, offset: number): string {
@@ -161,7 +162,10 @@ function generateSplit(
  *
  * @example
  * ```ts
- * const world = generateWorldFromRows(await readVegaMovies(), { seed: 7 });
+ * import { readVegaMovies } from "./movies.ts";
+ * const rows = await readVegaMovies();
+ * const world = generateWorldFromRows(rows, { seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * if (world.records.train.length < 20) throw new Error("at least one record per conversation");
  * ```
  */
 export function generateWorldFromRows(
@@ -189,8 +193,9 @@ export function generateWorldFromRows(
  *
  * @example
  * ```ts
- * const world = await generateWorld({ seed: 7 });
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
  * world.records.train[0].groundtruth_with_release_year; // [["Heat", "1995"], …]
+ * if (world.records.train[0].groundtruth_with_release_year.length === 0) throw new Error("no truth");
  * ```
  */
 export async function generateWorld(input: WorldConfigInput = {}): Promise<World> {

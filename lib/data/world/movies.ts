@@ -66,6 +66,7 @@ const DATE_RE = /^([A-Z][a-z]{2}) (\d{1,2}) (\d{4})$/;
  * @example
  * ```ts
  * const path = vegaMoviesPath(); // .../node_modules/.deno/vega-datasets@3.2.1/.../data/movies.json
+ * if (!path.endsWith("movies.json")) throw new Error(path);
  * ```
  */
 export function vegaMoviesPath(): string {
@@ -85,6 +86,7 @@ export function vegaMoviesPath(): string {
  * @example
  * ```ts
  * const rows = await readVegaMovies(); // 3,201 rows
+ * if (rows.length !== 3201) throw new Error(`${rows.length} rows`);
  * ```
  */
 export async function readVegaMovies(path: string = vegaMoviesPath()): Promise<VegaMovie[]> {
@@ -128,8 +130,9 @@ const MOJIBAKE_SIGNS =
  *
  * @example
  * ```ts
- * cleanTitle("DÈj‡ Vu"); // "Déjà Vu"
- * cleanTitle(1941); // "1941"
+ * import { strictEqual } from "node:assert";
+ * strictEqual(cleanTitle("DÈj‡ Vu"), "Déjà Vu");
+ * strictEqual(cleanTitle(1941), "1941");
  * ```
  */
 export function cleanTitle(raw: string | number | null): string | null {
@@ -154,8 +157,9 @@ export function cleanTitle(raw: string | number | null): string | null {
  *
  * @example
  * ```ts
- * parseReleaseYear("Jun 12 1998"); // 1998
- * parseReleaseYear("Dec 15 2039"); // null (century-shifted)
+ * import { strictEqual } from "node:assert";
+ * strictEqual(parseReleaseYear("Jun 12 1998"), 1998);
+ * strictEqual(parseReleaseYear("Dec 15 2039"), null); // century-shifted
  * ```
  */
 export function parseReleaseYear(raw: string | null): number | null {
@@ -177,6 +181,7 @@ export function parseReleaseYear(raw: string | null): number | null {
  * @example
  * ```ts
  * const { movies, drops } = buildCatalog(await readVegaMovies());
+ * if (movies.length !== 2576 || drops.duplicate < 0) throw new Error(`${movies.length} movies`);
  * ```
  */
 export function buildCatalog(rows: readonly VegaMovie[]): BuiltCatalog {
@@ -229,7 +234,8 @@ export function buildCatalog(rows: readonly VegaMovie[]): BuiltCatalog {
  *
  * @example
  * ```ts
- * movieKey("Heat", 1995); // "Heat (1995)"
+ * import { strictEqual } from "node:assert";
+ * strictEqual(movieKey("Heat", 1995), "Heat (1995)");
  * ```
  */
 export function movieKey(title: string, year: number | string): string {

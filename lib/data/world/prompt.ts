@@ -13,7 +13,8 @@ export const RECOMMENDATION_PROMPT_PREFIX = "Pretend you are a movie recommender
  *
  * @example
  * ```ts
- * wrapConversation("USER: Any good westerns?\n");
+ * const prompt = wrapConversation("USER: Any good westerns?\n");
+ * if (!prompt.endsWith("USER: Any good westerns?\n")) throw new Error(prompt);
  * ```
  */
 export function wrapConversation(conversation: string): string {
@@ -26,7 +27,8 @@ export function wrapConversation(conversation: string): string {
  *
  * @example
  * ```ts
- * conversationFromPrompt(wrapConversation("USER: Hi.\n")); // "USER: Hi.\n"
+ * import { strictEqual } from "node:assert";
+ * strictEqual(conversationFromPrompt(wrapConversation("USER: Hi.\n")), "USER: Hi.\n");
  * ```
  */
 export function conversationFromPrompt(content: string): string {

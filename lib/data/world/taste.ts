@@ -51,7 +51,9 @@ function countBy(items: readonly string[]): Map<string, number> {
  *
  * @example
  * ```ts
+ * import { buildCatalog, readVegaMovies } from "./movies.ts";
  * const features = catalogFeatures(buildCatalog(await readVegaMovies()).movies);
+ * if (features.movies.length !== 2576) throw new Error(`${features.movies.length} movies`);
  * ```
  */
 export function catalogFeatures(movies: readonly WorldMovie[]): CatalogFeatures {
@@ -98,6 +100,10 @@ const ERA_CENTERS = [1965, 1975, 1985, 1995, 2005, 2009];
  *
  * @example
  * ```ts
+ * import { createPrng } from "../prng.ts";
+ * import { DEFAULT_WORLD_CONFIG } from "./config.ts";
+ * import { buildCatalog, readVegaMovies } from "./movies.ts";
+ * const features = catalogFeatures(buildCatalog(await readVegaMovies()).movies);
  * const taste = sampleTaste(createPrng(1), features, { strengths: DEFAULT_WORLD_CONFIG.taste_strengths });
  * ```
  */
@@ -167,7 +173,13 @@ export function sampleTaste(
  *
  * @example
  * ```ts
+ * import { createPrng } from "../prng.ts";
+ * import { DEFAULT_WORLD_CONFIG } from "./config.ts";
+ * import { buildCatalog, readVegaMovies } from "./movies.ts";
+ * const features = catalogFeatures(buildCatalog(await readVegaMovies()).movies);
+ * const taste = sampleTaste(createPrng(1), features, { strengths: DEFAULT_WORLD_CONFIG.taste_strengths });
  * const s = tasteScore(taste, features, 0);
+ * if (s !== tasteScores(taste, features)[0]) throw new Error("one movie's score = its entry in tasteScores");
  * ```
  */
 export function tasteScore(taste: UserTaste, features: CatalogFeatures, i: number): number {
@@ -186,7 +198,13 @@ export function tasteScore(taste: UserTaste, features: CatalogFeatures, i: numbe
  *
  * @example
  * ```ts
+ * import { createPrng } from "../prng.ts";
+ * import { DEFAULT_WORLD_CONFIG } from "./config.ts";
+ * import { buildCatalog, readVegaMovies } from "./movies.ts";
+ * const features = catalogFeatures(buildCatalog(await readVegaMovies()).movies);
+ * const taste = sampleTaste(createPrng(1), features, { strengths: DEFAULT_WORLD_CONFIG.taste_strengths });
  * const scores = tasteScores(taste, features); // Float64Array(features.movies.length)
+ * if (scores.length !== features.movies.length) throw new Error(`${scores.length}`);
  * ```
  */
 export function tasteScores(taste: UserTaste, features: CatalogFeatures): Float64Array {
@@ -201,7 +219,9 @@ export function tasteScores(taste: UserTaste, features: CatalogFeatures): Float6
  *
  * @example
  * ```ts
- * const picks = sampleWithoutReplacement(createPrng(1), scores, 3, { exclude: new Set([0]) });
+ * import { createPrng } from "../prng.ts";
+ * const picks = sampleWithoutReplacement(createPrng(1), [0, 5, 5, 5], 3, { exclude: new Set([0]) });
+ * if ([...picks].sort().join() !== "1,2,3") throw new Error(`${picks}`); // 3 distinct, never index 0
  * ```
  */
 export function sampleWithoutReplacement(

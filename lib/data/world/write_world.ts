@@ -28,7 +28,12 @@ function join(dir: string, name: string): string {
  *
  * @example
  * ```ts
- * const paths = await writeWorld("data/generated/world", await generateWorld({ seed: 7 }));
+ * import { generateWorld } from "./generate.ts";
+ * const dir = await Deno.makeTempDir();
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const paths = await writeWorld(dir, world); // catalog.csv, train.jsonl, val.jsonl, …
+ * if (!(await Deno.readTextFile(paths.catalog)).startsWith("title,year")) throw new Error("csv");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeWorld(dir: string, world: World): Promise<WrittenWorld> {

@@ -16,7 +16,8 @@ export interface Embedder {
  *
  * @example
  * ```ts
- * normalizeRows(new Float32Array([3, 4]), 2); // Float32Array [0.6, 0.8]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(normalizeRows(new Float32Array([3, 4]), 2), Float32Array.of(0.6, 0.8));
  * ```
  */
 export function normalizeRows(m: Float32Array, dim: number): Float32Array {
@@ -35,7 +36,9 @@ export function normalizeRows(m: Float32Array, dim: number): Float32Array {
  *
  * @example
  * ```ts
- * stackRows([new Float32Array([1, 0]), new Float32Array([0, 1])], 2); // Float32Array [1, 0, 0, 1]
+ * import { deepStrictEqual } from "node:assert";
+ * const m = stackRows([new Float32Array([1, 0]), new Float32Array([0, 1])], 2);
+ * deepStrictEqual(m, Float32Array.of(1, 0, 0, 1));
  * ```
  */
 export function stackRows(rows: readonly ArrayLike<number>[], dim: number): Float32Array {

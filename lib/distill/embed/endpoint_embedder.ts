@@ -8,9 +8,11 @@ import { type Embedder, normalizeRows, stackRows } from "./embedder.ts";
  *
  * @example
  * ```ts
- * const teacher = openaiTeacher({ baseUrl, model: "gpt-4o", embeddingModel: "text-embedding-3-small", cacheDir });
- * const emb = endpointEmbedder(teacher.embed, { name: "text-embedding-3-small" });
- * const m = await emb.embed(["Heat (1995)"]);
+ * // any `embed(texts) → vectors` call, e.g. `openaiTeacher(config).embed`; here a fixed one
+ * const call = (texts: readonly string[]) => Promise.resolve(texts.map(() => Float32Array.of(3, 4)));
+ * const emb = endpointEmbedder(call, { name: "fixed" });
+ * const m = await emb.embed(["Heat (1995)"]); // rows L2-normalised: [0.6, 0.8]
+ * if (emb.dim !== 2 || Math.abs(m[0] - 0.6) > 1e-6) throw new Error(`${m}`);
  * ```
  */
 export function endpointEmbedder(

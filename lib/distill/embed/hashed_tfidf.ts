@@ -27,7 +27,8 @@ export interface HashedTfidf extends Embedder {
  *
  * @example
  * ```ts
- * textWords("Heat (1995), a crime-drama"); // ["heat", "1995", "a", "crime-drama"]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(textWords("Heat (1995), a crime-drama"), ["heat", "1995", "a", "crime-drama"]);
  * ```
  */
 export function textWords(text: string): string[] {
@@ -41,7 +42,8 @@ export function textWords(text: string): string[] {
  *
  * @example
  * ```ts
- * textFeatures("Big Heat", [3, 3]).word; // ["w:big", "w:heat", "b:big heat"]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(textFeatures("Big Heat", [3, 3]).word, ["w:big", "w:heat", "b:big heat"]);
  * ```
  */
 export function textFeatures(
@@ -77,6 +79,7 @@ function counts(features: readonly string[]): Map<string, number> {
  * ```ts
  * const emb = fitHashedTfidf(["Heat (1995)\nKeywords: crime", "Up (2009)\nKeywords: animation"]);
  * const m = await emb.embed(["a crime film"]); // Float32Array(512), unit length
+ * if (m.length !== 512) throw new Error(`${m.length}`);
  * ```
  */
 export function fitHashedTfidf(

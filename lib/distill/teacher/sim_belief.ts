@@ -53,7 +53,9 @@ export interface SimWorld {
  *
  * @example
  * ```ts
- * const sim = simWorld(await generateWorld({ seed: 7 }));
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const sim = simWorld(await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } }));
+ * if (sim.conversations.size !== 30) throw new Error(`${sim.conversations.size} conversations`);
  * ```
  */
 export function simWorld(world: World): SimWorld {
@@ -89,7 +91,9 @@ export function simWorld(world: World): SimWorld {
  *
  * @example
  * ```ts
- * const conv = findConversation(sim, record.prompt[0].content);
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const conv = findConversation(simWorld(world), world.records.val[0].prompt[0].content);
  * ```
  */
 export function findConversation(sim: SimWorld, conversation: string): SimConversation {
@@ -112,7 +116,11 @@ export function findConversation(sim: SimWorld, conversation: string): SimConver
  *
  * @example
  * ```ts
- * const seenByTeacher = visibleTaste(createPrng(1), taste, 0.7);
+ * import { createPrng } from "../../data/prng.ts";
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const taste = world.truth[world.records.val[0].id].taste;
+ * const seenByTeacher = visibleTaste(createPrng(1), taste, 0.7); // some strong facets dropped
  * ```
  */
 export function visibleTaste(prng: Prng, taste: UserTaste, visibility: number): UserTaste {
@@ -135,7 +143,8 @@ export function visibleTaste(prng: Prng, taste: UserTaste, visibility: number): 
  *
  * @example
  * ```ts
- * hashNormal(123, 7); // the same value every time
+ * import { strictEqual } from "node:assert";
+ * strictEqual(hashNormal(123, 7), hashNormal(123, 7)); // the same value every time
  * ```
  */
 export function hashNormal(seed: number, i: number): number {
@@ -153,7 +162,13 @@ export function hashNormal(seed: number, i: number): number {
  *
  * @example
  * ```ts
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * import { DEFAULT_SIM_TEACHER } from "./simulated.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const sim = simWorld(world);
+ * const conv = findConversation(sim, world.records.val[0].prompt[0].content);
  * const b = beliefScores(sim, conv, DEFAULT_SIM_TEACHER.belief); // Float64Array(catalog size)
+ * if (b.length !== world.catalog.length) throw new Error(`${b.length}`);
  * ```
  */
 export function beliefScores(

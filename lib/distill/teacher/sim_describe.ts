@@ -73,7 +73,8 @@ export interface DescribeIndex {
  *
  * @example
  * ```ts
- * titleWords("The Dark Knight"); // ["dark", "knight"]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(titleWords("The Dark Knight"), ["dark", "knight"]);
  * ```
  */
 export function titleWords(title: string): string[] {
@@ -85,6 +86,8 @@ export function titleWords(title: string): string[] {
  *
  * @example
  * ```ts
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
  * const index = describeIndex(world.catalog);
  * ```
  */
@@ -106,7 +109,11 @@ export function describeIndex(catalog: readonly WorldMovie[]): DescribeIndex {
  *
  * @example
  * ```ts
- * resolveBase(index, ["Heat 2", 1998]); // index of Heat (1995)
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const index = describeIndex(world.catalog);
+ * const i = resolveBase(index, ["Titanic 2", 1999]); // index of Titanic (1997)
+ * if (index.catalog[i].title !== "Titanic") throw new Error(index.catalog[i].title);
  * ```
  */
 export function resolveBase(index: DescribeIndex, item: Item): number {
@@ -165,7 +172,10 @@ function popularityBand(votes: number): string {
  *
  * @example
  * ```ts
- * describeItem(index, ["Heat", 1995]).text; // "Heat (1995)\nKeywords: action, …\nPlot: …"
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const { text } = describeItem(describeIndex(world.catalog), ["Titanic", 1997]);
+ * if (!text.startsWith("Titanic (1997)\nKeywords: ")) throw new Error(text); // "…\nPlot: …"
  * ```
  */
 export function describeItem(index: DescribeIndex, item: Item): Description {

@@ -44,7 +44,13 @@ const STYLE_WEIGHTS = [0.4, 0.3, 0.1, 0.1, 0.1];
  *
  * @example
  * ```ts
- * hallucinate(prng, heat, catalog, has); // e.g. ["Heat", 1997] or ["Heat 2", 1998]
+ * import { createPrng } from "../../data/prng.ts";
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const { catalog } = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const titanic = catalog.find((m) => m.title === "Titanic")!;
+ * const has = (title: string, year: number) => catalog.some((m) => m.title === title && m.year === year);
+ * const [title, year] = hallucinate(createPrng(1), titanic, catalog, has); // e.g. ["Titanic 2", 1999]
+ * if (has(title, year)) throw new Error("a hallucination is not in the catalog");
  * ```
  */
 export function hallucinate(
@@ -104,7 +110,10 @@ function weightedStyle(prng: Prng): typeof STYLES[number] {
  *
  * @example
  * ```ts
- * draftLength(prng, 20, options); // 20 most of the time
+ * import { createPrng } from "../../data/prng.ts";
+ * import { DEFAULT_SIM_TEACHER } from "./simulated.ts";
+ * const n = draftLength(createPrng(1), 20, DEFAULT_SIM_TEACHER.writing); // 20 most of the time
+ * if (n < 1) throw new Error(`${n}`);
  * ```
  */
 export function draftLength(prng: Prng, n: number, options: WritingOptions): number {
@@ -122,7 +131,14 @@ export function draftLength(prng: Prng, n: number, options: WritingOptions): num
  *
  * @example
  * ```ts
- * writeDraft(prng, intended, { catalog, has, options }); // "1. Heat (1995)\n2. Alien (1979)\n…"
+ * import { createPrng } from "../../data/prng.ts";
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * import { DEFAULT_SIM_TEACHER } from "./simulated.ts";
+ * const { catalog } = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const has = (title: string, year: number) => catalog.some((m) => m.title === title && m.year === year);
+ * const options = DEFAULT_SIM_TEACHER.writing;
+ * const text = writeDraft(createPrng(1), catalog.slice(0, 3), { catalog, has, options });
+ * // e.g. "1. Slam (1998)\n2. …\n…"
  * ```
  */
 export function writeDraft(
@@ -177,7 +193,11 @@ export interface JudgeWritingOptions {
  *
  * @example
  * ```ts
- * writeJudge(prng, [["Heat", 1995]], [2], options); // "Heat (1995)####2"
+ * import { createPrng } from "../../data/prng.ts";
+ * import { DEFAULT_SIM_TEACHER } from "./simulated.ts";
+ * const options = { ...DEFAULT_SIM_TEACHER.judge_writing, skip: 0, invalid: 0, year_off: 0, preamble: 0 };
+ * const text = writeJudge(createPrng(1), [["Heat", 1995]], [2], { ...options, other_separator: 0 });
+ * if (!text.includes("Heat (1995)####2")) throw new Error(text);
  * ```
  */
 export function writeJudge(

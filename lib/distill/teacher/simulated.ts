@@ -84,7 +84,8 @@ export interface SimTeacherOverrides {
  *
  * @example
  * ```ts
- * simTeacherOptions({ writing: { hallucination: 0 } }).writing.preamble; // 0.25
+ * import { strictEqual } from "node:assert";
+ * strictEqual(simTeacherOptions({ writing: { hallucination: 0 } }).writing.preamble, 0.25);
  * ```
  */
 export function simTeacherOptions(o: SimTeacherOverrides = {}): SimTeacherOptions {
@@ -117,8 +118,10 @@ function ratingOf(b: number, sortedDesc: Float64Array, cuts: readonly number[]):
  *
  * @example
  * ```ts
- * const teacher = simulatedTeacher(await generateWorld({ seed: 7 }));
- * const { text } = await teacher.draft(world.records.val[0].prompt[0].content);
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * const teacher = simulatedTeacher(world);
+ * const { text } = await teacher.draft(world.records.val[0].prompt[0].content); // a numbered list
  * ```
  */
 export function simulatedTeacher(world: World, overrides: SimTeacherOverrides = {}): Teacher {

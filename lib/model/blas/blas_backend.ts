@@ -53,7 +53,11 @@ function batchOffsets(out: number[], dims: number[]): Int32Array {
  *
  * @example
  * ```ts
+ * import { plainSgemm } from "../generate/array_decode.ts";
+ * const blas = { path: "plain JS", threads: 1, sgemm: plainSgemm, close() {} }; // or openBlas()
+ * const a = Float32Array.of(1, 2, 3, 4, 5, 6), b = new Float32Array(12).fill(1);
  * const { shape, values } = blasMatMul(blas, { a, aShape: [2, 3], b, bShape: [3, 4] }); // [2, 4]
+ * if (shape.join() !== "2,4" || values[4] !== 15) throw new Error(`${shape}: ${values}`);
  * ```
  */
 export function blasMatMul(
@@ -163,9 +167,12 @@ function fusedMatMulKernel(blas: OpenBlas, backendName: string): tf.KernelFunc {
  *
  * @example
  * ```ts
- * const name = registerBlasBackend(openBlas({ threads: 2 }));
+ * import * as tf from "@tensorflow/tfjs";
+ * import { plainSgemm } from "../generate/array_decode.ts";
+ * const blas = { path: "plain JS", threads: 1, sgemm: plainSgemm, close() {} }; // or openBlas()
+ * const name = registerBlasBackend(blas, { name: "cpu-plain" });
  * await tf.setBackend(name);
- * tf.matMul(tf.ones([3, 4]), tf.ones([4, 5])).print();
+ * if (tf.matMul(tf.ones([3, 4]), tf.ones([4, 5])).dataSync()[0] !== 4) throw new Error("matMul");
  * ```
  */
 export function registerBlasBackend(blas: OpenBlas, options: { name?: string } = {}): string {
@@ -196,7 +203,11 @@ export function registerBlasBackend(blas: OpenBlas, options: { name?: string } =
  *
  * @example
  * ```ts
- * const blas = backendBlas(tf.getBackend()); // defined while "cpu-blas" is active
+ * import * as tf from "@tensorflow/tfjs";
+ * import { plainSgemm } from "../generate/array_decode.ts";
+ * const blas = { path: "plain JS", threads: 1, sgemm: plainSgemm, close() {} };
+ * await tf.setBackend(registerBlasBackend(blas, { name: "cpu-plain" }));
+ * if (backendBlas(tf.getBackend()) !== blas) throw new Error("the handle of the active backend");
  * ```
  */
 export function backendBlas(name: string): OpenBlas | undefined {
@@ -209,7 +220,10 @@ export function backendBlas(name: string): OpenBlas | undefined {
  *
  * @example
  * ```ts
- * const name = await useBlasBackend({ threads: 2 }); // "cpu-blas"
+ * import { openBlasAvailable } from "./openblas.ts";
+ * if (openBlasAvailable().ok) { // needs libopenblas and --allow-ffi
+ *   const name = await useBlasBackend({ threads: 2 }); // "cpu-blas"
+ * }
  * ```
  */
 export async function useBlasBackend(

@@ -84,8 +84,9 @@ function innerLoop(
  *
  * @example
  * ```ts
- * broadcastBinary("add", Float32Array.of(1, 2), [2, 1], Float32Array.of(10, 20), [2]).values;
+ * const r = broadcastBinary("add", Float32Array.of(1, 2), [2, 1], Float32Array.of(10, 20), [2]);
  * // [11, 21, 12, 22] with shape [2, 2]
+ * if (r.values.join() !== "11,21,12,22" || r.shape.join() !== "2,2") throw new Error(`${r.values}`);
  * ```
  */
 export function broadcastBinary(
@@ -123,7 +124,8 @@ export function broadcastBinary(
  *
  * @example
  * ```ts
- * softmaxRows(Float32Array.of(0, 0, 1, 1), 2); // [0.5, 0.5, 0.5, 0.5]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(softmaxRows(Float32Array.of(0, 0, 1, 1), 2), Float32Array.of(0.5, 0.5, 0.5, 0.5));
  * ```
  */
 export function softmaxRows(x: Float32Array, n: number): Float32Array {
@@ -148,7 +150,9 @@ export function softmaxRows(x: Float32Array, n: number): Float32Array {
  *
  * @example
  * ```ts
- * splitValues(Float32Array.of(1, 2, 3, 4), [2, 2], { axis: 1, sizes: [1, 1] }); // [[1, 3], [2, 4]]
+ * import { deepStrictEqual } from "node:assert";
+ * const parts = splitValues(Float32Array.of(1, 2, 3, 4), [2, 2], { axis: 1, sizes: [1, 1] });
+ * deepStrictEqual(parts, [Float32Array.of(1, 3), Float32Array.of(2, 4)]);
  * ```
  */
 export function splitValues(
@@ -182,7 +186,8 @@ export function splitValues(
  *
  * @example
  * ```ts
- * sumLeadingOrTrailing(Float32Array.of(1, 2, 3, 4), [2, 2], [0]); // [4, 6]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(sumLeadingOrTrailing(Float32Array.of(1, 2, 3, 4), [2, 2], [0]), Float32Array.of(4, 6));
  * ```
  */
 export function sumLeadingOrTrailing(

@@ -18,8 +18,8 @@ const EXP_MIN = -745.1332191019412;
  *
  * @example
  * ```ts
- * fastExp(1); // 2.718281828...
- * fastExp(-Infinity); // 0
+ * if (Math.abs(fastExp(1) - Math.E) > 1e-6) throw new Error(`${fastExp(1)}`); // 2.718281828...
+ * if (fastExp(-Infinity) !== 0) throw new Error("exp(-∞) = 0");
  * ```
  */
 export function fastExp(x: number): number {

@@ -134,6 +134,7 @@ function transpose(): tf.KernelFunc {
  * @example
  * ```ts
  * const kernels = fastKernels(); // { Add, ..., GatherV2, SplitV, Sum, Transpose }
+ * if (typeof kernels.Add !== "function") throw new Error(Object.keys(kernels).join());
  * ```
  */
 export function fastKernels(): Record<string, tf.KernelFunc> {

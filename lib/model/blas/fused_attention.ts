@@ -19,7 +19,9 @@ export interface CausalLayout {
  *
  * @example
  * ```ts
- * causalSoftmaxValues(Float32Array.of(1, 2, 1, 2), { T: 2, past: 0, scale: 1 }); // [1, 0, 0.269, 0.731]
+ * const p = causalSoftmaxValues(Float32Array.of(1, 2, 1, 2), { T: 2, past: 0, scale: 1 });
+ * // [1, 0, 0.269, 0.731]
+ * if (p[1] !== 0 || Math.abs(p[2] - 0.2689) > 1e-3) throw new Error(`${p}`);
  * ```
  */
 export function causalSoftmaxValues(x: Float32Array, layout: CausalLayout): Float32Array {
@@ -52,7 +54,10 @@ export function causalSoftmaxValues(x: Float32Array, layout: CausalLayout): Floa
  *
  * @example
  * ```ts
- * causalSoftmaxGradValues(y, dy, { T, past: 0, scale: 0.125 }); // same length as y
+ * const layout = { T: 2, past: 0, scale: 0.125 };
+ * const y = causalSoftmaxValues(Float32Array.of(1, 2, 1, 2), layout);
+ * const dx = causalSoftmaxGradValues(y, Float32Array.of(1, 0, 0, 1), layout); // same length as y
+ * if (dx.length !== y.length) throw new Error(`${dx}`);
  * ```
  */
 export function causalSoftmaxGradValues(
@@ -80,7 +85,10 @@ export function causalSoftmaxGradValues(
  *
  * @example
  * ```ts
- * const probs = fusedCausalSoftmax(scores, { T, past: 0, scale: 1 / Math.sqrt(hd) }); // (B, nkv, g·T, S)
+ * import * as tf from "@tensorflow/tfjs";
+ * const scores = tf.tensor4d([1, 2, 1, 2], [1, 1, 2, 2]); // (B, nkv, g·T, S)
+ * const probs = fusedCausalSoftmax(scores, { T: 2, past: 0, scale: 1 }); // (B, nkv, g·T, S)
+ * if (probs.dataSync()[1] !== 0) throw new Error("row 0 sees key 0 only");
  * ```
  */
 export function fusedCausalSoftmax<R extends tf.Rank>(

@@ -55,7 +55,12 @@ function forBlocks(
  *
  * @example
  * ```ts
+ * import { plainSgemm } from "../generate/array_decode.ts";
+ * const blas = { path: "plain JS", threads: 1, sgemm: plainSgemm, close() {} }; // or openBlas()
+ * const [q, k, v] = [new Float32Array(8).fill(1), new Float32Array(8).fill(1), Float32Array.of(1, 1, 1, 1, 3, 3, 3, 3)];
  * const { ctx, probs } = causalAttentionValues(blas, { q, k, v }, { bh: 1, T: 2, groups: 1, past: 0, hd: 4, scale: 0.5 });
+ * // row 0 attends to key 0 only, row 1 to both equally: ctx = [1, 1, 1, 1, 2, 2, 2, 2]
+ * if (ctx[4] !== 2 || probs[1] !== 0) throw new Error(`${ctx}`);
  * ```
  */
 export function causalAttentionValues(
@@ -101,7 +106,14 @@ export function causalAttentionValues(
  *
  * @example
  * ```ts
+ * import { plainSgemm } from "../generate/array_decode.ts";
+ * const blas = { path: "plain JS", threads: 1, sgemm: plainSgemm, close() {} }; // or openBlas()
+ * const dims = { bh: 1, T: 2, groups: 1, past: 0, hd: 4, scale: 0.5 };
+ * const [q, k, v] = [new Float32Array(8).fill(1), new Float32Array(8).fill(1), new Float32Array(8).fill(1)];
+ * const { probs } = causalAttentionValues(blas, { q, k, v }, dims);
+ * const dctx = new Float32Array(8).fill(1);
  * const { dq, dk, dv } = causalAttentionGradValues(blas, { dctx, q, k, v, probs }, dims);
+ * if (dv.length !== 8) throw new Error(`${dv}`); // dq, dk, dv: the shapes of q, k, v
  * ```
  */
 export function causalAttentionGradValues(
@@ -161,7 +173,13 @@ function dimsOf(q: tf.TensorInfo, k: tf.TensorInfo, attrs: tf.NamedAttrMap): Att
  *
  * @example
  * ```ts
- * for (const [kernelName, kernelFunc] of Object.entries(causalAttentionKernels(blas))) tf.registerKernel({ kernelName, backendName, kernelFunc });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { plainSgemm } from "../generate/array_decode.ts";
+ * const blas = { path: "plain JS", threads: 1, sgemm: plainSgemm, close() {} }; // or openBlas()
+ * const kernels = causalAttentionKernels(blas); // registerBlasBackend registers these on its backend
+ * for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+ *   tf.registerKernel({ kernelName, backendName: "cpu", kernelFunc });
+ * }
  * ```
  */
 export function causalAttentionKernels(blas: OpenBlas): Record<string, tf.KernelFunc> {
@@ -207,7 +225,16 @@ export function causalAttentionKernels(blas: OpenBlas): Record<string, tf.Kernel
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { registerBlasBackend } from "./blas_backend.ts";
+ * import { plainSgemm } from "../generate/array_decode.ts";
+ * const blas = { path: "plain JS", threads: 1, sgemm: plainSgemm, close() {} }; // or openBlas()
+ * await tf.setBackend(registerBlasBackend(blas, { name: "cpu-plain" }));
+ * const [T, hd] = [2, 4];
+ * const qg = tf.ones([1, 1, T, hd]) as tf.Tensor4D, k = tf.ones([1, 1, T, hd]) as tf.Tensor4D;
+ * const v = tf.ones([1, 1, T, hd]) as tf.Tensor4D;
  * const ctx = fusedCausalAttention(qg, k, v, { T, past: 0, scale: 1 / Math.sqrt(hd) }); // (B, nkv, g·T, hd)
+ * if (ctx.dataSync()[7] !== 1) throw new Error(`${ctx}`);
  * ```
  */
 export function fusedCausalAttention(

@@ -12,6 +12,7 @@ import { legacyBlasPath } from "./fused_kernels.ts";
  * ```ts
  * const { loss, grad } = weightedNllValues(Float32Array.of(0, 0), { V: 2, targets: Int32Array.of(1), weights: Float32Array.of(1) });
  * // loss = ln 2, grad = [0.5, -0.5]
+ * if (Math.abs(loss - Math.LN2) > 1e-6 || Math.abs(grad[1] + 0.5) > 1e-6) throw new Error(`${loss}`);
  * ```
  */
 export function weightedNllValues(
@@ -70,7 +71,10 @@ export function weightedNllValues(
  *
  * @example
  * ```ts
- * const nll = fusedWeightedNll(logits, batch.targets, batch.weights); // scalar, differentiable
+ * import * as tf from "@tensorflow/tfjs";
+ * const logits = tf.zeros([1, 1, 2]) as tf.Tensor3D; // (B, T, V)
+ * const nll = fusedWeightedNll(logits, Int32Array.of(1), Float32Array.of(1)); // scalar, differentiable
+ * if (Math.abs(nll.dataSync()[0] - Math.LN2) > 1e-6) throw new Error(`${nll}`);
  * ```
  */
 export function fusedWeightedNll(

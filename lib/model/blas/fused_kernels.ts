@@ -14,8 +14,7 @@ export type NewFusedOp = "attention" | "rmsnorm" | "swiglu" | "rope";
  *
  * @example
  * ```ts
- * import { legacyBlasPath } from "./fused_kernels.ts";
- * legacyBlasPath(); // false unless setComputePaths({ blasLegacy: true })
+ * if (legacyBlasPath()) console.log("legacy BLAS path"); // false unless setComputePaths({ blasLegacy: true })
  * ```
  */
 export function legacyBlasPath(): boolean {
@@ -29,8 +28,10 @@ export function legacyBlasPath(): boolean {
  *
  * @example
  * ```ts
- * const probs = fusedOpsActive() ? fusedCausalSoftmax(s, layout) : tf.softmax(masked);
- * const y = fusedOpsActive("rmsnorm") ? fusedRmsNorm(x, w, eps) : stockRmsNorm(x, w, eps);
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * if (fusedOpsActive()) throw new Error("the fused ops are for cpu-blas only");
+ * // in a model: fusedOpsActive("rmsnorm") ? fusedRmsNorm(x, w, eps) : stockRmsNorm(x, w, eps)
  * ```
  */
 export function fusedOpsActive(op?: NewFusedOp): boolean {

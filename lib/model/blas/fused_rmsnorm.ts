@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs";
  *
  * @example
  * ```ts
- * rmsNormValues(Float32Array.of(3, 4), Float32Array.of(1, 1), 0).y; // [0.8485, 1.1314]
+ * const { y } = rmsNormValues(Float32Array.of(3, 4), Float32Array.of(1, 1), 0); // [0.8485, 1.1314]
+ * if (Math.abs(y[0] - 0.8485) > 1e-4) throw new Error(`${y}`);
  * ```
  */
 export function rmsNormValues(
@@ -32,7 +33,10 @@ export function rmsNormValues(
  *
  * @example
  * ```ts
- * const { dx, dw } = rmsNormGradValues({ x, w, r, dy });
+ * const [x, w, dy] = [Float32Array.of(3, 4), Float32Array.of(1, 1), Float32Array.of(1, 0)];
+ * const { r } = rmsNormValues(x, w, 0);
+ * const { dx, dw } = rmsNormGradValues({ x, w, r, dy }); // shapes of x and w
+ * if (dx.length !== 2 || dw.length !== 2) throw new Error(`${dx} ${dw}`);
  * ```
  */
 export function rmsNormGradValues(
@@ -61,7 +65,10 @@ export function rmsNormGradValues(
  *
  * @example
  * ```ts
- * const y = fusedRmsNorm(h, weights["model.norm.weight"], 1e-6); // same shape as h
+ * import * as tf from "@tensorflow/tfjs";
+ * const h = tf.tensor2d([[3, 4]]);
+ * const y = fusedRmsNorm(h, tf.ones([2]), 1e-6); // same shape as h: [[0.8485, 1.1314]]
+ * if (Math.abs(y.dataSync()[0] - 0.8485) > 1e-4) throw new Error(`${y}`);
  * ```
  */
 export function fusedRmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {

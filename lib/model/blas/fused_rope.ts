@@ -8,7 +8,9 @@ import * as tf from "@tensorflow/tfjs";
  *
  * @example
  * ```ts
- * ropeValues(x, cos, sin, { shape: [1, 1, 1, 2] }); // [x0·c0 − x1·s0, x1·c1 + x0·s1]
+ * const [x, cos, sin] = [Float32Array.of(1, 2), Float32Array.of(0, 0), Float32Array.of(1, 1)];
+ * const y = ropeValues(x, cos, sin, { shape: [1, 1, 1, 2] }); // [x0·c0 − x1·s0, x1·c1 + x0·s1]
+ * if (y.join() !== "-2,1") throw new Error(`${y}`);
  * ```
  */
 export function ropeValues(
@@ -46,7 +48,11 @@ export function ropeValues(
  *
  * @example
  * ```ts
- * const q = fusedRope(q0, cos, sin); // (B, H, T, hd)
+ * import * as tf from "@tensorflow/tfjs";
+ * const q0 = tf.tensor4d([1, 2], [1, 1, 1, 2]); // (B, H, T, hd)
+ * const [cos, sin] = [tf.zeros([1, 1, 1, 2]) as tf.Tensor4D, tf.ones([1, 1, 1, 2]) as tf.Tensor4D];
+ * const q = fusedRope(q0, cos, sin); // (B, H, T, hd): a quarter turn, [-2, 1]
+ * if (q.dataSync().join() !== "-2,1") throw new Error(`${q}`);
  * ```
  */
 export function fusedRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {

@@ -8,7 +8,8 @@ import { fastExp } from "./fast_exp.ts";
  *
  * @example
  * ```ts
- * siluMulValues(Float32Array.of(0, 1), Float32Array.of(2, 2)); // [0, 1.4621]
+ * const h = siluMulValues(Float32Array.of(0, 1), Float32Array.of(2, 2)); // [0, 1.4621]
+ * if (h[0] !== 0 || Math.abs(h[1] - 1.4621) > 1e-4) throw new Error(`${h}`);
  * ```
  */
 export function siluMulValues(gate: Float32Array, up: Float32Array): Float32Array {
@@ -25,7 +26,9 @@ export function siluMulValues(gate: Float32Array, up: Float32Array): Float32Arra
  *
  * @example
  * ```ts
- * const { dgate, dup } = siluMulGradValues(gate, up, dh);
+ * const [gate, up, dh] = [Float32Array.of(0, 1), Float32Array.of(2, 2), Float32Array.of(1, 1)];
+ * const { dgate, dup } = siluMulGradValues(gate, up, dh); // shapes of gate and up
+ * if (dup[0] !== 0) throw new Error(`${dup}`); // d/dup silu(0)·up = silu(0) = 0
  * ```
  */
 export function siluMulGradValues(
@@ -48,7 +51,9 @@ export function siluMulGradValues(
  *
  * @example
  * ```ts
- * const h = fusedSiluMul(gate, up); // (N, F)
+ * import * as tf from "@tensorflow/tfjs";
+ * const h = fusedSiluMul(tf.tensor2d([[0, 1]]), tf.tensor2d([[2, 2]])); // (N, F): [[0, 1.4621]]
+ * if (Math.abs(h.dataSync()[1] - 1.4621) > 1e-4) throw new Error(`${h}`);
  * ```
  */
 export function fusedSiluMul(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {

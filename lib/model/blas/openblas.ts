@@ -98,7 +98,8 @@ export interface OpenBlasOptions {
  *
  * @example
  * ```ts
- * findOpenBlas(); // "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
+ * const path = findOpenBlas(); // "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
+ * console.log(path ?? "OpenBLAS is not installed");
  * ```
  */
 export function findOpenBlas(
@@ -159,11 +160,13 @@ function threadsFromEnv(): number | undefined {
  *
  * @example
  * ```ts
- * const blas = openBlas({ threads: 2 });
- * const c = new Float32Array(4);
- * blas.sgemm(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 1), c, { m: 2, n: 2, k: 2 });
- * // c = [1, 2, 3, 4]
- * blas.close();
+ * if (openBlasAvailable().ok) { // needs libopenblas and --allow-ffi
+ *   const blas = openBlas({ threads: 2 });
+ *   const c = new Float32Array(4);
+ *   blas.sgemm(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 1), c, { m: 2, n: 2, k: 2 });
+ *   if (c.join() !== "1,2,3,4") throw new Error(`${c}`);
+ *   blas.close();
+ * }
  * ```
  */
 export function openBlas(options: OpenBlasOptions = {}): OpenBlas {

@@ -36,7 +36,9 @@ function collapse(shape: number[], perm: number[]): { dims: number[]; strides: n
  *
  * @example
  * ```ts
- * transposeValues(Float32Array.of(1, 2, 3, 4, 5, 6), [2, 3], [1, 0]); // [1, 4, 2, 5, 3, 6]
+ * import { deepStrictEqual } from "node:assert";
+ * const t = transposeValues(Float32Array.of(1, 2, 3, 4, 5, 6), [2, 3], [1, 0]);
+ * deepStrictEqual(t, Float32Array.of(1, 4, 2, 5, 3, 6));
  * ```
  */
 export function transposeValues(x: Float32Array, shape: number[], perm: number[]): Float32Array {

@@ -49,7 +49,10 @@ const readBack = new WeakMap<DecodeWeights, ArrayDecodeWeights>();
  *
  * @example
  * ```ts
- * const aw = arrayDecodeWeights(prepareDecodeWeights(weights, config));
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * import { prepareDecodeWeights } from "./decode_weights.ts";
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const aw = arrayDecodeWeights(prepareDecodeWeights(weights, config)); // plain Float32Arrays
  * ```
  */
 export function arrayDecodeWeights(dw: DecodeWeights): ArrayDecodeWeights {
@@ -99,6 +102,8 @@ export interface ArrayKvCache {
  *
  * @example
  * ```ts
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * const { config } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
  * const cache = createArrayKvCache(config, 8, 300); // 8 rows, prompt + new tokens ≤ 300
  * ```
  */
@@ -124,6 +129,9 @@ export function createArrayKvCache(
  *
  * @example
  * ```ts
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * const { config } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const cache = createArrayKvCache(config, 2, 300);
  * const expanded = copyArrayKvRows(config, cache, [0, 0, 1, 1], 300); // 2 prompts × 2 samples
  * ```
  */
@@ -170,6 +178,7 @@ export function copyArrayKvRows(
  * ```ts
  * const c = new Float32Array(4);
  * plainSgemm(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 1), c, { m: 2, n: 2, k: 2 });
+ * if (c.join() !== "1,2,3,4") throw new Error(`${c}`); // A · I = A
  * ```
  */
 export function plainSgemm(
@@ -280,11 +289,16 @@ export interface ArrayDecodeInput {
  *
  * @example
  * ```ts
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * import { prepareDecodeWeights } from "./decode_weights.ts";
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const aw = arrayDecodeWeights(prepareDecodeWeights(weights, config));
  * const cache = createArrayKvCache(config, 2, 64);
  * const logits = arrayDecodeForward(aw, cache, {
  *   rows: Int32Array.of(0, 1), ids: Int32Array.of(0, 5, 4, 2), positions: Int32Array.of(0, 0, 0, 1),
  *   valid: Uint8Array.of(0, 1, 1, 1),
  * }, plainSgemm); // (2, V)
+ * if (logits.length !== 2 * config.vocab_size) throw new Error(`${logits.length}`);
  * ```
  */
 export function arrayDecodeForward(

@@ -77,8 +77,22 @@ function open(state: CatalogState, node: TrieNode): boolean {
  *
  * @example
  * ```ts
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * import { loadTokenizer } from "../tokenizer/load.ts";
+ * import { buildCatalogTrie } from "./catalog_trie.ts";
+ * import { generate } from "./generate.ts";
+ * const { config, weights } = await loadCheckpoint("data/models/builtin-sft");
+ * const tok = await loadTokenizer("data/models/builtin-sft");
+ * const items = [{ title: "Heat", year: 1995 }, { title: "Up", year: 2009 }];
+ * const encode = (t: string) => tok.encode(t, { addSpecialTokens: false });
+ * const trie = buildCatalogTrie(items, encode, { eosIds: [tok.eosId] });
  * const c = catalogConstraint(trie, { noRepeat: true, forbiddenTitles: [["Heat"]] });
- * const out = await generate(dw, prompts, { constraint: c, eosIds: trie.eosIds, seed: 1 });
+ * const prompts = [encode("USER: A Pixar film?\n")];
+ * const { completions } = await generate({ weights, config }, prompts, {
+ *   maxNewTokens: 16, constraint: c, eosIds: trie.eosIds, seed: 1,
+ * });
+ * const text = tok.decode(completions[0].tokenIds);
+ * if (text.includes("Heat")) throw new Error(text); // only "Up (2009)\n" lines can be written
  * ```
  */
 export function catalogConstraint(

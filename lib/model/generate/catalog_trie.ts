@@ -35,7 +35,10 @@ export function itemText(item: { title: string; year: number }): string {
  *
  * @example
  * ```ts
- * const trie = buildCatalogTrie(catalog.items, (t) => tok.encode(t, { addSpecialTokens: false }), {
+ * import { loadTokenizer } from "../tokenizer/load.ts";
+ * const tok = await loadTokenizer("data/models/builtin-sft");
+ * const items = [{ title: "Heat", year: 1995 }, { title: "Up", year: 2009 }];
+ * const trie = buildCatalogTrie(items, (t) => tok.encode(t, { addSpecialTokens: false }), {
  *   eosIds: [tok.eosId],
  * });
  * ```
@@ -94,7 +97,12 @@ export function buildCatalogTrie(
  *
  * @example
  * ```ts
- * segmentationMismatches(trie, encode); // [] for a tokenizer that never merges "\n" with text
+ * import { deepStrictEqual } from "node:assert";
+ * import { loadTokenizer } from "../tokenizer/load.ts";
+ * const tok = await loadTokenizer("data/models/builtin-sft");
+ * const encode = (t: string) => tok.encode(t, { addSpecialTokens: false });
+ * const trie = buildCatalogTrie([{ title: "Heat", year: 1995 }], encode, { eosIds: [tok.eosId] });
+ * deepStrictEqual(segmentationMismatches(trie, encode), []); // "\n" never merges with text here
  * ```
  */
 export function segmentationMismatches(

@@ -24,7 +24,8 @@ export interface DecodeForwardOptions {
  *
  * @example
  * ```ts
- * paddedCausalMask([[false, true]], 0, 2, 1); // [[[[-1e9, -1e9], [-1e9, 0]]]]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(paddedCausalMask([[false, true]], 0, 2, 1).arraySync(), [[[[-1e9, -1e9], [-1e9, 0]]]]);
  * ```
  */
 export function paddedCausalMask(
@@ -107,10 +108,15 @@ function mlp(x: tf.Tensor2D, layer: DecodeLayer): tf.Tensor2D {
  *
  * @example
  * ```ts
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * import { prepareDecodeWeights } from "./decode_weights.ts";
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const dw = prepareDecodeWeights(weights, config);
  * const { logits, cache } = decodeForward(dw, [[0, 5, 9], [4, 2, 7]], {
  *   keyValid: [[false, true, true], [true, true, true]],
  *   positions: [[0, 0, 1], [0, 1, 2]],
  * }); // logits (2, V)
+ * if (logits.shape.join() !== `2,${config.vocab_size}`) throw new Error(`${logits.shape}`);
  * ```
  */
 export function decodeForward(
@@ -182,7 +188,15 @@ export function decodeForward(
  *
  * @example
  * ```ts
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * import { prepareDecodeWeights } from "./decode_weights.ts";
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const { cache } = decodeForward(prepareDecodeWeights(weights, config), [[5, 9], [2, 7]], {
+ *   keyValid: [[true, true], [true, true]],
+ *   positions: [[0, 1], [0, 1]],
+ * });
  * const expanded = selectCacheRows(cache, [0, 0, 1, 1]); // 2 prompts × 2 samples
+ * if (expanded.layers[0].k.shape[0] !== 4) throw new Error(`${expanded.layers[0].k.shape}`);
  * ```
  */
 export function selectCacheRows(cache: KvCache, rows: readonly number[]): KvCache {

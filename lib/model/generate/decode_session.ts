@@ -44,9 +44,14 @@ export interface DecodeSession {
  *
  * @example
  * ```ts
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * import { prepareDecodeWeights } from "./decode_weights.ts";
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const dw = prepareDecodeWeights(weights, config);
  * const s = openDecodeSession(dw, { engine: "auto", maxPromptTokens: 3, maxNewTokens: 8 });
- * const logits = await s.prefill([[0, 5, 9]], [1]);
+ * const logits = await s.prefill([[0, 5, 9]], [1]); // (1, V): one left-padding token
  * s.dispose();
+ * if (logits.length !== config.vocab_size) throw new Error(`${logits.length}`);
  * ```
  */
 export function openDecodeSession(

@@ -41,7 +41,9 @@ export interface DecodeWeights {
  *
  * @example
  * ```ts
- * const dw = prepareDecodeWeights(initWeights(cfg, { seed: 0 }), cfg);
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * const { config: cfg, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const dw = prepareDecodeWeights(weights, cfg); // fused, transposed layout for decoding
  * disposeDecodeWeights(dw);
  * ```
  */

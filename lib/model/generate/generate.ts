@@ -74,6 +74,7 @@ export type GenerateModel = DecodeWeights | { weights: DecoderWeights; config: M
  * @example
  * ```ts
  * const u = sampleStream(7, 0, 3).float(); // the same for every batch composition
+ * if (u !== sampleStream(7, 0, 3).float()) throw new Error("seeded by (seed, prompt, sample)");
  * ```
  */
 export function sampleStream(seed: number, promptKey: number, sampleIndex: number): Prng {
@@ -99,11 +100,12 @@ function eosOf(config: ModelConfig, given?: readonly number[]): readonly number[
  *
  * @example
  * ```ts
- * const cfg = presetConfig("builtin-small");
- * const weights = initWeights(cfg, { seed: 0 });
+ * import { loadCheckpoint } from "../checkpoint.ts";
+ * const { config: cfg, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
  * const { completions } = await generate({ weights, config: cfg }, [[1, 5, 9], [1, 7]], {
  *   maxNewTokens: 16, temperature: 1, topP: 0.95, n: 4, seed: 42,
  * });
+ * if (completions.length !== 8) throw new Error(`${completions.length}`); // 2 prompts × n = 4
  * ```
  */
 export async function generate<S = unknown>(

@@ -43,7 +43,8 @@ export function checkSamplingOptions(options: SamplingOptions): Required<Samplin
  *
  * @example
  * ```ts
- * logSumExp(Float32Array.from([0, 0])); // Math.log(2)
+ * import { strictEqual } from "node:assert";
+ * strictEqual(logSumExp(Float32Array.from([0, 0])), Math.log(2));
  * ```
  */
 export function logSumExp(logits: ArrayLike<number>): number {
@@ -61,7 +62,8 @@ export function logSumExp(logits: ArrayLike<number>): number {
  *
  * @example
  * ```ts
- * pickToken(Float32Array.from([0, 3, 1]), 0.5, { temperature: 0 }).token; // 1
+ * import { strictEqual } from "node:assert";
+ * strictEqual(pickToken(Float32Array.from([0, 3, 1]), 0.5, { temperature: 0 }).token, 1); // greedy
  * ```
  */
 export function pickToken(

@@ -34,8 +34,11 @@ export interface EvalCheckpointOptions {
  *
  * @example
  * ```ts
- * const { metrics } = await evalCheckpoint("runs/a/checkpoints/step-100", { val, catalog });
- * metrics["ndcg@20"];
+ * const { metrics } = await evalCheckpoint("data/models/builtin-sft", {
+ *   val: "tests/fixtures/cli/records.jsonl", catalog: "tests/fixtures/cli/catalog.csv",
+ *   maxNewTokens: 8, batchSize: 2,
+ * });
+ * if (!(metrics["ndcg@20"] >= 0)) throw new Error(JSON.stringify(metrics));
  * ```
  */
 export async function evalCheckpoint(

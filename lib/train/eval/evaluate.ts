@@ -29,7 +29,14 @@ export type EvalMetrics = Record<string, number>;
  *
  * @example
  * ```ts
- * const loss = await evalLoss(params, examples, { lossFn, batchSize: 8, padId: 0 });
+ * import * as tf from "@tensorflow/tfjs";
+ * import { loadCheckpoint } from "../../model/checkpoint.ts";
+ * import { decoderLoss } from "../sft/train_step.ts";
+ * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const params = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, tf.variable(w)]));
+ * const examples = [{ ids: [1, 5, 9, 2], promptLength: 2, where: "example" }];
+ * const loss = await evalLoss(params, examples, { lossFn: decoderLoss(config), batchSize: 8, padId: 0 });
+ * if (!(loss > 0)) throw new Error(`${loss}`); // nats per completion token
  * ```
  */
 export async function evalLoss(
@@ -53,7 +60,11 @@ export async function evalLoss(
  *
  * @example
  * ```ts
- * groupConversations(valRecords).length; // unique conversations
+ * import { readJsonlAll } from "../../data/jsonl.ts";
+ * import { ConversationRecordSchema } from "../../data/record.ts";
+ * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
+ * const groups = groupConversations(records.map((r) => r.value)); // unique conversations
+ * if (groups.length !== 1 || groups[0].rows.length !== 2) throw new Error("one conversation, 2 rows");
  * ```
  */
 export function groupConversations(
@@ -75,7 +86,16 @@ export function groupConversations(
  *
  * @example
  * ```ts
- * addConversationScores(totals, "Heat (1995)", group.rows, { catalog, ks: [5, 10, 20] });
+ * import { loadCatalog } from "../../catalog/catalog.ts";
+ * import { readJsonlAll } from "../../data/jsonl.ts";
+ * import { ConversationRecordSchema } from "../../data/record.ts";
+ * import { emptyTotals, totalsSummary } from "../../reward/score.ts";
+ * const catalog = await loadCatalog("tests/fixtures/cli/catalog.csv");
+ * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
+ * const [group] = groupConversations(records.map((r) => r.value));
+ * const totals = emptyTotals([5, 10, 20]);
+ * addConversationScores(totals, "Aliens (1986)\nHeat (1995)", group.rows, { catalog, ks: [5, 10, 20] });
+ * console.log(totalsSummary(totals)); // Recall/NDCG over the conversation's rows
  * ```
  */
 export function addConversationScores(
@@ -111,6 +131,10 @@ export const EVAL_DECODINGS: readonly EvalDecoding[] = ["greedy", "catalog", "ca
  *
  * @example
  * ```ts
+ * import { loadCatalog } from "../../catalog/catalog.ts";
+ * import { loadTokenizer } from "../../model/tokenizer/load.ts";
+ * const tok = await loadTokenizer("data/models/builtin-sft");
+ * const catalog = await loadCatalog("tests/fixtures/cli/catalog.csv");
  * const trie = tokenizerCatalogTrie(tok, catalog); // build once, pass as catalogTrie to each eval
  * ```
  */
@@ -151,9 +175,19 @@ export interface EvalGenerationResult {
  *
  * @example
  * ```ts
+ * import { loadCatalog } from "../../catalog/catalog.ts";
+ * import { readJsonlAll } from "../../data/jsonl.ts";
+ * import { ConversationRecordSchema } from "../../data/record.ts";
+ * import { loadCheckpoint } from "../../model/checkpoint.ts";
+ * import { loadTokenizer } from "../../model/tokenizer/load.ts";
+ * const { config: cfg, weights } = await loadCheckpoint("data/models/builtin-sft");
+ * const tok = await loadTokenizer("data/models/builtin-sft");
+ * const catalog = await loadCatalog("tests/fixtures/cli/catalog.csv");
+ * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
+ * const valRecords = records.map((r) => r.value);
  * const m = await evalGeneration(weights, cfg, tok, valRecords, { catalog, ks: [5, 10, 20],
- *   maxNewTokens: 320, maxPromptTokens: 192, batchSize: 16, decoding: "catalog-no-repeat" });
- * m.metrics["ndcg@20"];
+ *   maxNewTokens: 16, maxPromptTokens: 192, batchSize: 16, decoding: "catalog-no-repeat" });
+ * m.metrics["ndcg@20"]; // m.texts: one generated list per conversation
  * ```
  */
 export async function evalGeneration(

@@ -32,7 +32,8 @@ export interface AdamWState {
  *
  * @example
  * ```ts
- * const state = adamwInit({ w: tf.variable(tf.ones([2, 2])) });
+ * import * as tf from "@tensorflow/tfjs";
+ * const state = adamwInit({ w: tf.variable(tf.ones([2, 2])) }); // zero moments, step 0
  * ```
  */
 export function adamwInit(params: Record<string, tf.Tensor>): AdamWState {
@@ -58,9 +59,11 @@ export function disposeAdamW(state: AdamWState): void {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * const w = { w: tf.variable(tf.ones([2])) };
  * const state = adamwInit(w);
  * adamwUpdate(w, { w: tf.ones([2]) }, state, { lr: 0.1 }); // w ≈ [0.9, 0.9]
+ * if (Math.abs(w.w.dataSync()[0] - 0.9) > 1e-5) throw new Error(`${w.w}`);
  * ```
  */
 export function adamwUpdate(

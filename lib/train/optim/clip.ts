@@ -12,7 +12,9 @@ export type NamedGrads = Record<string, tf.Tensor>;
  *
  * @example
  * ```ts
- * await globalNorm({ a: tf.tensor([3]), b: tf.tensor([4]) }); // 5
+ * import * as tf from "@tensorflow/tfjs";
+ * import { strictEqual } from "node:assert";
+ * strictEqual(await globalNorm({ a: tf.tensor([3]), b: tf.tensor([4]) }), 5);
  * ```
  */
 export async function globalNorm(grads: NamedGrads): Promise<number> {
@@ -39,7 +41,7 @@ export async function globalNorm(grads: NamedGrads): Promise<number> {
  *
  * @example
  * ```ts
- * clipScale(10, 1); // ≈ 0.1
+ * if (Math.abs(clipScale(10, 1) - 0.1) > 1e-6) throw new Error(`${clipScale(10, 1)}`); // ≈ 0.1
  * ```
  */
 export function clipScale(norm: number, maxNorm: number): number {

@@ -29,8 +29,9 @@ export interface AdamWCoefficients {
  * ```ts
  * const c = { beta1: 0.9, beta2: 0.999, eps: 1e-8, lr: 0.1, weightDecay: 0, gradScale: 1,
  *   biasCorrection1: 0.1, biasCorrection2: 0.001 };
- * adamwValues(new Float32Array([1]), new Float32Array([0.5]), new Float32Array(1), new Float32Array(1), c);
+ * const r = adamwValues(new Float32Array([1]), new Float32Array([0.5]), new Float32Array(1), new Float32Array(1), c);
  * // { p: [≈0.9], m: [0.05], v: [0.00025] }
+ * if (Math.abs(r.p[0] - 0.9) > 1e-5) throw new Error(`${r.p}`);
  * ```
  */
 export function adamwValues(
@@ -68,7 +69,8 @@ export function adamwValues(
  *
  * @example
  * ```ts
- * sumOfSquares(new Float32Array([3, 4])); // 25
+ * import { strictEqual } from "node:assert";
+ * strictEqual(sumOfSquares(new Float32Array([3, 4])), 25);
  * ```
  */
 export function sumOfSquares(g: Float32Array): number {
@@ -84,7 +86,9 @@ export function sumOfSquares(g: Float32Array): number {
  *
  * @example
  * ```ts
- * if (fusedOptimActive([p, g])) adamwValues(p.dataSync() as Float32Array, ...);
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * if (!fusedOptimActive([tf.ones([2])])) throw new Error("cpu keeps float32 in typed arrays");
  * ```
  */
 export function fusedOptimActive(tensors: readonly tf.Tensor[]): boolean {

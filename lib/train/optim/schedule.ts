@@ -19,8 +19,9 @@ export interface CosineScheduleOptions {
  *
  * @example
  * ```ts
- * cosineWithWarmup(1, { peakLr: 1e-3, totalSteps: 100, warmupSteps: 5 }); // 2e-4
- * cosineWithWarmup(100, { peakLr: 1e-3, totalSteps: 100, warmupSteps: 5 }); // 0
+ * import { strictEqual } from "node:assert";
+ * strictEqual(cosineWithWarmup(1, { peakLr: 1e-3, totalSteps: 100, warmupSteps: 5 }), 2e-4);
+ * strictEqual(cosineWithWarmup(100, { peakLr: 1e-3, totalSteps: 100, warmupSteps: 5 }), 0);
  * ```
  */
 export function cosineWithWarmup(step: number, options: CosineScheduleOptions): number {
@@ -46,7 +47,8 @@ export function cosineWithWarmup(step: number, options: CosineScheduleOptions): 
  *
  * @example
  * ```ts
- * warmupStepsFor(0.05, 1500); // 75
+ * import { strictEqual } from "node:assert";
+ * strictEqual(warmupStepsFor(0.05, 1500), 75);
  * ```
  */
 export function warmupStepsFor(ratio: number, totalSteps: number): number {

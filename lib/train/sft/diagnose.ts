@@ -29,7 +29,12 @@ export interface PromptSensitivity {
  *
  * @example
  * ```ts
+ * import { loadCheckpoint } from "../../model/checkpoint.ts";
+ * import { loadTokenizer } from "../../model/tokenizer/load.ts";
+ * const { config: cfg, weights: w } = await loadCheckpoint("data/models/builtin-sft");
+ * const tok = await loadTokenizer("data/models/builtin-sft");
  * const nll = await completionNll(w, cfg, tok, [5, 6], [7, 8, 9]); // { token, itemStart }
+ * if (!(nll.token > 0)) throw new Error(JSON.stringify(nll)); // mean nats per completion token
  * ```
  */
 export async function completionNll(
@@ -67,7 +72,14 @@ export async function completionNll(
  *
  * @example
  * ```ts
- * const s = await promptSensitivity(w, cfg, tok, valRecords, { n: 12 });
+ * import { readJsonlAll } from "../../data/jsonl.ts";
+ * import { ConversationRecordSchema } from "../../data/record.ts";
+ * import { loadCheckpoint } from "../../model/checkpoint.ts";
+ * import { loadTokenizer } from "../../model/tokenizer/load.ts";
+ * const { config: cfg, weights: w } = await loadCheckpoint("data/models/builtin-sft");
+ * const tok = await loadTokenizer("data/models/builtin-sft");
+ * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
+ * const s = await promptSensitivity(w, cfg, tok, records.map((r) => r.value), { n: 2 });
  * s.itemStartGap; // e.g. 0.05 nats: the prompt barely matters
  * ```
  */
@@ -116,7 +128,8 @@ export async function promptSensitivity(
  *
  * @example
  * ```ts
- * duplicateLines(["A (1)\nA (1)\nB (2)", "C (3)"]); // 0.5
+ * import { strictEqual } from "node:assert";
+ * strictEqual(duplicateLines(["A (1)\nA (1)\nB (2)", "C (3)"]), 0.5); // 1 repeat over 2 lists
  * ```
  */
 export function duplicateLines(texts: readonly string[]): number {

@@ -23,7 +23,12 @@ export interface LengthStats {
  *
  * @example
  * ```ts
- * promptIds(tok, record); // [ ...ids of "<|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n" ]
+ * import { loadTokenizer } from "../../model/tokenizer/load.ts";
+ * const tok = await loadTokenizer("data/models/builtin-sft");
+ * const prompt = [{ role: "user" as const, content: "USER: Hi.\n" }];
+ * const record = { prompt, seen_titles: [], groundtruth_with_release_year: [] };
+ * const ids = promptIds(tok, record); // ids of "<|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n"
+ * if (!tok.decode(ids).endsWith("<|im_start|>assistant\n")) throw new Error(tok.decode(ids));
  * ```
  */
 export function promptIds(tokenizer: TextTokenizer, record: ConversationRecord): number[] {
@@ -36,7 +41,8 @@ export function promptIds(tokenizer: TextTokenizer, record: ConversationRecord):
  *
  * @example
  * ```ts
- * leftTruncate([1, 2, 3, 4], 2); // [3, 4]
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(leftTruncate([1, 2, 3, 4], 2), [3, 4]);
  * ```
  */
 export function leftTruncate(ids: readonly number[], max: number): number[] {
@@ -49,7 +55,15 @@ export function leftTruncate(ids: readonly number[], max: number): number[] {
  *
  * @example
  * ```ts
- * const { examples, stats } = buildExamples(records, tok, { maxSeqLen: 512 });
+ * import { readJsonlAll } from "../../data/jsonl.ts";
+ * import { ConversationRecordSchema } from "../../data/record.ts";
+ * import { loadTokenizer } from "../../model/tokenizer/load.ts";
+ * const tok = await loadTokenizer("data/models/builtin-sft");
+ * const path = "tests/fixtures/cli/records.jsonl";
+ * const { records } = await readJsonlAll(path, ConversationRecordSchema);
+ * const rows = records.map((r) => ({ where: `${path}:${r.line}`, record: r.value }));
+ * const { examples, stats } = buildExamples(rows, tok, { maxSeqLen: 512 });
+ * if (examples.length !== 2) throw new Error(`${examples.length}`);
  * ```
  */
 export function buildExamples(

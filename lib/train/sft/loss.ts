@@ -26,8 +26,10 @@ export interface PaddedBatch {
  *
  * @example
  * ```ts
- * padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
+ * import { deepStrictEqual } from "node:assert";
+ * const batch = padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
  * // inputIds [[5, 6]], targets [6, 7], weights [0, 1]
+ * deepStrictEqual([batch.inputIds, [...batch.targets], [...batch.weights]], [[[5, 6]], [6, 7], [0, 1]]);
  * ```
  */
 export function padBatch(examples: readonly SftExample[], padId: number): PaddedBatch {
@@ -69,8 +71,9 @@ export interface LossRows {
  *
  * @example
  * ```ts
- * lossRows(padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0));
+ * const r = lossRows(padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0));
  * // rows [1], targets [7], weights [1]
+ * if (r.rows.join() !== "1" || r.targets.join() !== "7") throw new Error(`${r.rows}`);
  * ```
  */
 export function lossRows(batch: Pick<PaddedBatch, "targets" | "weights">): LossRows {
@@ -91,7 +94,11 @@ export function lossRows(batch: Pick<PaddedBatch, "targets" | "weights">): LossR
  *
  * @example
  * ```ts
- * const nll = weightedNll(logits, batch.targets, batch.weights); // scalar
+ * import * as tf from "@tensorflow/tfjs";
+ * const batch = padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
+ * const logits = tf.zeros([1, 2, 8]) as tf.Tensor3D; // (B, T, V), uniform over 8 ids
+ * const nll = weightedNll(logits, batch.targets, batch.weights); // scalar: ln 8 for the one loss token
+ * if (Math.abs(nll.dataSync()[0] - Math.log(8)) > 1e-5) throw new Error(`${nll}`);
  * ```
  */
 export function weightedNll(

@@ -48,6 +48,11 @@ export interface DecoderLossOptions {
  *
  * @example
  * ```ts
+ * import { loadTokenizer } from "../../model/tokenizer/load.ts";
+ * import { loadCheckpoint } from "../../model/checkpoint.ts";
+ * import { itemCloser } from "./unlikelihood.ts";
+ * const { config: modelConfig } = await loadCheckpoint("data/models/builtin-sft");
+ * const tok = await loadTokenizer("data/models/builtin-sft");
  * const lossFn = decoderLoss(modelConfig);
  * const ulLossFn = decoderLoss(modelConfig, { unlikelihood: { weight: 0.5, closesItem: itemCloser(tok) } });
  * ```
@@ -110,7 +115,16 @@ export interface StepOutcome {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { loadCheckpoint } from "../../model/checkpoint.ts";
+ * import { adamwInit } from "../optim/adamw.ts";
+ * import { padBatch } from "./loss.ts";
+ * const { config: cfg, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
+ * const params = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, tf.variable(w)]));
+ * const opt = adamwInit(params);
+ * const batch = padBatch([{ ids: [1, 5, 9, 2], promptLength: 2, where: "a" }], 0);
  * const out = await sftStep(params, opt, [batch], { lossFn: decoderLoss(cfg), lr: 1e-3, maxGradNorm: 1 });
+ * if (!(out.loss > 0) || out.lossTokens !== 2) throw new Error(JSON.stringify(out));
  * ```
  */
 export async function sftStep(

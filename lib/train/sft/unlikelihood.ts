@@ -17,9 +17,10 @@ export const UL_ONE_MINUS_P_FLOOR = 1e-5;
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert";
  * // items "A\n" "B\n" then A again, then EOS: tokens A=1 B=2 \n=9 EOS=0
- * itemNegatives([1, 9, 2, 9, 1, 9, 0], (id) => id === 9);
- * // [[], [], [1], [], [2], [], [1, 2]]
+ * const neg = itemNegatives([1, 9, 2, 9, 1, 9, 0], (id) => id === 9);
+ * deepStrictEqual(neg, [[], [], [1], [], [2], [], [1, 2]]);
  * ```
  */
 export function itemNegatives(
@@ -54,8 +55,10 @@ export function itemNegatives(
  *
  * @example
  * ```ts
+ * import { loadTokenizer } from "../../model/tokenizer/load.ts";
+ * const tokenizer = await loadTokenizer("data/models/builtin-sft");
  * const closes = itemCloser(tokenizer);
- * closes(tokenizer.encode("\n")[0]); // true
+ * if (!closes(tokenizer.encode("\n")[0])) throw new Error("a newline token closes an item");
  * ```
  */
 export function itemCloser(
@@ -84,7 +87,10 @@ export interface BatchNegatives {
  *
  * @example
  * ```ts
- * const neg = batchNegatives(padBatch(examples, padId), itemCloser(tok)); // neg.rows.length ≤ lossTokens
+ * import { lossRows, padBatch } from "./loss.ts";
+ * const batch = padBatch([{ ids: [7, 1, 9, 1, 9, 0], promptLength: 1, where: "a" }], 0);
+ * const neg = batchNegatives(batch, (id) => id === 9); // the repeated item's first token is a negative
+ * if (neg.rows.length > lossRows(batch).rows.length) throw new Error("rows ≤ loss tokens");
  * ```
  */
 export function batchNegatives(
@@ -118,7 +124,12 @@ export function batchNegatives(
  *
  * @example
  * ```ts
- * const ul = unlikelihoodSum(logits, batchNegatives(batch, closes)); // scalar, divide by loss tokens
+ * import * as tf from "@tensorflow/tfjs";
+ * import { lossRows, padBatch } from "./loss.ts";
+ * const batch = padBatch([{ ids: [7, 1, 9, 1, 9, 0], promptLength: 1, where: "a" }], 0);
+ * const logits = tf.zeros([lossRows(batch).rows.length, 10]) as tf.Tensor2D; // (M loss rows, V)
+ * const ul = unlikelihoodSum(logits, batchNegatives(batch, (id) => id === 9)); // scalar, divide by loss tokens
+ * if (!(ul.dataSync()[0] > 0)) throw new Error(`${ul}`); // −log(1 − 0.1) per negative
  * ```
  */
 export function unlikelihoodSum(logits: tf.Tensor2D, negatives: BatchNegatives): tf.Scalar {

@@ -25,8 +25,10 @@ export type DemoRecord = World["records"]["train"][number] & {
  *
  * @example
  * ```ts
+ * import { generateWorld } from "../../data/world/generate.ts";
+ * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
  * const train = oracleDemonstrations(world, "train", { onePerConversation: true });
- * train[0].completion[0].content.split("\n").length; // 20
+ * if (train[0].completion[0].content.split("\n").length !== 20) throw new Error("20 lines");
  * ```
  */
 export function oracleDemonstrations(
@@ -63,7 +65,10 @@ export interface WorldSftInputs {
  *
  * @example
  * ```ts
- * const paths = await writeWorldSftInputs("data/generated/sft_standin", {});
+ * const dir = await Deno.makeTempDir();
+ * const paths = await writeWorldSftInputs(dir, { seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * if (!paths.data.endsWith("train.jsonl")) throw new Error(JSON.stringify(paths));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeWorldSftInputs(
