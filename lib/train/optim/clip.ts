@@ -12,7 +12,9 @@ export type NamedGrads = Record<string, tf.Tensor>;
  *
  * @example
  * ```ts
- * await globalNorm({ a: tf.tensor([3]), b: tf.tensor([4]) }); // 5
+ * import * as tf from "@tensorflow/tfjs";
+ * const norm = await globalNorm({ a: tf.tensor([3]), b: tf.tensor([4]) });
+ * if (norm !== 5) throw new Error(`want 5, got ${norm}`);
  * ```
  */
 export async function globalNorm(grads: NamedGrads): Promise<number> {
@@ -39,7 +41,8 @@ export async function globalNorm(grads: NamedGrads): Promise<number> {
  *
  * @example
  * ```ts
- * clipScale(10, 1); // ≈ 0.1
+ * if (Math.abs(clipScale(10, 1) - 0.1) > 1e-6) throw new Error("norm 10 over max 1 scales by ≈ 0.1");
+ * if (clipScale(0.5, 1) !== 1) throw new Error("a norm under the max is left alone");
  * ```
  */
 export function clipScale(norm: number, maxNorm: number): number {
