@@ -33,7 +33,7 @@ export interface TrainCheckpoint {
  *
  * @example
  * ```ts
- * checkpointDir("runs/a", 50); // "runs/a/checkpoints/step-50"
+ * if (checkpointDir("runs/a", 50) !== "runs/a/checkpoints/step-50") throw new Error("checkpointDir");
  * ```
  */
 export function checkpointDir(runDir: string, step: number): string {
@@ -45,9 +45,16 @@ export function checkpointDir(runDir: string, step: number): string {
  * crashed earlier save or prune left in `runDir/checkpoints` (half-built `.step-N.*.tmp` folders),
  * and moves back a step-N whose replacement died between its two renames.
  *
- * @example
- * ```ts
- * await saveTrainCheckpoint("runs/a", { step: 10, weights, modelConfig, tokenizer, optimizer, trainerState: {} });
+ * @example Needs a model's weights, config and tokenizer files (a training run's state)
+ * ```ts ignore
+ * await saveTrainCheckpoint("runs/a", {
+ *   step: 10,
+ *   weights,
+ *   modelConfig,
+ *   tokenizer,
+ *   optimizer,
+ *   trainerState: {},
+ * });
  * ```
  */
 export async function saveTrainCheckpoint(runDir: string, ckpt: TrainCheckpoint): Promise<string> {
@@ -82,7 +89,14 @@ export async function saveTrainCheckpoint(runDir: string, ckpt: TrainCheckpoint)
  *
  * @example
  * ```ts
- * await checkpointSteps("runs/a"); // [10, 20]
+ * import { deepStrictEqual } from "node:assert";
+ * const runDir = await Deno.makeTempDir();
+ * for (const step of [20, 10]) {
+ *   await Deno.mkdir(checkpointDir(runDir, step), { recursive: true });
+ *   await Deno.writeTextFile(`${checkpointDir(runDir, step)}/trainer_state.json`, "{}");
+ * }
+ * await Deno.mkdir(checkpointDir(runDir, 30)); // no trainer_state.json: incomplete, not listed
+ * deepStrictEqual(await checkpointSteps(runDir), [10, 20]);
  * ```
  */
 export async function checkpointSteps(runDir: string): Promise<number[]> {
@@ -105,8 +119,8 @@ export async function checkpointSteps(runDir: string): Promise<number[]> {
 /**
  * Load checkpoint folder `dir`: weights (as plain tensors), optimizer moments, trainer state.
  *
- * @example
- * ```ts
+ * @example Needs a checkpoint folder written by {@link saveTrainCheckpoint}
+ * ```ts ignore
  * const ckpt = await loadTrainCheckpoint("runs/a/checkpoints/step-10");
  * ```
  */
@@ -155,7 +169,14 @@ export async function loadTrainCheckpoint(
  *
  * @example
  * ```ts
- * await pruneCheckpoints("runs/a", 2);
+ * import { deepStrictEqual } from "node:assert";
+ * const runDir = await Deno.makeTempDir();
+ * for (const step of [10, 20, 30]) {
+ *   await Deno.mkdir(checkpointDir(runDir, step), { recursive: true });
+ *   await Deno.writeTextFile(`${checkpointDir(runDir, step)}/trainer_state.json`, "{}");
+ * }
+ * await pruneCheckpoints(runDir, 2);
+ * deepStrictEqual(await checkpointSteps(runDir), [20, 30]); // the oldest is gone
  * ```
  */
 export async function pruneCheckpoints(runDir: string, keep: number): Promise<void> {
