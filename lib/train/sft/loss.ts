@@ -26,8 +26,10 @@ export interface PaddedBatch {
  *
  * @example
  * ```ts
- * padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
- * // inputIds [[5, 6]], targets [6, 7], weights [0, 1]
+ * import { deepStrictEqual } from "node:assert";
+ * const b = padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
+ * deepStrictEqual(b.inputIds, [[5, 6]]);
+ * deepStrictEqual([Array.from(b.targets), Array.from(b.weights)], [[6, 7], [0, 1]]);
  * ```
  */
 export function padBatch(examples: readonly SftExample[], padId: number): PaddedBatch {
@@ -69,8 +71,9 @@ export interface LossRows {
  *
  * @example
  * ```ts
- * lossRows(padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0));
- * // rows [1], targets [7], weights [1]
+ * import { deepStrictEqual } from "node:assert";
+ * const r = lossRows(padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0));
+ * deepStrictEqual([Array.from(r.rows), Array.from(r.targets), Array.from(r.weights)], [[1], [7], [1]]);
  * ```
  */
 export function lossRows(batch: Pick<PaddedBatch, "targets" | "weights">): LossRows {
@@ -91,7 +94,11 @@ export function lossRows(batch: Pick<PaddedBatch, "targets" | "weights">): LossR
  *
  * @example
  * ```ts
- * const nll = weightedNll(logits, batch.targets, batch.weights); // scalar
+ * import * as tf from "@tensorflow/tfjs";
+ * const batch = padBatch([{ ids: [1, 0, 1], promptLength: 2, where: "a" }], 0);
+ * const logits = tf.zeros([1, 2, 4]) as tf.Tensor3D; // (B, T, V): uniform over 4 ids
+ * const nll = weightedNll(logits, batch.targets, batch.weights); // scalar: one target of weight 1
+ * if (Math.abs(nll.dataSync()[0] - Math.log(4)) > 1e-5) throw new Error("uniform: ln 4 per token");
  * ```
  */
 export function weightedNll(

@@ -23,10 +23,13 @@ export type DemoRecord = World["records"]["train"][number] & {
  * Records of `split` with the oracle list as completion. `onePerConversation` keeps the first reply of
  * each conversation (replies share prompt and oracle list, so the others would be duplicates).
  *
- * @example
+ * @example Reads the shipped vega-datasets movies (--allow-read)
  * ```ts
+ * import { generateWorld } from "../../data/world/mod.ts";
+ * const world = await generateWorld({ conversations: { train: 3, val: 1, test: 1 } });
  * const train = oracleDemonstrations(world, "train", { onePerConversation: true });
- * train[0].completion[0].content.split("\n").length; // 20
+ * if (train.length !== 3) throw new Error("one demo per train conversation");
+ * if (train[0].completion[0].content.split("\n").length !== 20) throw new Error("20 oracle titles");
  * ```
  */
 export function oracleDemonstrations(
@@ -61,9 +64,13 @@ export interface WorldSftInputs {
  * tokenizer/ (the shipped base model's tokenizer, or `options.tokenizerFrom`'s, so SFT can start
  * from that model).
  *
- * @example
+ * @example Reads the movies and the shipped base tokenizer, writes to a temp folder
  * ```ts
- * const paths = await writeWorldSftInputs("data/generated/sft_standin", {});
+ * const dir = await Deno.makeTempDir();
+ * const paths = await writeWorldSftInputs(dir, { conversations: { train: 3, val: 1, test: 1 } });
+ * const lines = (await Deno.readTextFile(paths.data)).trim().split("\n");
+ * if (lines.length !== 3) throw new Error(`${paths.data}: ${lines.length} demos`);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeWorldSftInputs(
