@@ -47,13 +47,17 @@ export interface PrepareRunOptions {
  * @example
  * ```ts
  * import { rejects } from "node:assert";
- * const dir = `${await Deno.makeTempDir()}/sft-a`;
+ * const tmp = await Deno.makeTempDir();
+ * const dir = `${tmp}/sft-a`;
  * {
  *   await using _lock = await prepareRunFolder(dir, { seed: 1, lr: 1e-3 });
  *   // … the run writes dir/ …; the lock is released at the end of this block
  * }
  * await rejects(prepareRunFolder(dir, { seed: 1, lr: 1e-3 })); // a new run refuses a used folder
- * await using _resumed = await prepareRunFolder(dir, { seed: 1, lr: 1e-3 }, { resume: true });
+ * {
+ *   await using _resumed = await prepareRunFolder(dir, { seed: 1, lr: 1e-3 }, { resume: true });
+ * }
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function prepareRunFolder(

@@ -117,10 +117,14 @@ export function busyMessage(
  * record is reported (`previous`). Needs read and write access to `dir`.
  * @example
  * ```ts
- * const dir = `${await Deno.makeTempDir()}/sft-a`;
- * await using lock = await acquireRunLock(dir);
- * // … write dir/ …; released at the end of the scope, or with `await lock.release()`
- * if (lock.holder?.pid !== Deno.pid) throw new Error("this process holds the lock");
+ * const tmp = await Deno.makeTempDir();
+ * const dir = `${tmp}/sft-a`;
+ * {
+ *   await using lock = await acquireRunLock(dir);
+ *   // … write dir/ …; released at the end of the scope, or with `await lock.release()`
+ *   if (lock.holder?.pid !== Deno.pid) throw new Error("this process holds the lock");
+ * }
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function acquireRunLock(dir: string, opts: RunLockOptions = {}): Promise<RunLock> {

@@ -97,6 +97,7 @@ export async function saveTrainCheckpoint(runDir: string, ckpt: TrainCheckpoint)
  * }
  * await Deno.mkdir(checkpointDir(runDir, 30)); // no trainer_state.json: incomplete, not listed
  * deepStrictEqual(await checkpointSteps(runDir), [10, 20]);
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function checkpointSteps(runDir: string): Promise<number[]> {
@@ -177,6 +178,7 @@ export async function loadTrainCheckpoint(
  * }
  * await pruneCheckpoints(runDir, 2);
  * deepStrictEqual(await checkpointSteps(runDir), [20, 30]); // the oldest is gone
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function pruneCheckpoints(runDir: string, keep: number): Promise<void> {
