@@ -46,7 +46,11 @@ export type EvalMetrics = Record<string, number>;
  *   { ids: [5, 1, 9, 0], promptLength: 1, where: "a" },
  *   { ids: [3, 2, 0], promptLength: 2, where: "b" },
  * ];
- * const loss = await evalLoss(params, examples, { lossFn: decoderLoss(cfg), batchSize: 8, padId: 0 });
+ * const loss = await evalLoss(params, examples, {
+ *   lossFn: decoderLoss(cfg),
+ *   batchSize: 8,
+ *   padId: 0,
+ * });
  * if (Math.abs(loss - Math.log(16)) > 0.1) throw new Error(`${loss} ≉ ln 16 nats per token`);
  * ```
  */
@@ -76,9 +80,15 @@ export async function evalLoss(
  *   seen_titles: [],
  *   groundtruth_with_release_year: [[gt, "1995"]] as [string, string][],
  * });
- * const valRecords = [row("more like Heat?", "Heat"), row("a comedy?", "Up"), row("more like Heat?", "Ronin")];
+ * const valRecords = [
+ *   row("more like Heat?", "Heat"),
+ *   row("a comedy?", "Up"),
+ *   row("more like Heat?", "Ronin"),
+ * ];
  * const groups = groupConversations(valRecords); // unique conversations, in first-seen order
- * if (groups.length !== 2 || groups[0].rows.length !== 2) throw new Error("two rows share one prompt");
+ * if (groups.length !== 2 || groups[0].rows.length !== 2) {
+ *   throw new Error("two rows share one prompt");
+ * }
  * ```
  */
 export function groupConversations(
@@ -114,7 +124,9 @@ export function groupConversations(
  * const totals = emptyTotals([5, 10, 20]);
  * addConversationScores(totals, "Heat (1995)\nAlien (1979)", rows, { catalog, ks: [5, 10, 20] });
  * const s = totalsSummary(totals);
- * if (s.records !== 1 || s.recall["5"] !== 1 || s.in_catalog !== 1) throw new Error(JSON.stringify(s));
+ * if (s.records !== 1 || s.recall["5"] !== 1 || s.in_catalog !== 1) {
+ *   throw new Error(JSON.stringify(s));
+ * }
  * ```
  */
 export function addConversationScores(

@@ -147,7 +147,13 @@ export interface AdamWRunSettings {
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert";
- * const s = adamwSettings({ beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 0.1, max_grad_norm: 1 });
+ * const s = adamwSettings({
+ *   beta1: 0.9,
+ *   beta2: 0.99,
+ *   eps: 1e-8,
+ *   weight_decay: 0.1,
+ *   max_grad_norm: 1,
+ * });
  * deepStrictEqual(s, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1 });
  * ```
  */

@@ -41,7 +41,9 @@ export async function globalNorm(grads: NamedGrads): Promise<number> {
  *
  * @example
  * ```ts
- * if (Math.abs(clipScale(10, 1) - 0.1) > 1e-6) throw new Error("norm 10 over max 1 scales by ≈ 0.1");
+ * if (Math.abs(clipScale(10, 1) - 0.1) > 1e-6) {
+ *   throw new Error("norm 10 over max 1 scales by ≈ 0.1");
+ * }
  * if (clipScale(0.5, 1) !== 1) throw new Error("a norm under the max is left alone");
  * ```
  */

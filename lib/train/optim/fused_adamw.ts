@@ -41,7 +41,9 @@ export interface AdamWCoefficients {
  * const { p, m, v } = adamwValues(new Float32Array([1]), new Float32Array([0.5]), z(), z(), c);
  * // { p: [≈0.9], m: [0.05], v: [0.00025] }
  * const near = (x: number, want: number) => Math.abs(x - want) < 1e-6;
- * if (!near(p[0], 0.9) || !near(m[0], 0.05) || !near(v[0], 0.00025)) throw new Error(`${p} ${m} ${v}`);
+ * if (!near(p[0], 0.9) || !near(m[0], 0.05) || !near(v[0], 0.00025)) {
+ *   throw new Error(`${p} ${m} ${v}`);
+ * }
  * ```
  */
 export function adamwValues(

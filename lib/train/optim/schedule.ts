@@ -20,7 +20,9 @@ export interface CosineScheduleOptions {
  * @example
  * ```ts
  * const o = { peakLr: 1e-3, totalSteps: 100, warmupSteps: 5 };
- * if (Math.abs(cosineWithWarmup(1, o) - 2e-4) > 1e-12) throw new Error("step 1 of 5 warm-up: peak/5");
+ * if (Math.abs(cosineWithWarmup(1, o) - 2e-4) > 1e-12) {
+ *   throw new Error("step 1 of 5 warm-up: peak/5");
+ * }
  * if (cosineWithWarmup(5, o) !== 1e-3) throw new Error("end of warm-up: peak");
  * if (Math.abs(cosineWithWarmup(100, o)) > 1e-12) throw new Error("last step: the floor, 0");
  * ```

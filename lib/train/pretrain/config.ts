@@ -112,7 +112,9 @@ export function pretrainPreset(name: "base" | "smoke"): Partial<PretrainConfigIn
  * ```ts
  * const cfg = parsePretrainConfig({ run_dir: "runs/p" });
  * const m = baseModelConfig(cfg, { vocabSize: 4096, eosId: 4095, padId: 4093, bosId: null });
- * if (m.vocab_size !== 4096 || m.hidden_size !== 192) throw new Error("dims from cfg, vocab from tok");
+ * if (m.vocab_size !== 4096 || m.hidden_size !== 192) {
+ *   throw new Error("dims from cfg, vocab from tok");
+ * }
  * ```
  */
 export function baseModelConfig(

@@ -41,7 +41,9 @@ export interface PretrainResult {
  * after the last step, final/ (config.json, model.safetensors in BF16, tokenizer files).
  * @example A whole training run that writes its run folder (the smoke preset runs in tests/train/pretrain/)
  * ```ts ignore
- * const r = await runPretrain(parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "runs/p" }));
+ * const r = await runPretrain(
+ *   parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "runs/p" }),
+ * );
  * ```
  */
 export async function runPretrain(

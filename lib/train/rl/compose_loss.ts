@@ -56,7 +56,9 @@ export interface RolloutAdvantages {
  * const scored = { dims: { b: 2, t: 2 }, groupSize: 2, hits: Uint8Array.of(1, 0), segments };
  * const { tokenAdvantages } = rolloutAdvantages(rlAlgoConfig({ algo: "rank-grpo", n: 1 }), scored);
  * if (tokenAdvantages.length !== 4) throw new Error("want (B, T) = (2, 2)");
- * if (!(tokenAdvantages[0] > 0 && tokenAdvantages[2] < 0)) throw new Error("hit row up, miss row down");
+ * if (!(tokenAdvantages[0] > 0 && tokenAdvantages[2] < 0)) {
+ *   throw new Error("hit row up, miss row down");
+ * }
  * ```
  */
 export function rolloutAdvantages(config: RlAlgoConfig, scored: ScoredRollouts): RolloutAdvantages {
@@ -131,7 +133,9 @@ export interface UpdateInputs {
  *   logpOld: null, // μ = 1: on-policy
  *   logpRef: null, // β = 0: no KL term
  * });
- * if (grad.length !== 2 || !(grad[0] < 0)) throw new Error("(B, T) gradient lowers the loss by raising logπ");
+ * if (grad.length !== 2 || !(grad[0] < 0)) {
+ *   throw new Error("(B, T) gradient lowers the loss by raising logπ");
+ * }
  * ```
  */
 export function composeLoss(config: RlAlgoConfig, update: UpdateInputs): PolicyLoss {

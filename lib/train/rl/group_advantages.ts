@@ -28,7 +28,8 @@ export interface GroupAdvantages {
  * // one prompt, G = 2, N = 2: rank 1 differs, rank 2 ties
  * const { advantages } = groupAdvantages(Float64Array.of(1, 0, 0, 0), { g: 2, n: 2 });
  * // ≈ [0.7070, 0, -0.7070, 0]  ((1 − 0.5) / (0.7071 + 1e-4))
- * deepStrictEqual(Array.from(advantages, (v) => Math.round(v * 1e4) / 1e4 + 0), [0.707, 0, -0.707, 0]);
+ * const r4 = (a: Float64Array) => Array.from(a, (v) => Math.round(v * 1e4) / 1e4 + 0); // 4 digits, no −0
+ * deepStrictEqual(r4(advantages), [0.707, 0, -0.707, 0]);
  * ```
  */
 export function groupAdvantages(
@@ -96,7 +97,8 @@ export function groupAdvantages(
  * ```ts
  * import { deepStrictEqual } from "node:assert";
  * const { advantages } = sequenceAdvantages(Float64Array.of(2, 0, 1, 1), { g: 2 });
- * deepStrictEqual(Array.from(advantages, (v) => Math.round(v * 1e4) / 1e4 + 0), [0.7071, -0.7071, 0, 0]);
+ * const r4 = (a: Float64Array) => Array.from(a, (v) => Math.round(v * 1e4) / 1e4 + 0); // 4 digits, no −0
+ * deepStrictEqual(r4(advantages), [0.7071, -0.7071, 0, 0]);
  * ```
  */
 export function sequenceAdvantages(

@@ -47,7 +47,10 @@ export function tokenLogRatios(
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert";
- * const { bins } = ratioBins("item", Int32Array.of(0, 1, 2, 3, -1), { dims: { b: 1, t: 5 }, n: 2 });
+ * const { bins } = ratioBins("item", Int32Array.of(0, 1, 2, 3, -1), {
+ *   dims: { b: 1, t: 5 },
+ *   n: 2,
+ * });
  * deepStrictEqual(Array.from(bins), [0, 1, 2, 2, -1]); // items ≥ N share the overflow bin
  * ```
  */
@@ -84,7 +87,10 @@ export interface BinMeans {
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert";
- * const { means } = binMeans(Float64Array.of(1, 3, 5), { bins: Int32Array.of(0, 0, 1), numBins: 2 }, {
+ * const { means } = binMeans(Float64Array.of(1, 3, 5), {
+ *   bins: Int32Array.of(0, 0, 1),
+ *   numBins: 2,
+ * }, {
  *   b: 1,
  *   t: 3,
  * });
@@ -135,7 +141,10 @@ export function broadcastBins(
  * GSPO sequence log-weight: mean token log-ratio over the mask, one per row (count clamped ≥ 1).
  * @example
  * ```ts
- * const s = sequenceLogRatios(Float64Array.of(0.2, 0.4, 9), Uint8Array.of(1, 1, 0), { b: 1, t: 3 });
+ * const s = sequenceLogRatios(Float64Array.of(0.2, 0.4, 9), Uint8Array.of(1, 1, 0), {
+ *   b: 1,
+ *   t: 3,
+ * });
  * if (s.length !== 1 || Math.abs(s[0] - 0.3) > 1e-12) throw new Error(`want [0.3], got ${s}`);
  * ```
  */

@@ -47,7 +47,10 @@ export function tokenAdvantages(
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert";
- * const a = sequenceTokenAdvantages(Float64Array.of(2, -1), Uint8Array.of(1, 1, 1, 0), { b: 2, t: 2 });
+ * const a = sequenceTokenAdvantages(Float64Array.of(2, -1), Uint8Array.of(1, 1, 1, 0), {
+ *   b: 2,
+ *   t: 2,
+ * });
  * deepStrictEqual(Array.from(a), [2, 2, -1, 0]);
  * ```
  */

@@ -16,7 +16,14 @@ import { completionLogprobs, toCompletionLayout } from "./policy_logprobs.ts";
  * import { deepStrictEqual } from "node:assert";
  * import * as tf from "@tensorflow/tfjs";
  * import { policyLossAndGrad } from "../rl/policy_loss.ts";
- * const config = { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0, loss_norm: "token", n: 20 } as const;
+ * const config = {
+ *   level: "item",
+ *   eps_low: 0.06,
+ *   eps_high: 0.08,
+ *   beta: 0,
+ *   loss_norm: "token",
+ *   n: 20,
+ * } as const;
  * const update = {
  *   dims: { b: 1, t: 2 },
  *   logpOld: null,
@@ -54,7 +61,14 @@ export function closedFormLoss(
  * import * as tf from "@tensorflow/tfjs";
  * import { policyLossAndGrad } from "../rl/policy_loss.ts";
  * import { toCompletionLayout } from "./policy_logprobs.ts";
- * const config = { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0, loss_norm: "token", n: 20 } as const;
+ * const config = {
+ *   level: "item",
+ *   eps_low: 0.06,
+ *   eps_high: 0.08,
+ *   beta: 0,
+ *   loss_norm: "token",
+ *   n: 20,
+ * } as const;
  * const update = {
  *   dims: { b: 1, t: 2 },
  *   logpOld: null,

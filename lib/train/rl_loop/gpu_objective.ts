@@ -193,7 +193,15 @@ export async function readObjectiveStats(
  * and gradient from the kernels; the stats (and entropy) are read while the gradient norm is.
  * @example Needs tfjs on the webgpu backend (a WebGPU adapter)
  * ```ts ignore
- * const objective = await gpuObjective({ params, config, batch, packed, refLogp, algo, advantages });
+ * const objective = await gpuObjective({
+ *   params,
+ *   config,
+ *   batch,
+ *   packed,
+ *   refLogp,
+ *   algo,
+ *   advantages,
+ * });
  * ```
  */
 export async function gpuObjective(inputs: ObjectiveInputs): Promise<Objective> {

@@ -36,7 +36,9 @@ export interface UpdateResult {
  * @example How rlStep drives it (needs a step's rollouts, policy and advantages; see rlStep's example)
  * ```ts ignore
  * const want = await objective.prepare(k);
- * const { grads } = tf.variableGrads(() => objective.loss(completionLogprobs(params, cfg, packed, want)));
+ * const { grads } = tf.variableGrads(() =>
+ *   objective.loss(completionLogprobs(params, cfg, packed, want))
+ * );
  * const { loss, stats } = await objective.read();
  * ```
  */
@@ -51,8 +53,12 @@ export interface Objective {
  * Mean of `values` over the positions where `mask` ≠ 0 (NaN when none).
  * @example
  * ```ts
- * if (maskedMean(Float64Array.of(1, 3, 5), Uint8Array.of(1, 1, 0)) !== 2) throw new Error("(1 + 3) / 2");
- * if (!Number.isNaN(maskedMean(Float64Array.of(1), Uint8Array.of(0)))) throw new Error("none: NaN");
+ * if (maskedMean(Float64Array.of(1, 3, 5), Uint8Array.of(1, 1, 0)) !== 2) {
+ *   throw new Error("(1 + 3) / 2");
+ * }
+ * if (!Number.isNaN(maskedMean(Float64Array.of(1), Uint8Array.of(0)))) {
+ *   throw new Error("none: NaN");
+ * }
  * ```
  */
 export function maskedMean(values: Float64Array, mask: Uint8Array): number {

@@ -107,7 +107,9 @@ export interface CompletionLogprobs {
  * import * as tf from "@tensorflow/tfjs";
  * const out = pickedLogSoftmax(tf.tensor2d([[0, 0]]), Float32Array.of(0, 1), { entropy: true });
  * const [logp, entropy] = out.dataSync(); // [[-ln 2, ln 2]]: log p of the picked id, then the entropy
- * if (Math.abs(logp + Math.LN2) > 1e-6 || Math.abs(entropy - Math.LN2) > 1e-6) throw new Error(`${out}`);
+ * if (Math.abs(logp + Math.LN2) > 1e-6 || Math.abs(entropy - Math.LN2) > 1e-6) {
+ *   throw new Error(`${out}`);
+ * }
  * ```
  */
 export function pickedLogSoftmax(
@@ -170,7 +172,9 @@ export function pickedLogSoftmax(
  *   groupSize: 1,
  * }, { padId: 0, vocabSize: 8 });
  * const { logp, entropy, index } = completionLogprobs(params, cfg, packed); // (K), (K), (B, T)
- * if (logp.size !== 2 || entropy?.size !== 2 || index.length !== 2) throw new Error("K = 2 tokens");
+ * if (logp.size !== 2 || entropy?.size !== 2 || index.length !== 2) {
+ *   throw new Error("K = 2 tokens");
+ * }
  * if (logp.dataSync().some((x) => !(x < 0))) throw new Error("log-probs are negative");
  * ```
  */
@@ -218,7 +222,10 @@ export function completionLogprobs(
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert";
- * deepStrictEqual(toCompletionLayout(Float32Array.of(0, -1, -2), Int32Array.of(1, 2, -1)), Float64Array.of(-1, -2, 0));
+ * deepStrictEqual(
+ *   toCompletionLayout(Float32Array.of(0, -1, -2), Int32Array.of(1, 2, -1)),
+ *   Float64Array.of(-1, -2, 0),
+ * );
  * ```
  */
 export function toCompletionLayout(

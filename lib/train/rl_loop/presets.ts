@@ -15,7 +15,12 @@ export type RlPresetName = (typeof RL_PRESETS)[number];
  * @example
  * ```ts
  * import { parseRlRunConfig } from "./config.ts";
- * const paths = { data: "train.jsonl", catalog: "c.csv", init: "runs/sft/final", run_dir: "runs/rl" };
+ * const paths = {
+ *   data: "train.jsonl",
+ *   catalog: "c.csv",
+ *   init: "runs/sft/final",
+ *   run_dir: "runs/rl",
+ * };
  * const cfg = parseRlRunConfig({ ...rlPreset("smoke"), ...paths, algo: "grpo" });
  * if (cfg.steps !== 4 || cfg.group_size !== 2) throw new Error("the smoke preset: 4 steps, G = 2");
  * ```

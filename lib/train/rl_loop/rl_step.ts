@@ -69,7 +69,10 @@ export interface RlStepOutcome {
  * import { sampleRollouts, stepSeed, tokenNewlines } from "./rollouts.ts";
  * await tf.setBackend("cpu"); // this module's imports register wasm first; it needs an explicit init
  * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
- * const tokenizer = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const tokenizer = tokenizerFromJson(
+ *   files.tokenizerJson as never,
+ *   files.tokenizerConfigJson as never,
+ * );
  * const cfg = parseModelConfig({
  *   ...presetConfig("builtin-small"),
  *   vocab_size: tokenizer.vocabSize,

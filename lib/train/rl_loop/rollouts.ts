@@ -101,7 +101,10 @@ export function tokenNewlines(tokenizer: TextTokenizer): Int32Array {
  * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
  * import { initWeights } from "../../model/weights.ts";
  * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
- * const tokenizer = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const tokenizer = tokenizerFromJson(
+ *   files.tokenizerJson as never,
+ *   files.tokenizerConfigJson as never,
+ * );
  * const cfg = parseModelConfig({
  *   ...presetConfig("builtin-small"),
  *   vocab_size: tokenizer.vocabSize,
@@ -130,7 +133,9 @@ export function tokenNewlines(tokenizer: TextTokenizer): Int32Array {
  *   promptKeys: [5],
  * };
  * const batch = await sampleRollouts(dw, records, options);
- * if (batch.dims.b !== 4 || batch.scored.hits.length !== 4 * 20) throw new Error("hits are (B, 20)");
+ * if (batch.dims.b !== 4 || batch.scored.hits.length !== 4 * 20) {
+ *   throw new Error("hits are (B, 20)");
+ * }
  * deepStrictEqual((await sampleRollouts(dw, records, options)).tokenIds, batch.tokenIds); // seeded
  * ```
  */

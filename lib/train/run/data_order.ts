@@ -57,7 +57,10 @@ export function dataPosition(step: number, perEpoch: number): DataPosition {
  * ```ts
  * import { deepStrictEqual } from "node:assert";
  * // step 1 takes the first 4 indices of epoch 0's order
- * deepStrictEqual(stepIndices(1, { seed: 0, n: 10, perStep: 4 }), epochOrder(0, 0, 10).slice(0, 4));
+ * deepStrictEqual(
+ *   stepIndices(1, { seed: 0, n: 10, perStep: 4 }),
+ *   epochOrder(0, 0, 10).slice(0, 4),
+ * );
  * ```
  */
 export function stepIndices(

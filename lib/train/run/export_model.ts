@@ -16,7 +16,9 @@ import { readStepRows } from "./metrics_log.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "abc");
  * const hex = await sha256File(path);
- * if (hex !== "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") throw new Error(hex);
+ * if (hex !== "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") {
+ *   throw new Error(hex);
+ * }
  * await Deno.remove(path);
  * ```
  */
@@ -53,7 +55,10 @@ const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];
  * @example
  * ```ts
  * import { strictEqual } from "node:assert";
- * strictEqual(rebuildCommand("sft", ["--run", "a", "--resume"]), "npx -y deno@2.9.6 task cli sft --run a");
+ * strictEqual(
+ *   rebuildCommand("sft", ["--run", "a", "--resume"]),
+ *   "npx -y deno@2.9.6 task cli sft --run a",
+ * );
  * ```
  */
 export function rebuildCommand(command: string, argv: readonly string[]): string {

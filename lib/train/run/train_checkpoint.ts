@@ -33,7 +33,9 @@ export interface TrainCheckpoint {
  *
  * @example
  * ```ts
- * if (checkpointDir("runs/a", 50) !== "runs/a/checkpoints/step-50") throw new Error("checkpointDir");
+ * if (checkpointDir("runs/a", 50) !== "runs/a/checkpoints/step-50") {
+ *   throw new Error("checkpointDir");
+ * }
  * ```
  */
 export function checkpointDir(runDir: string, step: number): string {

@@ -131,7 +131,9 @@ export async function promptSensitivity(
  *
  * @example
  * ```ts
- * if (duplicateLines(["A (1)\nA (1)\nB (2)", "C (3)"]) !== 0.5) throw new Error("1 of 2 lists repeats");
+ * if (duplicateLines(["A (1)\nA (1)\nB (2)", "C (3)"]) !== 0.5) {
+ *   throw new Error("1 of 2 lists repeats");
+ * }
  * ```
  */
 export function duplicateLines(texts: readonly string[]): number {

@@ -68,7 +68,10 @@ export function leftTruncate(ids: readonly number[], max: number): number[] {
  * import { deepStrictEqual } from "node:assert";
  * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
  * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
- * const files = trainChatTokenizer(["Like Heat (1995)?\nAlien (1979)"], { vocabSize: 300, seed: 0 });
+ * const files = trainChatTokenizer(["Like Heat (1995)?\nAlien (1979)"], {
+ *   vocabSize: 300,
+ *   seed: 0,
+ * });
  * const tok = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
  * const record = {
  *   prompt: [{ role: "user" as const, content: "Like Heat (1995)?" }],

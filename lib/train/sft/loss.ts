@@ -73,7 +73,9 @@ export interface LossRows {
  * ```ts
  * import { deepStrictEqual } from "node:assert";
  * const r = lossRows(padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0));
- * deepStrictEqual([Array.from(r.rows), Array.from(r.targets), Array.from(r.weights)], [[1], [7], [1]]);
+ * deepStrictEqual([Array.from(r.rows), Array.from(r.targets), Array.from(r.weights)], [[1], [7], [
+ *   1,
+ * ]]);
  * ```
  */
 export function lossRows(batch: Pick<PaddedBatch, "targets" | "weights">): LossRows {

@@ -63,7 +63,9 @@ export interface DecoderLossOptions {
  * const params = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.variable(t)]));
  * const batch = padBatch([{ ids: [5, 1, 9, 1, 0], promptLength: 1, where: "a" }], 0);
  * const lossFn = decoderLoss(modelConfig);
- * const ulLossFn = decoderLoss(modelConfig, { unlikelihood: { weight: 0.5, closesItem: (id) => id === 9 } });
+ * const ulLossFn = decoderLoss(modelConfig, {
+ *   unlikelihood: { weight: 0.5, closesItem: (id) => id === 9 },
+ * });
  * const ce = lossFn(params, batch).dataSync()[0]; // Σ NLL over the 4 completion tokens
  * const withUl = ulLossFn(params, batch).dataSync()[0];
  * if (!(Math.abs(ce / 4 - Math.log(16)) < 0.1 && withUl > ce)) throw new Error(`${ce} ${withUl}`);
@@ -143,7 +145,11 @@ export interface StepOutcome {
  * const params = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.variable(t)]));
  * const opt = adamwInit(params);
  * const batch = padBatch([{ ids: [5, 1, 9, 1, 0], promptLength: 1, where: "a" }], 0);
- * const out = await sftStep(params, opt, [batch], { lossFn: decoderLoss(cfg), lr: 1e-3, maxGradNorm: 1 });
+ * const out = await sftStep(params, opt, [batch], {
+ *   lossFn: decoderLoss(cfg),
+ *   lr: 1e-3,
+ *   maxGradNorm: 1,
+ * });
  * if (out.skipped || out.lossTokens !== 4 || opt.step !== 1) throw new Error(JSON.stringify(out));
  * ```
  */
@@ -248,7 +254,12 @@ export interface SftStepSettings extends AdamWRunSettings {
  *   config,
  *   lossFn: decoderLoss(cfg),
  * });
- * const want = cosineWithWarmup(3, { peakLr: 1e-3, totalSteps: 10, warmupSteps: 1, minLrRatio: 0.1 });
+ * const want = cosineWithWarmup(3, {
+ *   peakLr: 1e-3,
+ *   totalSteps: 10,
+ *   warmupSteps: 1,
+ *   minLrRatio: 0.1,
+ * });
  * if (out.lr !== want) throw new Error(`the rate this step used: ${out.lr}`);
  * ```
  */

@@ -44,7 +44,14 @@ export interface SftResult {
  *
  * @example A whole training run on data files, writing its run folder (tests/train/sft/ runs the smoke)
  * ```ts ignore
- * const cfg = parseSftConfig({ ...sftPreset("smoke"), data, val, catalog, tokenizer, run_dir: "runs/smoke" });
+ * const cfg = parseSftConfig({
+ *   ...sftPreset("smoke"),
+ *   data,
+ *   val,
+ *   catalog,
+ *   tokenizer,
+ *   run_dir: "runs/smoke",
+ * });
  * const result = await runSft(cfg, { onStep: reporter({ label: "sft" }) });
  * ```
  */

@@ -65,7 +65,10 @@ export function itemNegatives(
  * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
  * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
  * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
- * const tokenizer = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const tokenizer = tokenizerFromJson(
+ *   files.tokenizerJson as never,
+ *   files.tokenizerConfigJson as never,
+ * );
  * const closes = itemCloser(tokenizer);
  * if (!closes(tokenizer.encode("\n")[0]) || closes(tokenizer.encode("Heat")[0])) {
  *   throw new Error("only pieces with a newline close an item");

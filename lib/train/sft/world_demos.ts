@@ -29,7 +29,9 @@ export type DemoRecord = World["records"]["train"][number] & {
  * const world = await generateWorld({ conversations: { train: 3, val: 1, test: 1 } });
  * const train = oracleDemonstrations(world, "train", { onePerConversation: true });
  * if (train.length !== 3) throw new Error("one demo per train conversation");
- * if (train[0].completion[0].content.split("\n").length !== 20) throw new Error("20 oracle titles");
+ * if (train[0].completion[0].content.split("\n").length !== 20) {
+ *   throw new Error("20 oracle titles");
+ * }
  * ```
  */
 export function oracleDemonstrations(
