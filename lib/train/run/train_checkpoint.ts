@@ -47,16 +47,31 @@ export function checkpointDir(runDir: string, step: number): string {
  * crashed earlier save or prune left in `runDir/checkpoints` (half-built `.step-N.*.tmp` folders),
  * and moves back a step-N whose replacement died between its two renames.
  *
- * @example Needs a model's weights, config and tokenizer files (a training run's state)
- * ```ts ignore
- * await saveTrainCheckpoint("runs/a", {
- *   step: 10,
- *   weights,
- *   modelConfig,
- *   tokenizer,
- *   optimizer,
- *   trainerState: {},
+ * @example A 1-layer model's checkpoint in a temp run folder
+ * ```ts
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * import { adamwInit } from "../optim/adamw.ts";
+ * const tokenizer = trainChatTokenizer(["Heat (1995)\n"], { vocabSize: 300, seed: 0 });
+ * const modelConfig = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: 300,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
  * });
+ * const weights = initWeights(modelConfig, { seed: 0 });
+ * const optimizer = adamwInit(weights);
+ * const runDir = await Deno.makeTempDir();
+ * const ckpt = { step: 10, weights, modelConfig, tokenizer, optimizer, trainerState: {} };
+ * const dir = await saveTrainCheckpoint(runDir, ckpt);
+ * if (dir !== checkpointDir(runDir, 10)) throw new Error(dir);
+ * const ckpt2 = await loadTrainCheckpoint(dir); // the round trip
+ * if (ckpt2.step !== 10 || ckpt2.optimizer.step !== 0) {
+ *   throw new Error(JSON.stringify(ckpt2.trainerState));
+ * }
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function saveTrainCheckpoint(runDir: string, ckpt: TrainCheckpoint): Promise<string> {
@@ -122,7 +137,7 @@ export async function checkpointSteps(runDir: string): Promise<number[]> {
 /**
  * Load checkpoint folder `dir`: weights (as plain tensors), optimizer moments, trainer state.
  *
- * @example Needs a checkpoint folder written by {@link saveTrainCheckpoint}
+ * @example Needs a checkpoint folder ({@link saveTrainCheckpoint}'s example runs the round trip)
  * ```ts ignore
  * const ckpt = await loadTrainCheckpoint("runs/a/checkpoints/step-10");
  * ```
