@@ -32,13 +32,18 @@ export interface EvalCheckpointOptions {
 /**
  * Load `dir` (an HF folder with tokenizer files, e.g. runs/a/checkpoints/step-100) and evaluate it.
  *
- * @example
+ * @example The shipped builtin-sft on the CLI fixtures (--allow-read)
  * ```ts
- * const { metrics } = await evalCheckpoint("data/models/builtin-sft", {
- *   val: "tests/fixtures/cli/records.jsonl", catalog: "tests/fixtures/cli/catalog.csv",
- *   maxNewTokens: 8, batchSize: 2,
+ * import { fileURLToPath } from "node:url";
+ * const at = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+ * const { metrics, texts } = await evalCheckpoint(at("data/models/builtin-sft"), {
+ *   val: at("tests/fixtures/cli/records.jsonl"),
+ *   catalog: at("tests/fixtures/cli/catalog.csv"),
+ *   conversations: 1,
+ *   maxNewTokens: 24,
+ *   backend: "cpu",
  * });
- * if (!(metrics["ndcg@20"] >= 0)) throw new Error(JSON.stringify(metrics));
+ * if (texts.length !== 1 || !(metrics["ndcg@20"] >= 0)) throw new Error(JSON.stringify(metrics));
  * ```
  */
 export async function evalCheckpoint(

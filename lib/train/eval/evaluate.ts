@@ -30,13 +30,28 @@ export type EvalMetrics = Record<string, number>;
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { loadCheckpoint } from "../../model/checkpoint.ts";
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { initWeights } from "../../model/weights.ts";
  * import { decoderLoss } from "../sft/train_step.ts";
- * const { config, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
- * const params = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, tf.variable(w)]));
- * const examples = [{ ids: [1, 5, 9, 2], promptLength: 2, where: "example" }];
- * const loss = await evalLoss(params, examples, { lossFn: decoderLoss(config), batchSize: 8, padId: 0 });
- * if (!(loss > 0)) throw new Error(`${loss}`); // nats per completion token
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: 16,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const w = initWeights(cfg, { seed: 0 }); // untrained: near-uniform over the 16 ids
+ * const params = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.variable(t)]));
+ * const examples = [
+ *   { ids: [5, 1, 9, 0], promptLength: 1, where: "a" },
+ *   { ids: [3, 2, 0], promptLength: 2, where: "b" },
+ * ];
+ * const loss = await evalLoss(params, examples, {
+ *   lossFn: decoderLoss(cfg),
+ *   batchSize: 8,
+ *   padId: 0,
+ * });
+ * if (Math.abs(loss - Math.log(16)) > 0.1) throw new Error(`${loss} ≉ ln 16 nats per token`);
  * ```
  */
 export async function evalLoss(
@@ -60,11 +75,20 @@ export async function evalLoss(
  *
  * @example
  * ```ts
- * import { readJsonlAll } from "../../data/jsonl.ts";
- * import { ConversationRecordSchema } from "../../data/record.ts";
- * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
- * const groups = groupConversations(records.map((r) => r.value)); // unique conversations
- * if (groups.length !== 1 || groups[0].rows.length !== 2) throw new Error("one conversation, 2 rows");
+ * const row = (content: string, gt: string) => ({
+ *   prompt: [{ role: "user" as const, content }],
+ *   seen_titles: [],
+ *   groundtruth_with_release_year: [[gt, "1995"]] as [string, string][],
+ * });
+ * const valRecords = [
+ *   row("more like Heat?", "Heat"),
+ *   row("a comedy?", "Up"),
+ *   row("more like Heat?", "Ronin"),
+ * ];
+ * const groups = groupConversations(valRecords); // unique conversations, in first-seen order
+ * if (groups.length !== 2 || groups[0].rows.length !== 2) {
+ *   throw new Error("two rows share one prompt");
+ * }
  * ```
  */
 export function groupConversations(
@@ -86,16 +110,23 @@ export function groupConversations(
  *
  * @example
  * ```ts
- * import { loadCatalog } from "../../catalog/catalog.ts";
- * import { readJsonlAll } from "../../data/jsonl.ts";
- * import { ConversationRecordSchema } from "../../data/record.ts";
+ * import { catalogFromItems } from "../../catalog/catalog.ts";
  * import { emptyTotals, totalsSummary } from "../../reward/score.ts";
- * const catalog = await loadCatalog("tests/fixtures/cli/catalog.csv");
- * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
- * const [group] = groupConversations(records.map((r) => r.value));
+ * const catalog = catalogFromItems([
+ *   { title: "Heat", year: 1995, meta: {} },
+ *   { title: "Alien", year: 1979, meta: {} },
+ * ]);
+ * const rows = [{
+ *   prompt: [{ role: "user" as const, content: "more like Ronin?" }],
+ *   seen_titles: [],
+ *   groundtruth_with_release_year: [["Heat", "1995"]] as [string, string][],
+ * }];
  * const totals = emptyTotals([5, 10, 20]);
- * addConversationScores(totals, "Aliens (1986)\nHeat (1995)", group.rows, { catalog, ks: [5, 10, 20] });
- * console.log(totalsSummary(totals)); // Recall/NDCG over the conversation's rows
+ * addConversationScores(totals, "Heat (1995)\nAlien (1979)", rows, { catalog, ks: [5, 10, 20] });
+ * const s = totalsSummary(totals);
+ * if (s.records !== 1 || s.recall["5"] !== 1 || s.in_catalog !== 1) {
+ *   throw new Error(JSON.stringify(s));
+ * }
  * ```
  */
 export function addConversationScores(
@@ -131,11 +162,14 @@ export const EVAL_DECODINGS: readonly EvalDecoding[] = ["greedy", "catalog", "ca
  *
  * @example
  * ```ts
- * import { loadCatalog } from "../../catalog/catalog.ts";
- * import { loadTokenizer } from "../../model/tokenizer/load.ts";
- * const tok = await loadTokenizer("data/models/builtin-sft");
- * const catalog = await loadCatalog("tests/fixtures/cli/catalog.csv");
+ * import { catalogFromItems } from "../../catalog/catalog.ts";
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
+ * const tok = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const catalog = catalogFromItems([{ title: "Heat", year: 1995, meta: {} }]);
  * const trie = tokenizerCatalogTrie(tok, catalog); // build once, pass as catalogTrie to each eval
+ * if (trie.items.length !== 1 || trie.newlineId !== tok.encode("\n")[0]) throw new Error("trie");
  * ```
  */
 export function tokenizerCatalogTrie(tokenizer: TextTokenizer, catalog: Catalog): CatalogTrie {
@@ -175,19 +209,40 @@ export interface EvalGenerationResult {
  *
  * @example
  * ```ts
- * import { loadCatalog } from "../../catalog/catalog.ts";
- * import { readJsonlAll } from "../../data/jsonl.ts";
- * import { ConversationRecordSchema } from "../../data/record.ts";
- * import { loadCheckpoint } from "../../model/checkpoint.ts";
- * import { loadTokenizer } from "../../model/tokenizer/load.ts";
- * const { config: cfg, weights } = await loadCheckpoint("data/models/builtin-sft");
- * const tok = await loadTokenizer("data/models/builtin-sft");
- * const catalog = await loadCatalog("tests/fixtures/cli/catalog.csv");
- * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
- * const valRecords = records.map((r) => r.value);
- * const m = await evalGeneration(weights, cfg, tok, valRecords, { catalog, ks: [5, 10, 20],
- *   maxNewTokens: 16, maxPromptTokens: 192, batchSize: 16, decoding: "catalog-no-repeat" });
- * m.metrics["ndcg@20"]; // m.texts: one generated list per conversation
+ * import { catalogFromItems } from "../../catalog/catalog.ts";
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
+ * const tok = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: tok.vocabSize,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const weights = initWeights(cfg, { seed: 0 }); // untrained
+ * const catalog = catalogFromItems([
+ *   { title: "Heat", year: 1995, meta: {} },
+ *   { title: "Alien", year: 1979, meta: {} },
+ * ]);
+ * const valRecords = [{
+ *   prompt: [{ role: "user" as const, content: "more like Heat?" }],
+ *   seen_titles: ["Heat"],
+ *   groundtruth_with_release_year: [["Alien", "1979"]] as [string, string][],
+ * }];
+ * const m = await evalGeneration(weights, cfg, tok, valRecords, {
+ *   catalog,
+ *   ks: [5, 10, 20],
+ *   maxNewTokens: 12,
+ *   maxPromptTokens: 192,
+ *   batchSize: 16,
+ *   decoding: "catalog-no-repeat",
+ * });
+ * // constrained decoding: every line is a catalog item, even from an untrained model
+ * if (m.texts.length !== 1 || m.metrics.in_catalog !== 1) throw new Error(JSON.stringify(m));
  * ```
  */
 export async function evalGeneration(

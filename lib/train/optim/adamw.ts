@@ -33,7 +33,9 @@ export interface AdamWState {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * const state = adamwInit({ w: tf.variable(tf.ones([2, 2])) }); // zero moments, step 0
+ * const state = adamwInit({ w: tf.variable(tf.ones([2, 2])) });
+ * if (state.step !== 0) throw new Error("a fresh state has taken no step");
+ * disposeAdamW(state);
  * ```
  */
 export function adamwInit(params: Record<string, tf.Tensor>): AdamWState {
@@ -62,8 +64,9 @@ export function disposeAdamW(state: AdamWState): void {
  * import * as tf from "@tensorflow/tfjs";
  * const w = { w: tf.variable(tf.ones([2])) };
  * const state = adamwInit(w);
- * adamwUpdate(w, { w: tf.ones([2]) }, state, { lr: 0.1 }); // w ≈ [0.9, 0.9]
- * if (Math.abs(w.w.dataSync()[0] - 0.9) > 1e-5) throw new Error(`${w.w}`);
+ * adamwUpdate(w, { w: tf.ones([2]) }, state, { lr: 0.1, weightDecay: 0 });
+ * const after = w.w.dataSync(); // ≈ [0.9, 0.9]: Adam's first step moves each weight by lr
+ * if (after.some((x) => Math.abs(x - 0.9) > 1e-5)) throw new Error(`w = ${after}`);
  * ```
  */
 export function adamwUpdate(
@@ -143,7 +146,15 @@ export interface AdamWRunSettings {
  * A run config's AdamW hyper-parameters and clip norm in the optimiser's spelling.
  * @example
  * ```ts
- * adamwSettings({ beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 0, max_grad_norm: 1 }).maxGradNorm; // 1
+ * import { deepStrictEqual } from "node:assert";
+ * const s = adamwSettings({
+ *   beta1: 0.9,
+ *   beta2: 0.99,
+ *   eps: 1e-8,
+ *   weight_decay: 0.1,
+ *   max_grad_norm: 1,
+ * });
+ * deepStrictEqual(s, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1 });
  * ```
  */
 export function adamwSettings(

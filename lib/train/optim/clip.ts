@@ -13,8 +13,8 @@ export type NamedGrads = Record<string, tf.Tensor>;
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { strictEqual } from "node:assert";
- * strictEqual(await globalNorm({ a: tf.tensor([3]), b: tf.tensor([4]) }), 5);
+ * const norm = await globalNorm({ a: tf.tensor([3]), b: tf.tensor([4]) });
+ * if (norm !== 5) throw new Error(`want 5, got ${norm}`);
  * ```
  */
 export async function globalNorm(grads: NamedGrads): Promise<number> {
@@ -41,7 +41,10 @@ export async function globalNorm(grads: NamedGrads): Promise<number> {
  *
  * @example
  * ```ts
- * if (Math.abs(clipScale(10, 1) - 0.1) > 1e-6) throw new Error(`${clipScale(10, 1)}`); // ≈ 0.1
+ * if (Math.abs(clipScale(10, 1) - 0.1) > 1e-6) {
+ *   throw new Error("norm 10 over max 1 scales by ≈ 0.1");
+ * }
+ * if (clipScale(0.5, 1) !== 1) throw new Error("a norm under the max is left alone");
  * ```
  */
 export function clipScale(norm: number, maxNorm: number): number {

@@ -27,11 +27,23 @@ export interface AdamWCoefficients {
  *
  * @example
  * ```ts
- * const c = { beta1: 0.9, beta2: 0.999, eps: 1e-8, lr: 0.1, weightDecay: 0, gradScale: 1,
- *   biasCorrection1: 0.1, biasCorrection2: 0.001 };
- * const r = adamwValues(new Float32Array([1]), new Float32Array([0.5]), new Float32Array(1), new Float32Array(1), c);
+ * const c = {
+ *   beta1: 0.9,
+ *   beta2: 0.999,
+ *   eps: 1e-8,
+ *   lr: 0.1,
+ *   weightDecay: 0,
+ *   gradScale: 1,
+ *   biasCorrection1: 0.1,
+ *   biasCorrection2: 0.001,
+ * };
+ * const z = () => new Float32Array(1);
+ * const { p, m, v } = adamwValues(new Float32Array([1]), new Float32Array([0.5]), z(), z(), c);
  * // { p: [≈0.9], m: [0.05], v: [0.00025] }
- * if (Math.abs(r.p[0] - 0.9) > 1e-5) throw new Error(`${r.p}`);
+ * const near = (x: number, want: number) => Math.abs(x - want) < 1e-6;
+ * if (!near(p[0], 0.9) || !near(m[0], 0.05) || !near(v[0], 0.00025)) {
+ *   throw new Error(`${p} ${m} ${v}`);
+ * }
  * ```
  */
 export function adamwValues(
@@ -69,8 +81,7 @@ export function adamwValues(
  *
  * @example
  * ```ts
- * import { strictEqual } from "node:assert";
- * strictEqual(sumOfSquares(new Float32Array([3, 4])), 25);
+ * if (sumOfSquares(new Float32Array([3, 4])) !== 25) throw new Error("3² + 4² = 25");
  * ```
  */
 export function sumOfSquares(g: Float32Array): number {
@@ -88,7 +99,8 @@ export function sumOfSquares(g: Float32Array): number {
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * await tf.setBackend("cpu");
- * if (!fusedOptimActive([tf.ones([2])])) throw new Error("cpu keeps float32 in typed arrays");
+ * const p = tf.ones([2]);
+ * if (!fusedOptimActive([p])) throw new Error("cpu backend: the typed-array path applies");
  * ```
  */
 export function fusedOptimActive(tensors: readonly tf.Tensor[]): boolean {

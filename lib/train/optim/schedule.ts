@@ -19,9 +19,12 @@ export interface CosineScheduleOptions {
  *
  * @example
  * ```ts
- * import { strictEqual } from "node:assert";
- * strictEqual(cosineWithWarmup(1, { peakLr: 1e-3, totalSteps: 100, warmupSteps: 5 }), 2e-4);
- * strictEqual(cosineWithWarmup(100, { peakLr: 1e-3, totalSteps: 100, warmupSteps: 5 }), 0);
+ * const o = { peakLr: 1e-3, totalSteps: 100, warmupSteps: 5 };
+ * if (Math.abs(cosineWithWarmup(1, o) - 2e-4) > 1e-12) {
+ *   throw new Error("step 1 of 5 warm-up: peak/5");
+ * }
+ * if (cosineWithWarmup(5, o) !== 1e-3) throw new Error("end of warm-up: peak");
+ * if (Math.abs(cosineWithWarmup(100, o)) > 1e-12) throw new Error("last step: the floor, 0");
  * ```
  */
 export function cosineWithWarmup(step: number, options: CosineScheduleOptions): number {
@@ -47,8 +50,7 @@ export function cosineWithWarmup(step: number, options: CosineScheduleOptions): 
  *
  * @example
  * ```ts
- * import { strictEqual } from "node:assert";
- * strictEqual(warmupStepsFor(0.05, 1500), 75);
+ * if (warmupStepsFor(0.05, 1500) !== 75) throw new Error("5% of 1500 steps");
  * ```
  */
 export function warmupStepsFor(ratio: number, totalSteps: number): number {

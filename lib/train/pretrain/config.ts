@@ -59,7 +59,12 @@ export type PretrainConfigInput = z.input<typeof PretrainConfigSchema>;
 
 /**
  * Validate a pretraining configuration; errors name every offending key.
- * @example parsePretrainConfig({ run_dir: "runs/p" }).seq_len; // 256
+ * @example
+ * ```ts
+ * import { strictEqual, throws } from "node:assert";
+ * strictEqual(parsePretrainConfig({ run_dir: "runs/p" }).seq_len, 256);
+ * throws(() => parsePretrainConfig({ run_dir: "runs/p", seqlen: 128 }), /seqlen/); // a typo fails
+ * ```
  */
 export function parsePretrainConfig(input: unknown, source = "pretrain config"): PretrainConfig {
   const data = parseStrictConfig(PretrainConfigSchema, input, source);
@@ -71,7 +76,11 @@ export function parsePretrainConfig(input: unknown, source = "pretrain config"):
 
 /**
  * The pretraining presets: "base" (the shipped builtin-base) and "smoke" (seconds, for tests).
- * @example parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "runs/p" });
+ * @example
+ * ```ts
+ * const cfg = parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "runs/p" });
+ * if (cfg.max_steps !== 12 || cfg.model.hidden_size !== 32) throw new Error("the smoke preset");
+ * ```
  */
 export function pretrainPreset(name: "base" | "smoke"): Partial<PretrainConfigInput> {
   if (name === "base") return { corpus: { documents: 80_000 } };
@@ -99,7 +108,14 @@ export function pretrainPreset(name: "base" | "smoke"): Partial<PretrainConfigIn
 /**
  * The base's decoder config: the builtin presets' Qwen2 layout with `config.model`'s dims and the
  * tokenizer's vocabulary and special ids.
- * @example baseModelConfig(cfg, { vocabSize: 4096, eosId: 4095, padId: 4093, bosId: null });
+ * @example
+ * ```ts
+ * const cfg = parsePretrainConfig({ run_dir: "runs/p" });
+ * const m = baseModelConfig(cfg, { vocabSize: 4096, eosId: 4095, padId: 4093, bosId: null });
+ * if (m.vocab_size !== 4096 || m.hidden_size !== 192) {
+ *   throw new Error("dims from cfg, vocab from tok");
+ * }
+ * ```
  */
 export function baseModelConfig(
   config: PretrainConfig,

@@ -21,7 +21,13 @@ export const BASE_SPLIT_PATTERN = WORLD_SPLIT_PATTERN.replace("|\\p{N}|", "|\\p{
 /**
  * Tokenizer texts: corpus documents 0..documents-1, the catalog as `Title (Year)` lines and the prompt
  * wrapper's wording (repeated so its words merge, as any pretrained tokenizer would have them).
- * @example baseTokenizerTexts(ctx, 100).length; // 100 + 1 + 50
+ * @example Reads the shipped vega-datasets movies (--allow-read)
+ * ```ts
+ * import { corpusContext } from "../../data/world/corpus.ts";
+ * const ctx = await corpusContext({ documents: 100 });
+ * const texts = baseTokenizerTexts(ctx, 100);
+ * if (texts.length !== 100 + 1 + 50) throw new Error("documents, the catalog, 50 prompt wrappers");
+ * ```
  */
 export function baseTokenizerTexts(ctx: CorpusContext, documents: number): string[] {
   const texts = Array.from({ length: documents }, (_, i) => corpusDocument(ctx, i).text);
@@ -32,7 +38,14 @@ export function baseTokenizerTexts(ctx: CorpusContext, documents: number): strin
 
 /**
  * Train the base tokenizer (deterministic for a corpus config and options).
- * @example const files = trainBaseTokenizer(ctx, { vocabSize: 4096, documents: 20000, seed: 0 });
+ * @example Reads the shipped vega-datasets movies (--allow-read)
+ * ```ts
+ * import { corpusContext } from "../../data/world/corpus.ts";
+ * const ctx = await corpusContext({ documents: 20 });
+ * const files = trainBaseTokenizer(ctx, { vocabSize: 300, documents: 20, seed: 0 });
+ * const again = trainBaseTokenizer(ctx, { vocabSize: 300, documents: 20, seed: 0 });
+ * if (JSON.stringify(files) !== JSON.stringify(again)) throw new Error("deterministic");
+ * ```
  */
 export function trainBaseTokenizer(
   ctx: CorpusContext,
@@ -47,7 +60,17 @@ export function trainBaseTokenizer(
 
 /**
  * Documents `from..to-1` encoded and joined, each followed by `separatorId`: one flat id stream.
- * @example const ids = packDocuments(ctx, tok, 0, 1000, tok.padId!); // (n,)
+ * @example Reads the shipped vega-datasets movies (--allow-read)
+ * ```ts
+ * import { corpusContext } from "../../data/world/corpus.ts";
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * const ctx = await corpusContext({ documents: 20 });
+ * const files = trainBaseTokenizer(ctx, { vocabSize: 300, documents: 20, seed: 0 });
+ * const tok = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const sep = tok.padId ?? tok.eosId;
+ * const ids = packDocuments(ctx, tok, 0, 3, sep); // (n,)
+ * if (ids.filter((id) => id === sep).length !== 3) throw new Error("one separator per document");
+ * ```
  */
 export function packDocuments(
   ctx: CorpusContext,
@@ -75,7 +98,11 @@ export function packDocuments(
 
 /**
  * How many windows of `seqLen` inputs (+1 target) a stream of `n` ids holds.
- * @example windowCount(11, 5); // 2
+ * @example
+ * ```ts
+ * if (windowCount(11, 5) !== 2) throw new Error("2 windows of 5 inputs + 1 target");
+ * if (windowCount(5, 5) !== 0) throw new Error("the last target is missing");
+ * ```
  */
 export function windowCount(n: number, seqLen: number): number {
   return Math.max(0, Math.floor((n - 1) / seqLen));
@@ -83,7 +110,15 @@ export function windowCount(n: number, seqLen: number): number {
 
 /**
  * Window `j` as a training example: ids[j·S .. j·S+S] (S+1 ids; every next-token target carries loss).
- * @example streamWindow(Int32Array.from([1, 2, 3, 4, 5]), 0, 2); // { ids: [1, 2, 3], promptLength: 0 }
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(streamWindow(Int32Array.from([1, 2, 3, 4, 5]), 1, 2), {
+ *   ids: [3, 4, 5],
+ *   promptLength: 0,
+ *   where: "corpus window 1",
+ * });
+ * ```
  */
 export function streamWindow(stream: Int32Array, j: number, seqLen: number): SftExample {
   const start = j * seqLen;
@@ -114,7 +149,15 @@ export interface PretrainCorpus {
  * The base tokenizer trained on the corpus' first documents, the corpus packed into `seq_len` windows,
  * and the held-out windows from the next `val_documents` documents; fails when the corpus gives fewer
  * windows than one batch.
- * @example const { tokenizer, windows } = await pretrainCorpus(parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "-" }));
+ * @example Reads the shipped vega-datasets movies (--allow-read)
+ * ```ts
+ * import { parsePretrainConfig, pretrainPreset } from "./config.ts";
+ * const config = parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "-" });
+ * const { tokenizer, windows, val } = await pretrainCorpus(config);
+ * if (tokenizer.vocabSize !== 400 || windows < config.batch_size || val.length === 0) {
+ *   throw new Error(`vocab ${tokenizer.vocabSize}, ${windows} windows, ${val.length} held out`);
+ * }
+ * ```
  */
 export async function pretrainCorpus(config: PretrainConfig): Promise<PretrainCorpus> {
   const ctx = await corpusContext(config.corpus);

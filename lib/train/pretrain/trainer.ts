@@ -39,8 +39,12 @@ export interface PretrainResult {
 /**
  * Run (or resume) pretraining as configured: runs/<name>/config.json, metrics.jsonl, checkpoints/ and,
  * after the last step, final/ (config.json, model.safetensors in BF16, tokenizer files).
- * @example
- * const r = await runPretrain(parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "runs/p" }));
+ * @example A whole training run that writes its run folder (the smoke preset runs in tests/train/pretrain/)
+ * ```ts ignore
+ * const r = await runPretrain(
+ *   parsePretrainConfig({ ...pretrainPreset("smoke"), run_dir: "runs/p" }),
+ * );
+ * ```
  */
 export async function runPretrain(
   config: PretrainConfig,

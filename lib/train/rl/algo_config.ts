@@ -30,7 +30,12 @@ export type RatioLevelName = (typeof RATIO_LEVEL_NAMES)[number];
 
 /**
  * The internal {@link RatioLevel} of a config level name.
- * @example ratioLevelOf("rank") // "item"
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert";
+ * strictEqual(ratioLevelOf("rank"), "item");
+ * strictEqual(ratioLevelOf("token"), "token");
+ * ```
  */
 export function ratioLevelOf(name: RatioLevelName): RatioLevel {
   return name === "rank" ? "item" : name;
@@ -202,7 +207,11 @@ export interface RlAlgoConfig extends PolicyLossConfig {
 /**
  * Resolves settings against the algorithm's recipe; throws naming the field when `reward` is bad or set
  * for an algorithm that takes none.
- * @example resolveAlgo(RlAlgoSettingsSchema.parse({ algo: "grpo" })).eps_high // 0.26
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert";
+ * strictEqual(resolveAlgo(RlAlgoSettingsSchema.parse({ algo: "grpo" })).eps_high, 0.26);
+ * ```
  */
 export function resolveAlgo(s: RlAlgoSettings): RlAlgoConfig {
   const recipe = ALGO_RECIPES[s.algo];
@@ -237,8 +246,15 @@ export function resolveAlgo(s: RlAlgoSettings): RlAlgoConfig {
 
 /**
  * Parses and resolves algorithm settings, throwing one message that names every bad field.
- * @example rlAlgoConfig({ algo: "rank-grpo", reward: "log" }).reward // { kind: "log" }
- * @example rlAlgoConfig({ algo: "rank-grpo", ratio_level: "token" }).level // "token" (ε stays 0.06/0.08)
+ * @example
+ * ```ts
+ * import { deepStrictEqual, strictEqual, throws } from "node:assert";
+ * deepStrictEqual(rlAlgoConfig({ algo: "rank-grpo", reward: "log" }).reward, { kind: "log" });
+ * const token = rlAlgoConfig({ algo: "rank-grpo", ratio_level: "token" });
+ * strictEqual(token.level, "token"); // ε stays the rank-grpo 0.06/0.08
+ * deepStrictEqual([token.eps_low, token.eps_high], [0.06, 0.08]);
+ * throws(() => rlAlgoConfig({ algo: "grpo", epsilon: 0.2 }), /unknown key\(s\) epsilon/);
+ * ```
  */
 export function rlAlgoConfig(input: unknown): RlAlgoConfig {
   const parsed = RlAlgoSettingsSchema.safeParse(input);

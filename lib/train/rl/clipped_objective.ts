@@ -30,8 +30,16 @@ export interface ClippedObjective {
 /**
  * Per-token clipped surrogate loss (to minimise) and its derivative w.r.t. the log weight (paper
  * Eq. 7: zero gradient where the clipped branch is active).
- * @example clippedObjective(Float64Array.of(0, Math.log(2)), Float64Array.of(1, 1),
- *   { mask: Uint8Array.of(1, 1), eps_low: 0.2, eps_high: 0.2 }).loss // [-1, -1.2]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * const { loss } = clippedObjective(Float64Array.of(0, Math.log(2)), Float64Array.of(1, 1), {
+ *   mask: Uint8Array.of(1, 1),
+ *   eps_low: 0.2,
+ *   eps_high: 0.2,
+ * });
+ * deepStrictEqual(Array.from(loss, (v) => Math.round(v * 1e4) / 1e4), [-1, -1.2]); // ratio 2 clipped to 1.2
+ * ```
  */
 export function clippedObjective(
   logWeights: ArrayLike<number>, // (B, T)
@@ -79,8 +87,12 @@ export interface K3Kl {
 
 /**
  * The k3 estimator of KL(πθ ‖ πref) per token, and its derivative w.r.t. logπθ.
- * @example k3Kl(Float64Array.of(-1), Float64Array.of(-1 + Math.log(2)), Uint8Array.of(1)).kl
+ * @example
+ * ```ts
+ * const { kl } = k3Kl(Float64Array.of(-1), Float64Array.of(-1 + Math.log(2)), Uint8Array.of(1));
  * // [2 − ln 2 − 1] ≈ [0.3069]
+ * if (Math.abs(kl[0] - (1 - Math.log(2))) > 1e-12) throw new Error(`k3Kl: got ${kl[0]}`);
+ * ```
  */
 export function k3Kl(
   logpNew: ArrayLike<number>, // (B, T)

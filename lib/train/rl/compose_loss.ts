@@ -42,7 +42,24 @@ export interface RolloutAdvantages {
  * Rewards and token advantages of a batch, composed from the algorithm's recipe: rank-grpo = per-rank
  * rewards → per-rank group advantages → item broadcast; grpo/gspo = sequence DCG@N → group
  * advantage → all tokens; then length shaping (per `config.shaping`).
- * @example rolloutAdvantages(rlAlgoConfig({ algo: "rank-grpo" }), scored).tokenAdvantages // (B, T)
+ * @example
+ * ```ts
+ * import { rlAlgoConfig } from "./algo_config.ts";
+ * // G = 2 rollouts of one prompt, N = 1, T = 2 tokens each ("item", EOS); only rollout 0 hits
+ * const segments = {
+ *   segIds: Int32Array.of(0, 0, 0, 0),
+ *   itemsEmitted: Int32Array.of(1, 1),
+ *   eosPos: Int32Array.of(1, 1),
+ *   hasOverflow: Uint8Array.of(0, 0),
+ *   n: 1,
+ * };
+ * const scored = { dims: { b: 2, t: 2 }, groupSize: 2, hits: Uint8Array.of(1, 0), segments };
+ * const { tokenAdvantages } = rolloutAdvantages(rlAlgoConfig({ algo: "rank-grpo", n: 1 }), scored);
+ * if (tokenAdvantages.length !== 4) throw new Error("want (B, T) = (2, 2)");
+ * if (!(tokenAdvantages[0] > 0 && tokenAdvantages[2] < 0)) {
+ *   throw new Error("hit row up, miss row down");
+ * }
+ * ```
  */
 export function rolloutAdvantages(config: RlAlgoConfig, scored: ScoredRollouts): RolloutAdvantages {
   const { dims, groupSize: g, hits, segments } = scored;
@@ -97,7 +114,29 @@ export interface UpdateInputs {
 /**
  * The loss of one update and its gradient w.r.t. logπθ: {@link policyLossAndGrad} at the algorithm's
  * ratio level, with logπθold only when μ > 1 and the reference only when β > 0.
- * @example composeLoss(rlAlgoConfig({ algo: "grpo" }), { ...scored, tokenAdvantages, ...logps }).grad // (B, T)
+ * @example
+ * ```ts
+ * import { rlAlgoConfig } from "./algo_config.ts";
+ * const segments = {
+ *   segIds: Int32Array.of(0, 0),
+ *   itemsEmitted: Int32Array.of(1),
+ *   eosPos: Int32Array.of(1),
+ *   hasOverflow: Uint8Array.of(0),
+ *   n: 1,
+ * };
+ * const { grad } = composeLoss(rlAlgoConfig({ algo: "grpo", n: 1, beta: 0 }), {
+ *   dims: { b: 1, t: 2 },
+ *   segments,
+ *   mask: Uint8Array.of(1, 1),
+ *   tokenAdvantages: Float64Array.of(1, 1),
+ *   logpNew: Float64Array.of(-1, -2),
+ *   logpOld: null, // μ = 1: on-policy
+ *   logpRef: null, // β = 0: no KL term
+ * });
+ * if (grad.length !== 2 || !(grad[0] < 0)) {
+ *   throw new Error("(B, T) gradient lowers the loss by raising logπ");
+ * }
+ * ```
  */
 export function composeLoss(config: RlAlgoConfig, update: UpdateInputs): PolicyLoss {
   if (update.logpOld === null && config.mu > 1) {

@@ -23,9 +23,14 @@ export interface GroupAdvantages {
  * Per-rank group advantages. `rewards` is (P·G, N): G consecutive rows are the rollouts of one
  * prompt. A group whose G rewards are all equal (zero variance, or G = 1) gets A = 0 exactly.
  * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
  * // one prompt, G = 2, N = 2: rank 1 differs, rank 2 ties
- * groupAdvantages(Float64Array.of(1, 0, 0, 0), { g: 2, n: 2 }).advantages
+ * const { advantages } = groupAdvantages(Float64Array.of(1, 0, 0, 0), { g: 2, n: 2 });
  * // ≈ [0.7070, 0, -0.7070, 0]  ((1 − 0.5) / (0.7071 + 1e-4))
+ * const r4 = (a: Float64Array) => Array.from(a, (v) => Math.round(v * 1e4) / 1e4 + 0); // 4 digits, no −0
+ * deepStrictEqual(r4(advantages), [0.707, 0, -0.707, 0]);
+ * ```
  */
 export function groupAdvantages(
   rewards: ArrayLike<number>, // (P·G, N)
@@ -88,7 +93,13 @@ export function groupAdvantages(
 /**
  * Sequence-level advantages for GRPO / GSPO: one reward per rollout (sequence DCG@N), normalised over
  * the G rollouts of the prompt exactly as {@link groupAdvantages} with N = 1. Returns (P·G,) values.
- * @example sequenceAdvantages(Float64Array.of(2, 0, 1, 1), { g: 2 }).advantages // ≈ [0.7070, -0.7070, 0, 0]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * const { advantages } = sequenceAdvantages(Float64Array.of(2, 0, 1, 1), { g: 2 });
+ * const r4 = (a: Float64Array) => Array.from(a, (v) => Math.round(v * 1e4) / 1e4 + 0); // 4 digits, no −0
+ * deepStrictEqual(r4(advantages), [0.7071, -0.7071, 0, 0]);
+ * ```
  */
 export function sequenceAdvantages(
   sequenceRewards: ArrayLike<number>, // (P·G,)

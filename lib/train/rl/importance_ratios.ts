@@ -17,8 +17,15 @@ export interface RatioBins {
 /**
  * Per-token log-ratio logπθ − logπθold; 0 on padding. `logpOld = null` means on-policy (μ = 1, old =
  * new detached): every log-ratio is exactly 0, so every ratio is exactly 1.
- * @example tokenLogRatios(Float64Array.of(-1, -2), Float64Array.of(-1.5, -2), { dims: { b: 1, t: 2 },
- *   mask: Uint8Array.of(1, 1) }) // [0.5, 0]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * const r = tokenLogRatios(Float64Array.of(-1, -2), Float64Array.of(-1.5, -2), {
+ *   dims: { b: 1, t: 2 },
+ *   mask: Uint8Array.of(1, 1),
+ * });
+ * deepStrictEqual(Array.from(r), [0.5, 0]);
+ * ```
  */
 export function tokenLogRatios(
   logpNew: ArrayLike<number>, // (B, T)
@@ -37,8 +44,15 @@ export function tokenLogRatios(
 
 /**
  * Bins of a ratio level. Item level clamps natural item indices into [0, N] (N = overflow bin).
- * @example ratioBins("item", Int32Array.of(0, 1, 2, 3, -1), { dims: { b: 1, t: 5 }, n: 2 }).bins
- * // [0, 1, 2, 2, -1]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * const { bins } = ratioBins("item", Int32Array.of(0, 1, 2, 3, -1), {
+ *   dims: { b: 1, t: 5 },
+ *   n: 2,
+ * });
+ * deepStrictEqual(Array.from(bins), [0, 1, 2, 2, -1]); // items ≥ N share the overflow bin
+ * ```
  */
 export function ratioBins(
   level: RatioLevel,
@@ -70,8 +84,18 @@ export interface BinMeans {
 
 /**
  * Per-row, per-bin means of token values over the tokens with bin ≥ 0 (count clamped to ≥ 1).
- * @example binMeans(Float64Array.of(1, 3, 5), { bins: Int32Array.of(0, 0, 1), numBins: 2 },
- *   { b: 1, t: 3 }).means // [2, 5]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * const { means } = binMeans(Float64Array.of(1, 3, 5), {
+ *   bins: Int32Array.of(0, 0, 1),
+ *   numBins: 2,
+ * }, {
+ *   b: 1,
+ *   t: 3,
+ * });
+ * deepStrictEqual(Array.from(means), [2, 5]);
+ * ```
  */
 export function binMeans(
   values: ArrayLike<number>, // (B, T)
@@ -115,7 +139,14 @@ export function broadcastBins(
 
 /**
  * GSPO sequence log-weight: mean token log-ratio over the mask, one per row (count clamped ≥ 1).
- * @example sequenceLogRatios(Float64Array.of(0.2, 0.4, 9), Uint8Array.of(1, 1, 0), { b: 1, t: 3 }) // [0.3]
+ * @example
+ * ```ts
+ * const s = sequenceLogRatios(Float64Array.of(0.2, 0.4, 9), Uint8Array.of(1, 1, 0), {
+ *   b: 1,
+ *   t: 3,
+ * });
+ * if (s.length !== 1 || Math.abs(s[0] - 0.3) > 1e-12) throw new Error(`want [0.3], got ${s}`);
+ * ```
  */
 export function sequenceLogRatios(
   logRatios: ArrayLike<number>, // (B, T)
@@ -130,8 +161,16 @@ export function sequenceLogRatios(
 /**
  * Rank-GRPO log-weights: the mean token log-ratio of each item bin (items 0..N−1 and one shared
  * overflow bin N), broadcast back to its tokens; padding gets 0. Returns (B, T).
- * @example rankLogRatios(Float64Array.of(0.1, 0.3, 0.5, 0.7), Int32Array.of(0, 0, 1, 2),
- *   { dims: { b: 1, t: 4 }, n: 1 }) // [0.2, 0.2, 0.6, 0.6] (items 1 and 2 are overflow)
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * const r = rankLogRatios(Float64Array.of(0.1, 0.3, 0.5, 0.7), Int32Array.of(0, 0, 1, 2), {
+ *   dims: { b: 1, t: 4 },
+ *   n: 1,
+ * });
+ * // items 1 and 2 are overflow (≥ N) and share one bin
+ * deepStrictEqual(Array.from(r, (v) => Math.round(v * 1e4) / 1e4), [0.2, 0.2, 0.6, 0.6]);
+ * ```
  */
 export function rankLogRatios(
   logRatios: ArrayLike<number>, // (B, T)

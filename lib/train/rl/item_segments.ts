@@ -32,7 +32,11 @@ export interface ItemSegmentsOptions {
 
 /**
  * Newlines per vocabulary entry: the count of "\n" in each decoded piece after "\r\n" → "\n".
- * @example newlineCounts(["a", "\n", "\n\n", "x\r\n"]) // Int32Array [0, 1, 2, 1]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(newlineCounts(["a", "\n", "\n\n", "x\r\n"]), Int32Array.of(0, 1, 2, 1));
+ * ```
  */
 export function newlineCounts(pieces: readonly string[]): Int32Array {
   const out = new Int32Array(pieces.length);
@@ -49,9 +53,17 @@ export function newlineCounts(pieces: readonly string[]): Int32Array {
  * Assigns each completion token its item index. Padding (mask 0) gets −1 and does not advance the
  * index; the mask is expected to cover the completion up to and including EOS.
  * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
  * // vocab: 0 "Heat (1995)", 1 "\n", 2 <eos>
- * itemSegments(Int32Array.of(0, 1, 0, 2), Uint8Array.of(1, 1, 1, 1),
- *   { dims: { b: 1, t: 4 }, newlines: Int32Array.of(0, 1, 0), eosId: 2 }).segIds // [0, 0, 1, 1]
+ * const seg = itemSegments(Int32Array.of(0, 1, 0, 2), Uint8Array.of(1, 1, 1, 1), {
+ *   dims: { b: 1, t: 4 },
+ *   newlines: Int32Array.of(0, 1, 0),
+ *   eosId: 2,
+ * });
+ * deepStrictEqual(Array.from(seg.segIds), [0, 0, 1, 1]);
+ * deepStrictEqual([seg.itemsEmitted[0], seg.eosPos[0]], [2, 3]);
+ * ```
  */
 export function itemSegments(
   tokenIds: ArrayLike<number>, // (B, T)

@@ -46,11 +46,19 @@ export interface LengthShaping {
  * Adds the length-shaping terms to token advantages (B, T); padding is untouched. Rows cut off
  * before EOS get only the overflow term.
  * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
  * // N = 2, one row "a\nb\nc<eos>": c and EOS are item 2 (overflow)
- * const seg = { segIds: Int32Array.of(0, 0, 1, 1, 2, 2), itemsEmitted: Int32Array.of(3),
- *   eosPos: Int32Array.of(5), hasOverflow: Uint8Array.of(1), n: 2 };
- * lengthShaping(new Float64Array(6), seg, { dims: { b: 1, t: 6 } }).advantages
- * // [0, 0, 0, 0, -0.1, -0.1]
+ * const seg = {
+ *   segIds: Int32Array.of(0, 0, 1, 1, 2, 2),
+ *   itemsEmitted: Int32Array.of(3),
+ *   eosPos: Int32Array.of(5),
+ *   hasOverflow: Uint8Array.of(1),
+ *   n: 2,
+ * };
+ * const { advantages } = lengthShaping(new Float64Array(6), seg, { dims: { b: 1, t: 6 } });
+ * deepStrictEqual(Array.from(advantages), [0, 0, 0, 0, -0.1, -0.1]);
+ * ```
  */
 export function lengthShaping(
   tokenAdvantages: ArrayLike<number>, // (B, T)

@@ -82,11 +82,20 @@ export interface PolicyLoss {
  * weight of token t, loss = Σ c_t ℓ_t and d loss/d logp_s = c_s·β·(1 − e^{ref_s − logp_s})
  * + Σ_{t ∈ bin(s)} c_t·(dℓ_t/d log w)/|bin(s)|, since log w of a bin is the mean of its token log-ratios.
  * @example
- * const r = policyLossAndGrad({ dims: { b: 1, t: 2 }, logpNew: Float64Array.of(-1, -2), logpOld: null,
- *   logpRef: null, advantages: Float64Array.of(1, 1), segIds: Int32Array.of(0, 0),
- *   mask: Uint8Array.of(1, 1) }, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0,
- *   loss_norm: "token", n: 20 });
- * r.loss // -1; r.grad // [-0.5, -0.5]
+ * ```ts
+ * import { deepStrictEqual, strictEqual } from "node:assert";
+ * const r = policyLossAndGrad({
+ *   dims: { b: 1, t: 2 },
+ *   logpNew: Float64Array.of(-1, -2),
+ *   logpOld: null,
+ *   logpRef: null,
+ *   advantages: Float64Array.of(1, 1),
+ *   segIds: Int32Array.of(0, 0),
+ *   mask: Uint8Array.of(1, 1),
+ * }, { level: "item", eps_low: 0.06, eps_high: 0.08, beta: 0, loss_norm: "token", n: 20 });
+ * strictEqual(r.loss, -1);
+ * deepStrictEqual(Array.from(r.grad), [-0.5, -0.5]);
+ * ```
  */
 export function policyLossAndGrad(inputs: PolicyLossInputs, config: PolicyLossConfig): PolicyLoss {
   const { dims, logpNew, logpRef, advantages, segIds, mask } = inputs;
@@ -187,8 +196,17 @@ export function policyLossAndGrad(inputs: PolicyLossInputs, config: PolicyLossCo
  * `rank` (paper Eq. 6): 1 / (|item bin of t| · B·N) — each of the B·N (rollout, rank) slots weighs 1;
  * an item the rollout never emitted adds 0 to the sum but keeps its slot in B·N; the shared overflow
  * bin (items past N, EOS there included) adds its mean to the sum without a slot of its own.
- * @example normalisationWeights(Int32Array.of(0, 0, 1), { dims: { b: 1, t: 3 }, n: 2, loss_norm: "rank",
- *   tokens: 3 }) // [0.25, 0.25, 0.5]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * const w = normalisationWeights(Int32Array.of(0, 0, 1), {
+ *   dims: { b: 1, t: 3 },
+ *   n: 2,
+ *   loss_norm: "rank",
+ *   tokens: 3,
+ * });
+ * deepStrictEqual(Array.from(w), [0.25, 0.25, 0.5]); // each rank weighs 1/2, split over its tokens
+ * ```
  */
 export function normalisationWeights(
   lossSeg: ArrayLike<number>, // (B, T), −1 outside the loss mask

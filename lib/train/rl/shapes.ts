@@ -11,7 +11,12 @@ export interface TokenDims {
 
 /**
  * Throws `lib/train/rl: <fn>: <field>: expected … entries, got …` unless `arr` has `expected` entries.
- * @example checkLength("tokenLogRatios", "mask", new Uint8Array(6), 2 * 3) // ok
+ * @example
+ * ```ts
+ * import { throws } from "node:assert";
+ * checkLength("tokenLogRatios", "mask", new Uint8Array(6), 2 * 3); // ok
+ * throws(() => checkLength("tokenLogRatios", "mask", new Uint8Array(5), 2 * 3), /mask/);
+ * ```
  */
 export function checkLength(
   fn: string,

@@ -8,9 +8,17 @@ import { checkLength, type TokenDims } from "./shapes.ts";
  * Rank-GRPO token advantages: token t of row b gets A[b, seg] when 0 ≤ seg < N; overflow tokens,
  * padding and the EOS token get 0. Returns (B, T).
  * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
  * // one row, N = 2; tokens: item 0, item 0 ("\n"), item 1, EOS (item 1)
  * const seg = { segIds: Int32Array.of(0, 0, 1, 1), eosPos: Int32Array.of(3), n: 2 };
- * tokenAdvantages(Float64Array.of(0.5, -1), seg, { b: 1, t: 4 }) // [0.5, 0.5, -1, 0]
+ * deepStrictEqual(Array.from(tokenAdvantages(Float64Array.of(0.5, -1), seg, { b: 1, t: 4 })), [
+ *   0.5,
+ *   0.5,
+ *   -1,
+ *   0,
+ * ]);
+ * ```
  */
 export function tokenAdvantages(
   itemAdvantages: ArrayLike<number>, // (B, N)
@@ -36,8 +44,15 @@ export function tokenAdvantages(
 /**
  * GRPO / GSPO token advantages: every token inside the mask (overflow and EOS included) carries its
  * rollout's sequence advantage. Returns (B, T).
- * @example sequenceTokenAdvantages(Float64Array.of(2, -1), Uint8Array.of(1, 1, 1, 0), { b: 2, t: 2 })
- * // [2, 2, -1, 0]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * const a = sequenceTokenAdvantages(Float64Array.of(2, -1), Uint8Array.of(1, 1, 1, 0), {
+ *   b: 2,
+ *   t: 2,
+ * });
+ * deepStrictEqual(Array.from(a), [2, 2, -1, 0]);
+ * ```
  */
 export function sequenceTokenAdvantages(
   sequenceAdvantages: ArrayLike<number>, // (B,)

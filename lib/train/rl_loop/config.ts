@@ -71,9 +71,11 @@ export type RlRunConfigInput = z.input<typeof RlRunConfigSchema>;
  * Validate an RL run configuration; errors name every offending key and what was expected.
  * @example
  * ```ts
- * const cfg = parseRlRunConfig({ data: "train.jsonl", catalog: "c.csv", init: "runs/sft/checkpoints/step-9",
- *   run_dir: "runs/rl", algo: "grpo", steps: 10 });
- * cfg.group_size; // 4
+ * import { throws } from "node:assert";
+ * const base = { data: "train.jsonl", catalog: "c.csv", init: "runs/sft/checkpoints/step-9" };
+ * const cfg = parseRlRunConfig({ ...base, run_dir: "runs/rl", algo: "grpo", steps: 10 });
+ * if (cfg.group_size !== 4 || cfg.objective !== "auto") throw new Error("defaults filled in");
+ * throws(() => parseRlRunConfig({ ...base, run_dir: "runs/rl", algo: "grpo", step: 10 }), /step/);
  * ```
  */
 export function parseRlRunConfig(input: unknown, source = "rl config"): RlRunConfig {

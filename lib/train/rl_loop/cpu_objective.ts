@@ -13,7 +13,31 @@ import { completionLogprobs, toCompletionLayout } from "./policy_logprobs.ts";
  * is the closed-form `grad`, scattered from the (B, T) completion layout back to rows by `positions`.
  * @example
  * ```ts
- * const loss = closedFormLoss(logp, packed.positions, (lp) => composeLoss(cfg, { ...update, logpNew: lp }));
+ * import { deepStrictEqual } from "node:assert";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { policyLossAndGrad } from "../rl/policy_loss.ts";
+ * const config = {
+ *   level: "item",
+ *   eps_low: 0.06,
+ *   eps_high: 0.08,
+ *   beta: 0,
+ *   loss_norm: "token",
+ *   n: 20,
+ * } as const;
+ * const update = {
+ *   dims: { b: 1, t: 2 },
+ *   logpOld: null,
+ *   logpRef: null,
+ *   advantages: Float64Array.of(1, 1),
+ *   segIds: Int32Array.of(0, 0),
+ *   mask: Uint8Array.of(1, 1),
+ * };
+ * const lossAndGrad = (logpNew: Float64Array) => policyLossAndGrad({ ...update, logpNew }, config);
+ * const positions = Int32Array.of(0, 1); // (B, T) token → row of logp
+ * const logp = tf.tensor1d([-1, -2]); // (K)
+ * const loss = closedFormLoss(logp, positions, lossAndGrad);
+ * const grad = tf.grad((x) => closedFormLoss(x as tf.Tensor1D, positions, lossAndGrad))(logp);
+ * deepStrictEqual([loss.dataSync()[0], Array.from(grad.dataSync())], [-1, [-0.5, -0.5]]);
  * ```
  */
 export function closedFormLoss(
@@ -33,8 +57,32 @@ export function closedFormLoss(
  * values (read asynchronously): nothing is read back, so it works on backends without dataSync (webgpu).
  * @example
  * ```ts
- * const out = lossAndGrad(toCompletionLayout(await logp0.data(), index)); // untaped pass
- * const loss = precomputedLoss(logp, index, out); // inside tf.variableGrads
+ * import { deepStrictEqual } from "node:assert";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { policyLossAndGrad } from "../rl/policy_loss.ts";
+ * import { toCompletionLayout } from "./policy_logprobs.ts";
+ * const config = {
+ *   level: "item",
+ *   eps_low: 0.06,
+ *   eps_high: 0.08,
+ *   beta: 0,
+ *   loss_norm: "token",
+ *   n: 20,
+ * } as const;
+ * const update = {
+ *   dims: { b: 1, t: 2 },
+ *   logpOld: null,
+ *   logpRef: null,
+ *   advantages: Float64Array.of(1, 1),
+ *   segIds: Int32Array.of(0, 0),
+ *   mask: Uint8Array.of(1, 1),
+ * };
+ * const index = Int32Array.of(0, 1);
+ * const logp0 = tf.tensor1d([-1, -2]);
+ * const logpNew = toCompletionLayout(await logp0.data(), index); // read without dataSync
+ * const out = policyLossAndGrad({ ...update, logpNew }, config); // untaped pass
+ * const grad = tf.grad((logp) => precomputedLoss(logp as tf.Tensor1D, index, out))(logp0);
+ * deepStrictEqual(Array.from(grad.dataSync()), [-0.5, -0.5]);
  * ```
  */
 export function precomputedLoss(
@@ -68,8 +116,8 @@ function lossWithGrad(
 
 /**
  * The CPU {@link Objective}: {@link closedFormLoss} of {@link composeLoss} per update.
- * @example
- * ```ts
+ * @example Built by rlStep from a step's rollouts and advantages (rlStep's example runs it)
+ * ```ts ignore
  * const objective = cpuObjective({ params, config, batch, packed, refLogp, algo, advantages });
  * ```
  */

@@ -22,8 +22,8 @@ const compiled = new WeakMap<GPUDevice, Promise<RankObjectiveGpu>>();
 /**
  * The objective kernels for `gpu`'s device, compiled once per device, with the pass for lists of `n` ready.
  *
- * @example
- * ```ts
+ * @example Needs a WebGPU adapter (tests/gpu/ run it where one exists)
+ * ```ts ignore
  * const kernel = await objectiveKernel(webgpuHandle()!, 20);
  * ```
  */
@@ -55,7 +55,17 @@ export interface ObjectiveConstants {
  *
  * @example
  * ```ts
- * const c = objectiveConstants({ dims, advantages, segIds, mask, logpRef: null });
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu"); // this module's imports register wasm first; it needs an explicit init
+ * const c = objectiveConstants({
+ *   dims: { b: 1, t: 2 },
+ *   advantages: [0.5, -1],
+ *   segIds: [0, 1],
+ *   mask: [1, 1],
+ *   logpRef: null,
+ * });
+ * if (c.advantages.dtype !== "float32" || c.segIds.dtype !== "int32") throw new Error("dtypes");
+ * disposeObjectiveConstants(c);
  * ```
  */
 export function objectiveConstants(inputs: {
@@ -87,7 +97,12 @@ export function disposeObjectiveConstants(c: ObjectiveConstants): void {
  *
  * @example
  * ```ts
- * completionLayoutTensor(tf.tensor1d([0, -1, -2]), Int32Array.of(1, 2, -1, -1), { b: 2, t: 2 }); // [[-1, -2], [0, 0]]
+ * import { deepStrictEqual } from "node:assert";
+ * import * as tf from "@tensorflow/tfjs";
+ * await tf.setBackend("cpu");
+ * const index = Int32Array.of(1, 2, -1, -1);
+ * const out = completionLayoutTensor(tf.tensor1d([0, -1, -2]), index, { b: 2, t: 2 });
+ * deepStrictEqual(out.arraySync(), [[-1, -2], [0, 0]]); // padding reads row 0
  * ```
  */
 export function completionLayoutTensor(
@@ -116,10 +131,12 @@ export interface ObjectiveStatsSink {
  * The scalar loss of one update with the kernels' d loss / d logπθ attached (call inside
  * tf.variableGrads); the row partials and status go to `sink` for {@link readObjectiveStats}.
  *
- * @example
- * ```ts
+ * @example Needs a WebGPU adapter and the kernel of {@link objectiveKernel}
+ * ```ts ignore
  * const sink: ObjectiveStatsSink = {};
- * const { grads } = tf.variableGrads(() => gpuObjectiveLoss(kernel, gpu, layout, null, consts, algo, sink));
+ * const { grads } = tf.variableGrads(() =>
+ *   gpuObjectiveLoss(kernel, gpu, layout, null, consts, algo, sink)
+ * );
  * const { loss, stats } = await readObjectiveStats(sink);
  * ```
  */
@@ -142,8 +159,8 @@ export function gpuObjectiveLoss(
  * Reads and frees the sink's tensors: the loss (f64 sum of the row partials) and the same batch stats as
  * the CPU path. Throws when a kernel loop was cut short (a software adapter's iteration limit).
  *
- * @example
- * ```ts
+ * @example Needs a WebGPU adapter (the sink is filled by {@link gpuObjectiveLoss})
+ * ```ts ignore
  * const { loss, stats } = await readObjectiveStats(sink); // stats.clipFraction, stats.meanKl, …
  * ```
  */
@@ -174,9 +191,17 @@ export async function readObjectiveStats(
 /**
  * The GPU {@link Objective}: the step's fixed inputs uploaded once, logπθ laid out on the device, loss
  * and gradient from the kernels; the stats (and entropy) are read while the gradient norm is.
- * @example
- * ```ts
- * const objective = await gpuObjective({ params, config, batch, packed, refLogp, algo, advantages });
+ * @example Needs tfjs on the webgpu backend (a WebGPU adapter)
+ * ```ts ignore
+ * const objective = await gpuObjective({
+ *   params,
+ *   config,
+ *   batch,
+ *   packed,
+ *   refLogp,
+ *   algo,
+ *   advantages,
+ * });
  * ```
  */
 export async function gpuObjective(inputs: ObjectiveInputs): Promise<Objective> {

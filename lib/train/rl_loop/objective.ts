@@ -33,10 +33,12 @@ export interface UpdateResult {
  * must compute), then inside tf.variableGrads `loss(logprobs)` = the scalar loss whose gradient w.r.t.
  * the log-probs is the objective's d loss/d logπθ, then `read()` its values. logπθold is the first
  * update's logπθ, detached (μ > 1).
- * @example
- * ```ts
+ * @example How rlStep drives it (needs a step's rollouts, policy and advantages; see rlStep's example)
+ * ```ts ignore
  * const want = await objective.prepare(k);
- * const { grads } = tf.variableGrads(() => objective.loss(completionLogprobs(params, cfg, packed, want)));
+ * const { grads } = tf.variableGrads(() =>
+ *   objective.loss(completionLogprobs(params, cfg, packed, want))
+ * );
  * const { loss, stats } = await objective.read();
  * ```
  */
@@ -49,7 +51,15 @@ export interface Objective {
 
 /**
  * Mean of `values` over the positions where `mask` ≠ 0 (NaN when none).
- * @example maskedMean(Float64Array.of(1, 3, 5), Uint8Array.of(1, 1, 0)) // 2
+ * @example
+ * ```ts
+ * if (maskedMean(Float64Array.of(1, 3, 5), Uint8Array.of(1, 1, 0)) !== 2) {
+ *   throw new Error("(1 + 3) / 2");
+ * }
+ * if (!Number.isNaN(maskedMean(Float64Array.of(1), Uint8Array.of(0)))) {
+ *   throw new Error("none: NaN");
+ * }
+ * ```
  */
 export function maskedMean(values: Float64Array, mask: Uint8Array): number {
   let s = 0, c = 0;

@@ -42,8 +42,11 @@ export interface ObjectiveQuery {
  *
  * @example
  * ```ts
- * chooseObjectivePath({ setting: "auto", backend: "cpu-blas", sharedDevice: false,
- *   dims: { b: 16, t: 220 }, n: 20, level: "item" }).path; // "cpu"
+ * import { throws } from "node:assert";
+ * const q = { backend: "cpu-blas", sharedDevice: false, dims: { b: 16, t: 220 }, n: 20 } as const;
+ * const choice = chooseObjectivePath({ ...q, setting: "auto", level: "item" });
+ * if (choice.path !== "cpu") throw new Error(choice.reason); // the log-probs are on the CPU already
+ * throws(() => chooseObjectivePath({ ...q, setting: "gpu", level: "item" }), /objective "gpu"/);
  * ```
  */
 export function chooseObjectivePath(q: ObjectiveQuery): ObjectiveChoice {

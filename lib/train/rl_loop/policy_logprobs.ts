@@ -32,9 +32,15 @@ export interface PackedSequences {
  * input position |prompt| + t − 1.
  * @example
  * ```ts
- * const packed = packSequences([[1, 2]], { tokenIds: Int32Array.of(7, 3), mask: Uint8Array.of(1, 1),
- *   dims: { b: 1, t: 2 }, groupSize: 1 }, { padId: 0, vocabSize: 8 });
- * packed.inputIds; // [[1, 2, 7]]; packed.positions // [1, 2]; packed.targets // [7, 3]
+ * import { deepStrictEqual } from "node:assert";
+ * const packed = packSequences([[1, 2]], {
+ *   tokenIds: Int32Array.of(7, 3),
+ *   mask: Uint8Array.of(1, 1),
+ *   dims: { b: 1, t: 2 },
+ *   groupSize: 1,
+ * }, { padId: 0, vocabSize: 8 });
+ * deepStrictEqual(packed.inputIds, [[1, 2, 7]]); // prompt ++ completion without its last token
+ * deepStrictEqual([Array.from(packed.positions), Array.from(packed.targets)], [[1, 2], [7, 3]]);
  * ```
  */
 export function packSequences(
@@ -98,7 +104,12 @@ export interface CompletionLogprobs {
  * mask); the entropy column is not differentiated (its upstream gradient is ignored).
  * @example
  * ```ts
- * pickedLogSoftmax(tf.tensor2d([[0, 0]]), Float32Array.of(0, 1), { entropy: true }); // [[-ln 2, ln 2]]
+ * import * as tf from "@tensorflow/tfjs";
+ * const out = pickedLogSoftmax(tf.tensor2d([[0, 0]]), Float32Array.of(0, 1), { entropy: true });
+ * const [logp, entropy] = out.dataSync(); // [[-ln 2, ln 2]]: log p of the picked id, then the entropy
+ * if (Math.abs(logp + Math.LN2) > 1e-6 || Math.abs(entropy - Math.LN2) > 1e-6) {
+ *   throw new Error(`${out}`);
+ * }
  * ```
  */
 export function pickedLogSoftmax(
@@ -144,7 +155,27 @@ export function pickedLogSoftmax(
  * Differentiable w.r.t. `weights` (call inside tf.variableGrads).
  * @example
  * ```ts
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: 8,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const params = initWeights(cfg, { seed: 0 });
+ * const packed = packSequences([[1, 2]], {
+ *   tokenIds: Int32Array.of(7, 3),
+ *   mask: Uint8Array.of(1, 1),
+ *   dims: { b: 1, t: 2 },
+ *   groupSize: 1,
+ * }, { padId: 0, vocabSize: 8 });
  * const { logp, entropy, index } = completionLogprobs(params, cfg, packed); // (K), (K), (B, T)
+ * if (logp.size !== 2 || entropy?.size !== 2 || index.length !== 2) {
+ *   throw new Error("K = 2 tokens");
+ * }
+ * if (logp.dataSync().some((x) => !(x < 0))) throw new Error("log-probs are negative");
  * ```
  */
 export function completionLogprobs(
@@ -188,7 +219,14 @@ export function completionLogprobs(
 
 /**
  * Gather per-row values into the (B, T) completion layout via `index` (B, T) (0 where index is −1).
- * @example toCompletionLayout(Float32Array.of(0, -1, -2), Int32Array.of(1, 2)) // [-1, -2]
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(
+ *   toCompletionLayout(Float32Array.of(0, -1, -2), Int32Array.of(1, 2, -1)),
+ *   Float64Array.of(-1, -2, 0),
+ * );
+ * ```
  */
 export function toCompletionLayout(
   values: ArrayLike<number>,
@@ -203,7 +241,24 @@ export function toCompletionLayout(
  * (B, T) log-probs of the completion tokens under `weights`, no gradient (reference / old policy).
  * @example
  * ```ts
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: 8,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const refWeights = initWeights(cfg, { seed: 0 });
+ * const packed = packSequences([[1, 2]], {
+ *   tokenIds: Int32Array.of(7, 0),
+ *   mask: Uint8Array.of(1, 0), // one sampled token, then padding
+ *   dims: { b: 1, t: 2 },
+ *   groupSize: 1,
+ * }, { padId: 0, vocabSize: 8 });
  * const ref = await frozenLogprobs(refWeights, cfg, packed); // (B, T)
+ * if (!(ref[0] < 0 && ref[1] === 0)) throw new Error(`${ref}: padding reads 0`);
  * ```
  */
 export async function frozenLogprobs(

@@ -12,7 +12,18 @@ export type RlPresetName = (typeof RL_PRESETS)[number];
  * default: 4 prompts × G 4, 180 new tokens (20 items take ~150 under the base's tokenizer), constant lr 1e-4
  * with Adam β 0.9/0.99 (paper.md §4). The paper's RL/SFT lr ratio (1e-6 / 5e-5 = 1/50) applied to our
  * SFT peak 2e-3 gives 4e-5; we use 2.5× that because each run has ~25 steps, not thousands.
- * @example parseRlRunConfig({ ...rlPreset("smoke"), data, catalog, init, run_dir, algo: "grpo" })
+ * @example
+ * ```ts
+ * import { parseRlRunConfig } from "./config.ts";
+ * const paths = {
+ *   data: "train.jsonl",
+ *   catalog: "c.csv",
+ *   init: "runs/sft/final",
+ *   run_dir: "runs/rl",
+ * };
+ * const cfg = parseRlRunConfig({ ...rlPreset("smoke"), ...paths, algo: "grpo" });
+ * if (cfg.steps !== 4 || cfg.group_size !== 2) throw new Error("the smoke preset: 4 steps, G = 2");
+ * ```
  */
 export function rlPreset(name: RlPresetName): Partial<RlRunConfigInput> {
   if (name === "smoke") {

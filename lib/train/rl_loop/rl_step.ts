@@ -54,9 +54,71 @@ export interface RlStepOutcome {
  * detached; μ = 1 passes none so the ratio is exactly 1), global-norm clip, AdamW. `refLogp` (B, T) is the
  * frozen SFT policy. `options.objective`: "cpu" = the closed form (cpu_objective.ts); "gpu" = the WGSL
  * kernels on tfjs's webgpu device (gpu_objective.ts).
- * @example
+ * @example One Rank-GRPO step of an untrained 1-layer policy on one prompt
  * ```ts
- * const out = await rlStep(params, cfg, { optimizer, batch, packed, refLogp }, opts);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { catalogFromItems } from "../../catalog/catalog.ts";
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { prepareDecodeWeights } from "../../model/generate/decode_weights.ts";
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * import { adamwInit } from "../optim/adamw.ts";
+ * import { rlAlgoConfig } from "../rl/algo_config.ts";
+ * import { packSequences } from "./policy_logprobs.ts";
+ * import { sampleRollouts, stepSeed, tokenNewlines } from "./rollouts.ts";
+ * await tf.setBackend("cpu"); // this module's imports register wasm first; it needs an explicit init
+ * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
+ * const tokenizer = tokenizerFromJson(
+ *   files.tokenizerJson as never,
+ *   files.tokenizerConfigJson as never,
+ * );
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: tokenizer.vocabSize,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const weights = initWeights(cfg, { seed: 0 });
+ * const params = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, tf.variable(t)]));
+ * const catalog = catalogFromItems([
+ *   { title: "Heat", year: 1995, meta: {} },
+ *   { title: "Alien", year: 1979, meta: {} },
+ * ]);
+ * const records = [{
+ *   prompt: [{ role: "user" as const, content: "more like Heat?" }],
+ *   seen_titles: ["Heat"],
+ *   groundtruth_with_release_year: [["Alien", "1979"]] as [string, string][],
+ * }];
+ * const batch = await sampleRollouts(prepareDecodeWeights(weights, cfg), records, {
+ *   tokenizer,
+ *   catalog,
+ *   newlines: tokenNewlines(tokenizer),
+ *   g: 2,
+ *   maxNewTokens: 8,
+ *   maxPromptTokens: 192,
+ *   seed: stepSeed(0, 1),
+ *   promptKeys: [0],
+ * });
+ * const packed = packSequences(batch.prompts, batch, {
+ *   padId: tokenizer.padId ?? tokenizer.eosId,
+ *   vocabSize: cfg.vocab_size,
+ * });
+ * const optimizer = adamwInit(params);
+ * const opts = {
+ *   algo: rlAlgoConfig({ algo: "rank-grpo", beta: 0 }), // β = 0: no reference log-probs needed
+ *   lr: 1e-3,
+ *   beta1: 0.9,
+ *   beta2: 0.99,
+ *   eps: 1e-8,
+ *   weightDecay: 0,
+ *   maxGradNorm: 1,
+ * };
+ * const out = await rlStep(params, cfg, { optimizer, batch, packed, refLogp: null }, opts);
+ * if (out.gradNorms.length !== 1 || out.skipped !== 0 || !Number.isFinite(out.loss)) {
+ *   throw new Error(JSON.stringify(out));
+ * }
  * ```
  */
 export async function rlStep(

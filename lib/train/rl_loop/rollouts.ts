@@ -62,7 +62,11 @@ export interface RolloutOptions {
 /**
  * The sampling seed of RL step `step` under the run's root seed: rollouts are seeded per (step,
  * prompt, sample), independent of batch composition.
- * @example stepSeed(0, 3) === stepSeed(0, 3) // true
+ * @example
+ * ```ts
+ * if (stepSeed(0, 3) !== stepSeed(0, 3)) throw new Error("a pure function of (root seed, step)");
+ * if (stepSeed(0, 3) === stepSeed(0, 4)) throw new Error("each step draws its own samples");
+ * ```
  */
 export function stepSeed(rootSeed: number, step: number): number {
   return createPrng(rootSeed).fork("rl-rollouts").fork(`step ${step}`).nextU32();
@@ -70,7 +74,14 @@ export function stepSeed(rootSeed: number, step: number): number {
 
 /**
  * Newline counts of every token id of `tokenizer` (its decoded piece), for itemSegments.
- * @example tokenNewlines(tok)[tok.encode("\n")[0]] // 1
+ * @example
+ * ```ts
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
+ * const tok = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * if (tokenNewlines(tok)[tok.encode("\n")[0]] !== 1) throw new Error("the newline token counts 1");
+ * ```
  */
 export function tokenNewlines(tokenizer: TextTokenizer): Int32Array {
   return newlineCounts(
@@ -82,9 +93,50 @@ export function tokenNewlines(tokenizer: TextTokenizer): Int32Array {
  * Sample G completions per record with the (prepared) policy, decode, score and segment them.
  * @example
  * ```ts
- * const batch = await sampleRollouts(dw, records, { tokenizer, catalog, newlines, g: 4,
- *   maxNewTokens: 256, maxPromptTokens: 192, seed: stepSeed(0, 1), promptKeys: [5, 9] });
- * batch.scored.hits; // (B, 20)
+ * import { deepStrictEqual } from "node:assert";
+ * import { catalogFromItems } from "../../catalog/catalog.ts";
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { prepareDecodeWeights } from "../../model/generate/decode_weights.ts";
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
+ * const tokenizer = tokenizerFromJson(
+ *   files.tokenizerJson as never,
+ *   files.tokenizerConfigJson as never,
+ * );
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: tokenizer.vocabSize,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const dw = prepareDecodeWeights(initWeights(cfg, { seed: 0 }), cfg); // an untrained policy
+ * const catalog = catalogFromItems([
+ *   { title: "Heat", year: 1995, meta: {} },
+ *   { title: "Alien", year: 1979, meta: {} },
+ * ]);
+ * const records = [{
+ *   prompt: [{ role: "user" as const, content: "more like Heat?" }],
+ *   seen_titles: ["Heat"],
+ *   groundtruth_with_release_year: [["Alien", "1979"]] as [string, string][],
+ * }];
+ * const options = {
+ *   tokenizer,
+ *   catalog,
+ *   newlines: tokenNewlines(tokenizer),
+ *   g: 4,
+ *   maxNewTokens: 8,
+ *   maxPromptTokens: 192,
+ *   seed: stepSeed(0, 1),
+ *   promptKeys: [5],
+ * };
+ * const batch = await sampleRollouts(dw, records, options);
+ * if (batch.dims.b !== 4 || batch.scored.hits.length !== 4 * 20) {
+ *   throw new Error("hits are (B, 20)");
+ * }
+ * deepStrictEqual((await sampleRollouts(dw, records, options)).tokenIds, batch.tokenIds); // seeded
  * ```
  */
 export async function sampleRollouts(

@@ -45,8 +45,8 @@ export interface RlStepRecord extends StepRow {
 
 /**
  * Build the record of one step from its rollouts and its update.
- * @example
- * ```ts
+ * @example Needs a step's rollouts and its update (rlStep's example builds both)
+ * ```ts ignore
  * const row = rlStepRecord(step, { batch, outcome, lr, updateS, trainTokens, wallS });
  * row.rank_reward.length; // 20
  * ```
@@ -105,7 +105,13 @@ export function rlStepRecord(
 
 /**
  * The record fields a one-line progress report shows (the per-rank array shortened to ranks 1, 5, 20).
- * @example progressFields(row).r1 // row.rank_reward[0]
+ * @example
+ * ```ts
+ * const rank_reward = Array.from({ length: 20 }, (_, k) => 1 / (k + 1));
+ * const row = { step: 3, phase: "train", rank_reward, loss: 0.2 } as RlStepRecord; // part of a record
+ * const p = progressFields(row);
+ * if (p.r1 !== 1 || p.r5 !== 0.2 || p.r20 !== 0.05) throw new Error("ranks 1, 5 and 20");
+ * ```
  */
 export function progressFields(row: RlStepRecord): Record<string, unknown> & { step: number } {
   return {

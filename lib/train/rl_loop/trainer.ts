@@ -46,9 +46,16 @@ async function readAll(path: string): Promise<ConversationRecord[]> {
 
 /**
  * Run (or resume) RL as configured. Writes runs/<name>/config.json, metrics.jsonl and checkpoints.
- * @example
- * ```ts
- * const cfg = parseRlRunConfig({ ...rlPreset("smoke"), data, catalog, init, run_dir: "runs/rl", algo: "rank-grpo" });
+ * @example A whole RL run from an SFT checkpoint and data files, writing its run folder
+ * ```ts ignore
+ * const cfg = parseRlRunConfig({
+ *   ...rlPreset("smoke"),
+ *   data,
+ *   catalog,
+ *   init,
+ *   run_dir: "runs/rl",
+ *   algo: "rank-grpo",
+ * });
  * await runRl(cfg, { onStep: reporter({ label: "rl" }) });
  * ```
  */

@@ -14,7 +14,7 @@ export interface DataPosition {
  *
  * @example
  * ```ts
- * stepsPerEpoch(10, 4); // 3
+ * if (stepsPerEpoch(10, 4) !== 3) throw new Error("4 + 4 + 2 examples: 3 steps");
  * ```
  */
 export function stepsPerEpoch(n: number, perStep: number): number {
@@ -26,7 +26,10 @@ export function stepsPerEpoch(n: number, perStep: number): number {
  *
  * @example
  * ```ts
- * epochOrder(0, 0, 5); // a permutation of [0, 1, 2, 3, 4], the same on every call
+ * import { deepStrictEqual } from "node:assert";
+ * const order = epochOrder(0, 0, 5); // a permutation of [0, 1, 2, 3, 4], the same on every call
+ * deepStrictEqual([...order].sort(), [0, 1, 2, 3, 4]);
+ * deepStrictEqual(epochOrder(0, 0, 5), order);
  * ```
  */
 export function epochOrder(seed: number, epoch: number, n: number): number[] {
@@ -39,7 +42,8 @@ export function epochOrder(seed: number, epoch: number, n: number): number[] {
  *
  * @example
  * ```ts
- * dataPosition(4, 3); // { epoch: 1, batchInEpoch: 0 }
+ * import { deepStrictEqual } from "node:assert";
+ * deepStrictEqual(dataPosition(4, 3), { epoch: 1, batchInEpoch: 0 });
  * ```
  */
 export function dataPosition(step: number, perEpoch: number): DataPosition {
@@ -51,7 +55,12 @@ export function dataPosition(step: number, perEpoch: number): DataPosition {
  *
  * @example
  * ```ts
- * stepIndices(1, { seed: 0, n: 10, perStep: 4 }); // 4 indices of epoch 0's order
+ * import { deepStrictEqual } from "node:assert";
+ * // step 1 takes the first 4 indices of epoch 0's order
+ * deepStrictEqual(
+ *   stepIndices(1, { seed: 0, n: 10, perStep: 4 }),
+ *   epochOrder(0, 0, 10).slice(0, 4),
+ * );
  * ```
  */
 export function stepIndices(

@@ -11,7 +11,16 @@ import { readStepRows } from "./metrics_log.ts";
 
 /**
  * Hex sha256 of a file's bytes.
- * @example await sha256File("data/models/builtin-base/model.safetensors"); // "3f…"
+ * @example
+ * ```ts
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "abc");
+ * const hex = await sha256File(path);
+ * if (hex !== "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") {
+ *   throw new Error(hex);
+ * }
+ * await Deno.remove(path);
+ * ```
  */
 export async function sha256File(path: string): Promise<string> {
   const bytes = await Deno.readFile(path);
@@ -43,7 +52,14 @@ const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];
 /**
  * The command line that rebuilds an exported folder: `convrec <command>` with the options it ran with,
  * less `--resume` (a resumed run rebuilds the same weights as one uninterrupted run).
- * @example rebuildCommand("sft", ["--run", "a", "--resume"]) // "npx -y deno@2.9.6 task cli sft --run a"
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert";
+ * strictEqual(
+ *   rebuildCommand("sft", ["--run", "a", "--resume"]),
+ *   "npx -y deno@2.9.6 task cli sft --run a",
+ * );
+ * ```
  */
 export function rebuildCommand(command: string, argv: readonly string[]): string {
   return [`npx -y deno@2.9.6 task cli ${command}`, ...argv.filter((a) => a !== "--resume")].join(
@@ -68,7 +84,14 @@ export interface ExportInfo {
 /**
  * Copy the checkpoint `runDir/<source>` into `outDir` (atomically, replacing it) in BF16 — files copied
  * when already BF16, else converted — with its tokenizer, README.md and build.json.
- * @example await exportModelFolder("runs/pretrain-base", "data/models/builtin-base", { command, title, trainTokens });
+ * @example Needs a finished training run folder (config.json, metrics.jsonl, a checkpoint)
+ * ```ts ignore
+ * await exportModelFolder("runs/pretrain-base", "data/models/builtin-base", {
+ *   command: "pretrain",
+ *   title: "builtin-base",
+ *   trainTokens: 1_000_000,
+ * });
+ * ```
  */
 export async function exportModelFolder(
   runDir: string,

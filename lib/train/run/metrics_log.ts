@@ -15,7 +15,12 @@ export interface StepRow {
  *
  * @example
  * ```ts
- * await appendStepRow("runs/a/metrics.jsonl", { step: 1, phase: "train", loss: 2.3 });
+ * const tmp = await Deno.makeTempDir();
+ * const path = `${tmp}/metrics.jsonl`;
+ * await appendStepRow(path, { step: 1, phase: "train", loss: 2.3 });
+ * const text = await Deno.readTextFile(path);
+ * if (text !== '{"step":1,"phase":"train","loss":2.3}\n') throw new Error(text);
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function appendStepRow(path: string, row: StepRow): Promise<void> {
@@ -34,7 +39,14 @@ export interface StepRows {
  *
  * @example
  * ```ts
- * const { rows } = await readStepRows("runs/a/metrics.jsonl");
+ * import { deepStrictEqual } from "node:assert";
+ * const tmp = await Deno.makeTempDir();
+ * const path = `${tmp}/metrics.jsonl`;
+ * deepStrictEqual(await readStepRows(path), { rows: [], tornTail: false }); // no file yet
+ * await Deno.writeTextFile(path, '{"step":1,"phase":"train"}\n{"step":2,"pha');
+ * const { rows, tornTail } = await readStepRows(path);
+ * deepStrictEqual([rows.length, tornTail], [1, true]); // a crash tore the last line
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function readStepRows(path: string): Promise<StepRows> {
@@ -72,7 +84,13 @@ export async function readStepRows(path: string): Promise<StepRows> {
  *
  * @example
  * ```ts
- * await truncateStepRows("runs/a/metrics.jsonl", 40); // rows of steps 41… removed
+ * import { strictEqual } from "node:assert";
+ * const tmp = await Deno.makeTempDir();
+ * const path = `${tmp}/metrics.jsonl`;
+ * for (const step of [39, 40, 41, 42]) await appendStepRow(path, { step, phase: "train" });
+ * strictEqual(await truncateStepRows(path, 40), 2); // rows of steps 41… removed
+ * strictEqual((await readStepRows(path)).rows.length, 2);
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function truncateStepRows(path: string, lastStep: number): Promise<number> {

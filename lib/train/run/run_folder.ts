@@ -9,7 +9,8 @@ import { acquireRunLock, type RunLock, type RunLockOptions } from "./run_lock.ts
  *
  * @example
  * ```ts
- * stableJson({ b: 1, a: { d: 2, c: 3 } }); // '{"a":{"c":3,"d":2},"b":1}'
+ * import { strictEqual } from "node:assert";
+ * strictEqual(stableJson({ b: 1, a: { d: 2, c: 3 } }), '{"a":{"c":3,"d":2},"b":1}');
  * ```
  */
 export function stableJson(value: unknown): string {
@@ -45,7 +46,18 @@ export interface PrepareRunOptions {
  *
  * @example
  * ```ts
- * await using _lock = await prepareRunFolder("runs/sft-a", { seed: 1, lr: 1e-3 });
+ * import { rejects } from "node:assert";
+ * const tmp = await Deno.makeTempDir();
+ * const dir = `${tmp}/sft-a`;
+ * {
+ *   await using _lock = await prepareRunFolder(dir, { seed: 1, lr: 1e-3 });
+ *   // … the run writes dir/ …; the lock is released at the end of this block
+ * }
+ * await rejects(prepareRunFolder(dir, { seed: 1, lr: 1e-3 })); // a new run refuses a used folder
+ * {
+ *   await using _resumed = await prepareRunFolder(dir, { seed: 1, lr: 1e-3 }, { resume: true });
+ * }
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function prepareRunFolder(

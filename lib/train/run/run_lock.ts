@@ -76,7 +76,12 @@ export function parseHolder(text: string): RunLockHolder | null {
 
 /**
  * The error text for a folder held by `holder` (null: the record is not written yet).
- * @example busyMessage("runs/a", { pid: 7, since: "2025-01-01T00:00:00.000Z", command: "main.ts sft" })
+ * @example
+ * ```ts
+ * const since = "2025-01-01T00:00:00.000Z";
+ * const msg = busyMessage("runs/a", { pid: 7, since, command: "main.ts sft" });
+ * if (!msg.includes("pid 7") || !msg.includes("kill 7")) throw new Error(msg);
+ * ```
  */
 export function busyMessage(
   dir: string,
@@ -111,8 +116,16 @@ export function busyMessage(
  * that crashed released its lock with its process: the lock is taken over and the crashed holder's
  * record is reported (`previous`). Needs read and write access to `dir`.
  * @example
- * await using lock = await acquireRunLock("runs/sft-a");
- * // … write runs/sft-a/ …; released at the end of the scope, or with `await lock.release()`
+ * ```ts
+ * const tmp = await Deno.makeTempDir();
+ * const dir = `${tmp}/sft-a`;
+ * {
+ *   await using lock = await acquireRunLock(dir);
+ *   // … write dir/ …; released at the end of the scope, or with `await lock.release()`
+ *   if (lock.holder?.pid !== Deno.pid) throw new Error("this process holds the lock");
+ * }
+ * await Deno.remove(tmp, { recursive: true });
+ * ```
  */
 export async function acquireRunLock(dir: string, opts: RunLockOptions = {}): Promise<RunLock> {
   if (opts.shared) return await acquireShared(dir);
@@ -210,7 +223,12 @@ async function acquireShared(dir: string): Promise<RunLock> {
 
 /**
  * The run folder a checkpoint folder belongs to (`<run>/checkpoints/step-N` → `<run>`), or null.
- * @example runFolderOf("runs/a/checkpoints/step-12") // "runs/a"
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert";
+ * strictEqual(runFolderOf("runs/a/checkpoints/step-12"), "runs/a");
+ * strictEqual(runFolderOf("data/models/builtin-sft"), null);
+ * ```
  */
 export function runFolderOf(checkpoint: string): string | null {
   const parent = join(checkpoint, "..");

@@ -33,7 +33,9 @@ export interface TrainCheckpoint {
  *
  * @example
  * ```ts
- * checkpointDir("runs/a", 50); // "runs/a/checkpoints/step-50"
+ * if (checkpointDir("runs/a", 50) !== "runs/a/checkpoints/step-50") {
+ *   throw new Error("checkpointDir");
+ * }
  * ```
  */
 export function checkpointDir(runDir: string, step: number): string {
@@ -45,9 +47,31 @@ export function checkpointDir(runDir: string, step: number): string {
  * crashed earlier save or prune left in `runDir/checkpoints` (half-built `.step-N.*.tmp` folders),
  * and moves back a step-N whose replacement died between its two renames.
  *
- * @example
+ * @example A 1-layer model's checkpoint in a temp run folder
  * ```ts
- * await saveTrainCheckpoint("runs/a", { step: 10, weights, modelConfig, tokenizer, optimizer, trainerState: {} });
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * import { adamwInit } from "../optim/adamw.ts";
+ * const tokenizer = trainChatTokenizer(["Heat (1995)\n"], { vocabSize: 300, seed: 0 });
+ * const modelConfig = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: 300,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const weights = initWeights(modelConfig, { seed: 0 });
+ * const optimizer = adamwInit(weights);
+ * const runDir = await Deno.makeTempDir();
+ * const ckpt = { step: 10, weights, modelConfig, tokenizer, optimizer, trainerState: {} };
+ * const dir = await saveTrainCheckpoint(runDir, ckpt);
+ * if (dir !== checkpointDir(runDir, 10)) throw new Error(dir);
+ * const ckpt2 = await loadTrainCheckpoint(dir); // the round trip
+ * if (ckpt2.step !== 10 || ckpt2.optimizer.step !== 0) {
+ *   throw new Error(JSON.stringify(ckpt2.trainerState));
+ * }
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function saveTrainCheckpoint(runDir: string, ckpt: TrainCheckpoint): Promise<string> {
@@ -82,7 +106,15 @@ export async function saveTrainCheckpoint(runDir: string, ckpt: TrainCheckpoint)
  *
  * @example
  * ```ts
- * await checkpointSteps("runs/a"); // [10, 20]
+ * import { deepStrictEqual } from "node:assert";
+ * const runDir = await Deno.makeTempDir();
+ * for (const step of [20, 10]) {
+ *   await Deno.mkdir(checkpointDir(runDir, step), { recursive: true });
+ *   await Deno.writeTextFile(`${checkpointDir(runDir, step)}/trainer_state.json`, "{}");
+ * }
+ * await Deno.mkdir(checkpointDir(runDir, 30)); // no trainer_state.json: incomplete, not listed
+ * deepStrictEqual(await checkpointSteps(runDir), [10, 20]);
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function checkpointSteps(runDir: string): Promise<number[]> {
@@ -105,8 +137,8 @@ export async function checkpointSteps(runDir: string): Promise<number[]> {
 /**
  * Load checkpoint folder `dir`: weights (as plain tensors), optimizer moments, trainer state.
  *
- * @example
- * ```ts
+ * @example Needs a checkpoint folder ({@link saveTrainCheckpoint}'s example runs the round trip)
+ * ```ts ignore
  * const ckpt = await loadTrainCheckpoint("runs/a/checkpoints/step-10");
  * ```
  */
@@ -155,7 +187,15 @@ export async function loadTrainCheckpoint(
  *
  * @example
  * ```ts
- * await pruneCheckpoints("runs/a", 2);
+ * import { deepStrictEqual } from "node:assert";
+ * const runDir = await Deno.makeTempDir();
+ * for (const step of [10, 20, 30]) {
+ *   await Deno.mkdir(checkpointDir(runDir, step), { recursive: true });
+ *   await Deno.writeTextFile(`${checkpointDir(runDir, step)}/trainer_state.json`, "{}");
+ * }
+ * await pruneCheckpoints(runDir, 2);
+ * deepStrictEqual(await checkpointSteps(runDir), [20, 30]); // the oldest is gone
+ * await Deno.remove(runDir, { recursive: true });
  * ```
  */
 export async function pruneCheckpoints(runDir: string, keep: number): Promise<void> {

@@ -107,9 +107,12 @@ export interface TrainingLoopResult {
 /**
  * Run steps resumedFrom+1 … totalSteps of `run` with the trainer's `steps`: run folder and lock,
  * resume → load → truncate, the loop (under withPlainMatMulGrad), save → prune, dispose.
- * @example
- * ```ts
- * const r = await runTrainingLoop(run, { step: async (s, { record }) => await record({ step: s, phase: "train" }), trainerState: () => ({}) });
+ * @example Needs a model config, tokenizer files and weights (a whole run; see lib/train/sft/trainer.ts)
+ * ```ts ignore
+ * const r = await runTrainingLoop(run, {
+ *   step: async (s, { record }) => await record({ step: s, phase: "train" }),
+ *   trainerState: () => ({}),
+ * });
  * ```
  */
 export async function runTrainingLoop<Row extends StepRow>(

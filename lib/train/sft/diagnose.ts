@@ -29,12 +29,22 @@ export interface PromptSensitivity {
  *
  * @example
  * ```ts
- * import { loadCheckpoint } from "../../model/checkpoint.ts";
- * import { loadTokenizer } from "../../model/tokenizer/load.ts";
- * const { config: cfg, weights: w } = await loadCheckpoint("data/models/builtin-sft");
- * const tok = await loadTokenizer("data/models/builtin-sft");
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
+ * const tok = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: tok.vocabSize,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const w = initWeights(cfg, { seed: 0 }); // an untrained, near-uniform model
  * const nll = await completionNll(w, cfg, tok, [5, 6], [7, 8, 9]); // { token, itemStart }
- * if (!(nll.token > 0)) throw new Error(JSON.stringify(nll)); // mean nats per completion token
+ * if (Math.abs(nll.token - Math.log(tok.vocabSize)) > 0.1) throw new Error(`${nll.token} ≉ ln V`);
  * ```
  */
 export async function completionNll(
@@ -70,16 +80,9 @@ export async function completionNll(
  * `shift` places later (cyclic): a student that uses the conversation pays more under the wrong one.
  * Records need a `completion`.
  *
- * @example
- * ```ts
- * import { readJsonlAll } from "../../data/jsonl.ts";
- * import { ConversationRecordSchema } from "../../data/record.ts";
- * import { loadCheckpoint } from "../../model/checkpoint.ts";
- * import { loadTokenizer } from "../../model/tokenizer/load.ts";
- * const { config: cfg, weights: w } = await loadCheckpoint("data/models/builtin-sft");
- * const tok = await loadTokenizer("data/models/builtin-sft");
- * const { records } = await readJsonlAll("tests/fixtures/cli/records.jsonl", ConversationRecordSchema);
- * const s = await promptSensitivity(w, cfg, tok, records.map((r) => r.value), { n: 2 });
+ * @example Needs a trained student and validation records (convrec sft prints it after training)
+ * ```ts ignore
+ * const s = await promptSensitivity(w, cfg, tok, valRecords, { n: 12 });
  * s.itemStartGap; // e.g. 0.05 nats: the prompt barely matters
  * ```
  */
@@ -128,8 +131,9 @@ export async function promptSensitivity(
  *
  * @example
  * ```ts
- * import { strictEqual } from "node:assert";
- * strictEqual(duplicateLines(["A (1)\nA (1)\nB (2)", "C (3)"]), 0.5); // 1 repeat over 2 lists
+ * if (duplicateLines(["A (1)\nA (1)\nB (2)", "C (3)"]) !== 0.5) {
+ *   throw new Error("1 of 2 lists repeats");
+ * }
  * ```
  */
 export function duplicateLines(texts: readonly string[]): number {

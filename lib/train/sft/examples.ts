@@ -23,12 +23,21 @@ export interface LengthStats {
  *
  * @example
  * ```ts
- * import { loadTokenizer } from "../../model/tokenizer/load.ts";
- * const tok = await loadTokenizer("data/models/builtin-sft");
- * const prompt = [{ role: "user" as const, content: "USER: Hi.\n" }];
- * const record = { prompt, seen_titles: [], groundtruth_with_release_year: [] };
- * const ids = promptIds(tok, record); // ids of "<|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n"
- * if (!tok.decode(ids).endsWith("<|im_start|>assistant\n")) throw new Error(tok.decode(ids));
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * const files = trainChatTokenizer(["Any film like Heat (1995)?"], { vocabSize: 300, seed: 0 });
+ * const tok = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const record = {
+ *   prompt: [{ role: "user" as const, content: "Any film like Heat (1995)?" }],
+ *   seen_titles: [],
+ *   groundtruth_with_release_year: [],
+ * };
+ * const ids = promptIds(tok, record);
+ * const text = tok.decode(ids, { skipSpecialTokens: false });
+ * // "<|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n"
+ * if (!text.startsWith("<|im_start|>user\n") || !text.endsWith("<|im_start|>assistant\n")) {
+ *   throw new Error(text);
+ * }
  * ```
  */
 export function promptIds(tokenizer: TextTokenizer, record: ConversationRecord): number[] {
@@ -42,7 +51,8 @@ export function promptIds(tokenizer: TextTokenizer, record: ConversationRecord):
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert";
- * deepStrictEqual(leftTruncate([1, 2, 3, 4], 2), [3, 4]);
+ * deepStrictEqual(leftTruncate([1, 2, 3, 4], 2), [3, 4]); // the conversation's end is kept
+ * deepStrictEqual(leftTruncate([1, 2], 5), [1, 2]);
  * ```
  */
 export function leftTruncate(ids: readonly number[], max: number): number[] {
@@ -55,15 +65,26 @@ export function leftTruncate(ids: readonly number[], max: number): number[] {
  *
  * @example
  * ```ts
- * import { readJsonlAll } from "../../data/jsonl.ts";
- * import { ConversationRecordSchema } from "../../data/record.ts";
- * import { loadTokenizer } from "../../model/tokenizer/load.ts";
- * const tok = await loadTokenizer("data/models/builtin-sft");
- * const path = "tests/fixtures/cli/records.jsonl";
- * const { records } = await readJsonlAll(path, ConversationRecordSchema);
- * const rows = records.map((r) => ({ where: `${path}:${r.line}`, record: r.value }));
- * const { examples, stats } = buildExamples(rows, tok, { maxSeqLen: 512 });
- * if (examples.length !== 2) throw new Error(`${examples.length}`);
+ * import { deepStrictEqual } from "node:assert";
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * const files = trainChatTokenizer(["Like Heat (1995)?\nAlien (1979)"], {
+ *   vocabSize: 300,
+ *   seed: 0,
+ * });
+ * const tok = tokenizerFromJson(files.tokenizerJson as never, files.tokenizerConfigJson as never);
+ * const record = {
+ *   prompt: [{ role: "user" as const, content: "Like Heat (1995)?" }],
+ *   completion: [{ role: "assistant" as const, content: "Alien (1979)" }],
+ *   seen_titles: [],
+ *   groundtruth_with_release_year: [],
+ * };
+ * const { examples, stats } = buildExamples([{ where: "train.jsonl:1", record }], tok, {
+ *   maxSeqLen: 512,
+ * });
+ * deepStrictEqual(stats, { truncated: 0, dropped: 0 });
+ * const [ex] = examples; // prompt ids, then the completion and EOS (where the loss is taken)
+ * deepStrictEqual(ex.ids.slice(ex.promptLength), [...tok.encode("Alien (1979)"), tok.eosId]);
  * ```
  */
 export function buildExamples(

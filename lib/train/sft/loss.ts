@@ -27,9 +27,9 @@ export interface PaddedBatch {
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert";
- * const batch = padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
- * // inputIds [[5, 6]], targets [6, 7], weights [0, 1]
- * deepStrictEqual([batch.inputIds, [...batch.targets], [...batch.weights]], [[[5, 6]], [6, 7], [0, 1]]);
+ * const b = padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
+ * deepStrictEqual(b.inputIds, [[5, 6]]);
+ * deepStrictEqual([Array.from(b.targets), Array.from(b.weights)], [[6, 7], [0, 1]]);
  * ```
  */
 export function padBatch(examples: readonly SftExample[], padId: number): PaddedBatch {
@@ -71,9 +71,11 @@ export interface LossRows {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert";
  * const r = lossRows(padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0));
- * // rows [1], targets [7], weights [1]
- * if (r.rows.join() !== "1" || r.targets.join() !== "7") throw new Error(`${r.rows}`);
+ * deepStrictEqual([Array.from(r.rows), Array.from(r.targets), Array.from(r.weights)], [[1], [7], [
+ *   1,
+ * ]]);
  * ```
  */
 export function lossRows(batch: Pick<PaddedBatch, "targets" | "weights">): LossRows {
@@ -95,10 +97,10 @@ export function lossRows(batch: Pick<PaddedBatch, "targets" | "weights">): LossR
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * const batch = padBatch([{ ids: [5, 6, 7], promptLength: 2, where: "a" }], 0);
- * const logits = tf.zeros([1, 2, 8]) as tf.Tensor3D; // (B, T, V), uniform over 8 ids
- * const nll = weightedNll(logits, batch.targets, batch.weights); // scalar: ln 8 for the one loss token
- * if (Math.abs(nll.dataSync()[0] - Math.log(8)) > 1e-5) throw new Error(`${nll}`);
+ * const batch = padBatch([{ ids: [1, 0, 1], promptLength: 2, where: "a" }], 0);
+ * const logits = tf.zeros([1, 2, 4]) as tf.Tensor3D; // (B, T, V): uniform over 4 ids
+ * const nll = weightedNll(logits, batch.targets, batch.weights); // scalar: one target of weight 1
+ * if (Math.abs(nll.dataSync()[0] - Math.log(4)) > 1e-5) throw new Error("uniform: ln 4 per token");
  * ```
  */
 export function weightedNll(

@@ -41,7 +41,12 @@ async function collect(path: string): Promise<LocatedRecord[]> {
 /**
  * Load what `config` names; fails with the file and the fix when there is no usable training record,
  * when the init checkpoint's tokenizer vocabulary differs, or when the tokenizer outgrows the model.
- * @example const { train, modelConfig } = await loadSftInputs(parseSftConfig({ ...sftPreset("smoke"), data, val, catalog, tokenizer, run_dir }));
+ * @example Reads the run's data, val, catalog and tokenizer files
+ * ```ts ignore
+ * const { train, modelConfig } = await loadSftInputs(
+ *   parseSftConfig({ ...sftPreset("smoke"), data, val, catalog, tokenizer, run_dir }),
+ * );
+ * ```
  */
 export async function loadSftInputs(config: SftConfig): Promise<SftInputs> {
   const tokenizer = await loadTokenizer(config.tokenizer);
@@ -70,7 +75,10 @@ export async function loadSftInputs(config: SftConfig): Promise<SftInputs> {
 /**
  * The eval row of step `at`: val loss under `lossFn` and greedy generation metrics (config.ks,
  * eval_* settings) on the val conversations.
- * @example const row = await evaluateSft(50, params, inputs, config, decoderLoss(inputs.modelConfig));
+ * @example Needs the inputs of {@link loadSftInputs} and a model's parameters (a training run's state)
+ * ```ts ignore
+ * const row = await evaluateSft(50, params, inputs, config, decoderLoss(inputs.modelConfig));
+ * ```
  */
 export async function evaluateSft(
   at: number,

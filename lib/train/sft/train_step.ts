@@ -48,13 +48,27 @@ export interface DecoderLossOptions {
  *
  * @example
  * ```ts
- * import { loadTokenizer } from "../../model/tokenizer/load.ts";
- * import { loadCheckpoint } from "../../model/checkpoint.ts";
- * import { itemCloser } from "./unlikelihood.ts";
- * const { config: modelConfig } = await loadCheckpoint("data/models/builtin-sft");
- * const tok = await loadTokenizer("data/models/builtin-sft");
+ * import * as tf from "@tensorflow/tfjs";
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * import { padBatch } from "./loss.ts";
+ * const modelConfig = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: 16,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const w = initWeights(modelConfig, { seed: 0 });
+ * const params = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.variable(t)]));
+ * const batch = padBatch([{ ids: [5, 1, 9, 1, 0], promptLength: 1, where: "a" }], 0);
  * const lossFn = decoderLoss(modelConfig);
- * const ulLossFn = decoderLoss(modelConfig, { unlikelihood: { weight: 0.5, closesItem: itemCloser(tok) } });
+ * const ulLossFn = decoderLoss(modelConfig, {
+ *   unlikelihood: { weight: 0.5, closesItem: (id) => id === 9 },
+ * });
+ * const ce = lossFn(params, batch).dataSync()[0]; // Σ NLL over the 4 completion tokens
+ * const withUl = ulLossFn(params, batch).dataSync()[0];
+ * if (!(Math.abs(ce / 4 - Math.log(16)) < 0.1 && withUl > ce)) throw new Error(`${ce} ${withUl}`);
  * ```
  */
 export function decoderLoss(config: ModelConfig, options: DecoderLossOptions = {}): MicroLoss {
@@ -116,15 +130,27 @@ export interface StepOutcome {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { loadCheckpoint } from "../../model/checkpoint.ts";
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { initWeights } from "../../model/weights.ts";
  * import { adamwInit } from "../optim/adamw.ts";
  * import { padBatch } from "./loss.ts";
- * const { config: cfg, weights } = await loadCheckpoint("tests/fixtures/model/tiny_qwen2");
- * const params = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, tf.variable(w)]));
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: 16,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const w = initWeights(cfg, { seed: 0 });
+ * const params = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.variable(t)]));
  * const opt = adamwInit(params);
- * const batch = padBatch([{ ids: [1, 5, 9, 2], promptLength: 2, where: "a" }], 0);
- * const out = await sftStep(params, opt, [batch], { lossFn: decoderLoss(cfg), lr: 1e-3, maxGradNorm: 1 });
- * if (!(out.loss > 0) || out.lossTokens !== 2) throw new Error(JSON.stringify(out));
+ * const batch = padBatch([{ ids: [5, 1, 9, 1, 0], promptLength: 1, where: "a" }], 0);
+ * const out = await sftStep(params, opt, [batch], {
+ *   lossFn: decoderLoss(cfg),
+ *   lr: 1e-3,
+ *   maxGradNorm: 1,
+ * });
+ * if (out.skipped || out.lossTokens !== 4 || opt.step !== 1) throw new Error(JSON.stringify(out));
  * ```
  */
 export async function sftStep(
@@ -195,8 +221,46 @@ export interface SftStepSettings extends AdamWRunSettings {
  * (`config.lr`, `config.min_lr_ratio`, `totalSteps`, `warmupSteps`), AdamW and clipping from `config`.
  * @example
  * ```ts
- * const out = await scheduledSftStep(params, opt, [batch], { step: 3, totalSteps: 10, warmupSteps: 1, config, lossFn });
- * out.lr; // the rate this step used
+ * import * as tf from "@tensorflow/tfjs";
+ * import { parseModelConfig, presetConfig } from "../../model/config.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * import { adamwInit } from "../optim/adamw.ts";
+ * import { cosineWithWarmup } from "../optim/schedule.ts";
+ * import { padBatch } from "./loss.ts";
+ * const cfg = parseModelConfig({
+ *   ...presetConfig("builtin-small"),
+ *   vocab_size: 16,
+ *   hidden_size: 16,
+ *   intermediate_size: 32,
+ *   num_hidden_layers: 1,
+ * });
+ * const w = initWeights(cfg, { seed: 0 });
+ * const params = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.variable(t)]));
+ * const opt = adamwInit(params);
+ * const batch = padBatch([{ ids: [5, 1, 9, 1, 0], promptLength: 1, where: "a" }], 0);
+ * const config = {
+ *   lr: 1e-3,
+ *   min_lr_ratio: 0.1,
+ *   beta1: 0.9,
+ *   beta2: 0.99,
+ *   eps: 1e-8,
+ *   weight_decay: 0,
+ *   max_grad_norm: 1,
+ * };
+ * const out = await scheduledSftStep(params, opt, [batch], {
+ *   step: 3,
+ *   totalSteps: 10,
+ *   warmupSteps: 1,
+ *   config,
+ *   lossFn: decoderLoss(cfg),
+ * });
+ * const want = cosineWithWarmup(3, {
+ *   peakLr: 1e-3,
+ *   totalSteps: 10,
+ *   warmupSteps: 1,
+ *   minLrRatio: 0.1,
+ * });
+ * if (out.lr !== want) throw new Error(`the rate this step used: ${out.lr}`);
  * ```
  */
 export async function scheduledSftStep(

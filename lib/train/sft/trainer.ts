@@ -42,9 +42,16 @@ export interface SftResult {
 /**
  * Run (or resume) SFT as configured. Writes runs/<name>/config.json, metrics.jsonl and checkpoints.
  *
- * @example
- * ```ts
- * const cfg = parseSftConfig({ ...sftPreset("smoke"), data, val, catalog, tokenizer, run_dir: "runs/smoke" });
+ * @example A whole training run on data files, writing its run folder (tests/train/sft/ runs the smoke)
+ * ```ts ignore
+ * const cfg = parseSftConfig({
+ *   ...sftPreset("smoke"),
+ *   data,
+ *   val,
+ *   catalog,
+ *   tokenizer,
+ *   run_dir: "runs/smoke",
+ * });
  * const result = await runSft(cfg, { onStep: reporter({ label: "sft" }) });
  * ```
  */

@@ -19,8 +19,15 @@ export const UL_ONE_MINUS_P_FLOOR = 1e-5;
  * ```ts
  * import { deepStrictEqual } from "node:assert";
  * // items "A\n" "B\n" then A again, then EOS: tokens A=1 B=2 \n=9 EOS=0
- * const neg = itemNegatives([1, 9, 2, 9, 1, 9, 0], (id) => id === 9);
- * deepStrictEqual(neg, [[], [], [1], [], [2], [], [1, 2]]);
+ * deepStrictEqual(itemNegatives([1, 9, 2, 9, 1, 9, 0], (id) => id === 9), [
+ *   [],
+ *   [],
+ *   [1],
+ *   [],
+ *   [2],
+ *   [],
+ *   [1, 2],
+ * ]);
  * ```
  */
 export function itemNegatives(
@@ -55,10 +62,17 @@ export function itemNegatives(
  *
  * @example
  * ```ts
- * import { loadTokenizer } from "../../model/tokenizer/load.ts";
- * const tokenizer = await loadTokenizer("data/models/builtin-sft");
+ * import { tokenizerFromJson } from "../../model/tokenizer/load.ts";
+ * import { trainChatTokenizer } from "../../model/tokenizer/world_tokenizer.ts";
+ * const files = trainChatTokenizer(["Heat (1995)\nAlien (1979)\n"], { vocabSize: 300, seed: 0 });
+ * const tokenizer = tokenizerFromJson(
+ *   files.tokenizerJson as never,
+ *   files.tokenizerConfigJson as never,
+ * );
  * const closes = itemCloser(tokenizer);
- * if (!closes(tokenizer.encode("\n")[0])) throw new Error("a newline token closes an item");
+ * if (!closes(tokenizer.encode("\n")[0]) || closes(tokenizer.encode("Heat")[0])) {
+ *   throw new Error("only pieces with a newline close an item");
+ * }
  * ```
  */
 export function itemCloser(
@@ -87,10 +101,12 @@ export interface BatchNegatives {
  *
  * @example
  * ```ts
- * import { lossRows, padBatch } from "./loss.ts";
- * const batch = padBatch([{ ids: [7, 1, 9, 1, 9, 0], promptLength: 1, where: "a" }], 0);
- * const neg = batchNegatives(batch, (id) => id === 9); // the repeated item's first token is a negative
- * if (neg.rows.length > lossRows(batch).rows.length) throw new Error("rows ≤ loss tokens");
+ * import { deepStrictEqual } from "node:assert";
+ * import { padBatch } from "./loss.ts";
+ * // prompt 5, completion "A\n" "A" EOS (A=1, \n=9, EOS=0): after the second A, "\n" would repeat item A
+ * const batch = padBatch([{ ids: [5, 1, 9, 1, 0], promptLength: 1, where: "a" }], 0);
+ * const neg = batchNegatives(batch, (id) => id === 9); // neg.rows.length ≤ lossTokens
+ * deepStrictEqual([Array.from(neg.rows), neg.candidates], [[3], [[9]]]); // loss row 3 (the EOS target)
  * ```
  */
 export function batchNegatives(
@@ -125,11 +141,12 @@ export function batchNegatives(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { lossRows, padBatch } from "./loss.ts";
- * const batch = padBatch([{ ids: [7, 1, 9, 1, 9, 0], promptLength: 1, where: "a" }], 0);
- * const logits = tf.zeros([lossRows(batch).rows.length, 10]) as tf.Tensor2D; // (M loss rows, V)
- * const ul = unlikelihoodSum(logits, batchNegatives(batch, (id) => id === 9)); // scalar, divide by loss tokens
- * if (!(ul.dataSync()[0] > 0)) throw new Error(`${ul}`); // −log(1 − 0.1) per negative
+ * import { padBatch } from "./loss.ts";
+ * const batch = padBatch([{ ids: [5, 1, 9, 1, 0], promptLength: 1, where: "a" }], 0);
+ * const logits = tf.zeros([4, 10]) as tf.Tensor2D; // (M, V) of the 4 loss rows: p = 0.1 for every id
+ * const ul = unlikelihoodSum(logits, batchNegatives(batch, (id) => id === 9)); // scalar
+ * // one negative candidate at p = 0.1: −log(1 − 0.1)
+ * if (Math.abs(ul.dataSync()[0] + Math.log(0.9)) > 1e-5) throw new Error(`${ul.dataSync()[0]}`);
  * ```
  */
 export function unlikelihoodSum(logits: tf.Tensor2D, negatives: BatchNegatives): tf.Scalar {

@@ -23,12 +23,15 @@ export type DemoRecord = World["records"]["train"][number] & {
  * Records of `split` with the oracle list as completion. `onePerConversation` keeps the first reply of
  * each conversation (replies share prompt and oracle list, so the others would be duplicates).
  *
- * @example
+ * @example Reads the shipped vega-datasets movies (--allow-read)
  * ```ts
- * import { generateWorld } from "../../data/world/generate.ts";
- * const world = await generateWorld({ seed: 7, conversations: { train: 20, val: 5, test: 5 } });
+ * import { generateWorld } from "../../data/world/mod.ts";
+ * const world = await generateWorld({ conversations: { train: 3, val: 1, test: 1 } });
  * const train = oracleDemonstrations(world, "train", { onePerConversation: true });
- * if (train[0].completion[0].content.split("\n").length !== 20) throw new Error("20 lines");
+ * if (train.length !== 3) throw new Error("one demo per train conversation");
+ * if (train[0].completion[0].content.split("\n").length !== 20) {
+ *   throw new Error("20 oracle titles");
+ * }
  * ```
  */
 export function oracleDemonstrations(
@@ -63,11 +66,12 @@ export interface WorldSftInputs {
  * tokenizer/ (the shipped base model's tokenizer, or `options.tokenizerFrom`'s, so SFT can start
  * from that model).
  *
- * @example
+ * @example Reads the movies and the shipped base tokenizer, writes to a temp folder
  * ```ts
  * const dir = await Deno.makeTempDir();
- * const paths = await writeWorldSftInputs(dir, { seed: 7, conversations: { train: 20, val: 5, test: 5 } });
- * if (!paths.data.endsWith("train.jsonl")) throw new Error(JSON.stringify(paths));
+ * const paths = await writeWorldSftInputs(dir, { conversations: { train: 3, val: 1, test: 1 } });
+ * const lines = (await Deno.readTextFile(paths.data)).trim().split("\n");
+ * if (lines.length !== 3) throw new Error(`${paths.data}: ${lines.length} demos`);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
