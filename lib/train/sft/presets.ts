@@ -10,7 +10,8 @@ import type { SftModelSize } from "./config.ts";
  *
  * @example
  * ```ts
- * const cfg = sftModelConfig("builtin-small", tok); // hidden 128, 2 layers, vocab tok.vocabSize
+ * const cfg = sftModelConfig("builtin-small", { vocabSize: 300, eosId: 299, padId: 298, bosId: null });
+ * if (cfg.vocab_size !== 300 || cfg.eos_token_id !== 299) throw new Error("the tokenizer's ids");
  * ```
  */
 export function sftModelConfig(
