@@ -11,9 +11,9 @@ import { warmupStepsFor } from "../optim/schedule.ts";
 import { evalLoss } from "../eval/evaluate.ts";
 import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
 import type { StepRow } from "../run/metrics_log.ts";
-import { runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
+import { evalDue, runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
 import { padBatch } from "../sft/loss.ts";
-import { decoderLoss, scheduledSftStep } from "../sft/train_step.ts";
+import { decoderLoss, nextTokenRow, scheduledSftStep } from "../sft/train_step.ts";
 import { baseModelConfig, type PretrainConfig } from "./config.ts";
 import { pretrainCorpus, streamWindow } from "./corpus_tokens.ts";
 
@@ -101,24 +101,18 @@ export async function runPretrain(
         totalSteps,
         warmupSteps,
         config,
-        lossFn: lossFn,
+        lossFn,
       });
       const stepS = (performance.now() - ts) / 1000;
-      await ctx.record({
-        step,
-        phase: out.skipped ? "skipped" : "train",
+      await ctx.record(nextTokenRow(step, out, {
         epoch: dataPosition(step, perEpoch).epoch,
-        loss: out.loss,
-        lr: out.lr,
-        grad_norm: out.gradNorm,
-        tokens_per_s: out.inputTokens / stepS,
-        step_s: stepS,
-        wall_s: (performance.now() - t0) / 1000,
-      });
+        stepS,
+        wallS: (performance.now() - t0) / 1000,
+      }));
       return out;
     },
     async afterStep(step, ctx) {
-      if ((config.eval_every > 0 && step % config.eval_every === 0) || step === totalSteps) {
+      if (evalDue(step, config.eval_every, totalSteps)) {
         const te = performance.now();
         valLoss = await evalLoss(ctx.params, val, {
           lossFn,

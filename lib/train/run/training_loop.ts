@@ -204,6 +204,17 @@ export async function runTrainingLoop<Row extends StepRow>(
   }
 }
 
+/**
+ * Whether step `step` evaluates: every `every` steps (0: never) and always at the last.
+ * @example
+ * ```ts
+ * if (!evalDue(50, 25, 60) || evalDue(51, 25, 60) || !evalDue(60, 0, 60)) throw new Error("evalDue");
+ * ```
+ */
+export function evalDue(step: number, every: number, totalSteps: number): boolean {
+  return (every > 0 && step % every === 0) || step === totalSteps;
+}
+
 /** The weights as trainable variables (the tensors are disposed). */
 function toVariables(
   weights: DecoderWeights,

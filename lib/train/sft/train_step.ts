@@ -288,3 +288,33 @@ export async function scheduledSftStep(
   });
   return { ...out, lr };
 }
+
+/**
+ * The metrics row of a next-token training step (SFT or pretraining): phase "skipped" when the update
+ * was, the loss and its named terms, the rate, gradient norm, token counts and timings.
+ * @example
+ * ```ts
+ * const out = { loss: 2, gradNorm: 1, lossTokens: 10, inputTokens: 40, skipped: false, terms: {}, lr: 1e-3 };
+ * const row = nextTokenRow(3, out, { epoch: 0, stepS: 2, wallS: 9 });
+ * if (row.tokens_per_s !== 20 || row.phase !== "train") throw new Error(JSON.stringify(row));
+ * ```
+ */
+export function nextTokenRow(
+  step: number,
+  out: StepOutcome & { lr: number },
+  at: { epoch: number; stepS: number; wallS: number },
+): { step: number; phase: string; [field: string]: unknown } {
+  return {
+    step,
+    phase: out.skipped ? "skipped" : "train",
+    epoch: at.epoch,
+    loss: out.loss,
+    ...out.terms, // ce_loss, ul_loss (token means) when the loss reports them
+    lr: out.lr,
+    grad_norm: out.gradNorm,
+    loss_tokens: out.lossTokens,
+    tokens_per_s: out.inputTokens / at.stepS,
+    step_s: at.stepS,
+    wall_s: at.wallS,
+  };
+}

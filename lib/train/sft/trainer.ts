@@ -8,11 +8,11 @@ import { initWeights } from "../../model/weights.ts";
 import { warmupStepsFor } from "../optim/schedule.ts";
 import { dataPosition, stepIndices, stepsPerEpoch } from "../run/data_order.ts";
 import type { StepRow } from "../run/metrics_log.ts";
-import { runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
+import { evalDue, runTrainingLoop, type TrainingLoopOptions } from "../run/training_loop.ts";
 import type { SftConfig } from "./config.ts";
 import { padBatch } from "./loss.ts";
 import { evaluateSft, loadSftInputs } from "./run_inputs.ts";
-import { decoderLoss, type MicroLoss, scheduledSftStep } from "./train_step.ts";
+import { decoderLoss, type MicroLoss, nextTokenRow, scheduledSftStep } from "./train_step.ts";
 import { itemCloser } from "./unlikelihood.ts";
 
 /** Options of {@link runSft}: the loop's (resume, onStep, stopAfterStep, log) and the loss. */
@@ -125,23 +125,15 @@ export async function runSft(config: SftConfig, options: RunSftOptions = {}): Pr
         lossFn: trainLossFn,
       });
       const stepS = (performance.now() - ts) / 1000;
-      await ctx.record({
-        step,
-        phase: out.skipped ? "skipped" : "train",
+      await ctx.record(nextTokenRow(step, out, {
         epoch: dataPosition(step, perEpoch).epoch,
-        loss: out.loss,
-        ...out.terms, // ce_loss, ul_loss (token means) when unlikelihood_weight > 0
-        lr: out.lr,
-        grad_norm: out.gradNorm,
-        loss_tokens: out.lossTokens,
-        tokens_per_s: out.inputTokens / stepS,
-        step_s: stepS,
-        wall_s: (performance.now() - t0) / 1000,
-      });
+        stepS,
+        wallS: (performance.now() - t0) / 1000,
+      }));
       return out;
     },
     async afterStep(step, ctx) {
-      if ((config.eval_every > 0 && step % config.eval_every === 0) || step === totalSteps) {
+      if (evalDue(step, config.eval_every, totalSteps)) {
         lastEval = await evaluateSft(step, ctx.params, inputs, config, lossFn);
         await ctx.record(lastEval);
       }
