@@ -341,7 +341,9 @@ async function writeDemoFiles(
  *   figures_skipped: null,
  * };
  * const md = summaryMarkdown("runs/demo", result, ["Built-in world …"]);
- * if (!md.startsWith("# convrec demo") || !md.includes("`figures/results.html`")) throw new Error(md);
+ * if (!md.startsWith("# convrec demo") || !md.includes("`figures/results.html`")) {
+ *   throw new Error(md);
+ * }
  * ```
  */
 export function summaryMarkdown(

@@ -45,7 +45,9 @@ export interface ExecutedNotebook {
  * ```ts
  * const p = { preset: "smoke", seed: 1, backend: "wasm", cacheDir: "runs/cache" };
  * const sft = notebookParams("03_sft", p, "/abs/figs");
- * if (sft.preset !== "smoke" || sft.cache_dir !== "runs/cache") throw new Error(JSON.stringify(sft));
+ * if (sft.preset !== "smoke" || sft.cache_dir !== "runs/cache") {
+ *   throw new Error(JSON.stringify(sft));
+ * }
  * if (notebookParams("04_rank_grpo", p, "/abs/figs").algo !== "rank-grpo") throw new Error("04");
  * ```
  */

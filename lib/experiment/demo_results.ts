@@ -140,7 +140,8 @@ export function withIntervals(
  *     in_catalog: [1, 1] as [number, number],
  *     ...Object.fromEntries(CI_METRICS.slice(0, -1).map((m) => [m, [hit, 1] as [number, number]])),
  *   }));
- * const d = difference("Rank-GRPO − SFT", ["Rank-GRPO", units([1, 1, 1])], ["SFT", units([0, 0, 0])]);
+ * const rankGrpo = units([1, 1, 1]), sft = units([0, 0, 0]);
+ * const d = difference("Rank-GRPO − SFT", ["Rank-GRPO", rankGrpo], ["SFT", sft]);
  * if (d.ci["ndcg@20"].value !== 1 || d.conversations !== 3) throw new Error(JSON.stringify(d));
  * ```
  */
@@ -317,7 +318,9 @@ function flatRows(rows: readonly DemoRow[]): Row[] {
  *   in_catalog: 1,
  * };
  * const lines = resultsTable([row]).split("\n");
- * if (!lines[0].startsWith("| split | method | R@5 | R@10 | R@20 | N@5 |")) throw new Error(lines[0]);
+ * if (!lines[0].startsWith("| split | method | R@5 | R@10 | R@20 | N@5 |")) {
+ *   throw new Error(lines[0]);
+ * }
  * if (!lines[2].startsWith("| test | SFT | 0.5000 |")) throw new Error(lines[2]);
  * ```
  */
@@ -404,7 +407,9 @@ export function resultsTableFigure(rows: readonly DemoRow[], title: string): Fig
  *   in_catalog: 1,
  * };
  * const fig = resultsBars([sft, { ...sft, method: "Rank-GRPO", stage: "rl" as const }], "test");
- * if (fig.data.length !== 2) throw new Error(`expected Recall@20 and NDCG@20, got ${fig.data.length}`);
+ * if (fig.data.length !== 2) {
+ *   throw new Error(`expected Recall@20 and NDCG@20, got ${fig.data.length}`);
+ * }
  * ```
  */
 export function resultsBars(rows: readonly DemoRow[], title: string): Figure {

@@ -68,7 +68,9 @@ export const SFT_TRAIN_FRACTION = 1;
  * @example
  * ```ts
  * const config = distilledInputsConfig({ seed: 1 });
- * if (config.train_fraction !== 1 || config.variant !== "full") throw new Error("full train split");
+ * if (config.train_fraction !== 1 || config.variant !== "full") {
+ *   throw new Error("full train split");
+ * }
  * ```
  */
 export function distilledInputsConfig(world: WorldConfigInput): DistillConfig {

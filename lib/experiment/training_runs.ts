@@ -243,7 +243,8 @@ export interface ResolvedBackend {
  * Leaves the picked backend active.
  * @example Without --allow-ffi, "auto" falls back to wasm and says why
  * ```ts
- * const { backend, reason } = await resolveTrainingBackend("auto"); // "cpu-blas" where OpenBLAS loads
+ * // "cpu-blas" where OpenBLAS loads
+ * const { backend, reason } = await resolveTrainingBackend("auto");
  * if (backend !== "cpu-blas" && backend !== "wasm") throw new Error(`${backend}: ${reason}`);
  * ```
  */

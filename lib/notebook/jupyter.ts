@@ -42,7 +42,8 @@ export function jupyterDataDir(): string {
  * (then `current`, by default the inherited JUPYTER_PATH), so Jupyter finds the kernelspec.
  * @example
  * ```ts
- * const env = jupyterEnv("/opt/jupyter"); // { JUPYTER_PATH: "<repo>/notebooks/.jupyter:/opt/jupyter" }
+ * // { JUPYTER_PATH: "<repo>/notebooks/.jupyter:/opt/jupyter" }
+ * const env = jupyterEnv("/opt/jupyter");
  * if (env.JUPYTER_PATH !== `${jupyterDataDir()}:/opt/jupyter`) throw new Error(env.JUPYTER_PATH);
  * ```
  */

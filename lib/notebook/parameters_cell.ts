@@ -66,7 +66,9 @@ export function declaredKnobs(notebookJson: string, path: string): DeclaredKnob[
  *   }],
  * });
  * const defaults = declaredDefaults(nb, "smoke.ipynb");
- * if (defaults.title !== "smoke" || defaults.points !== 5) throw new Error(JSON.stringify(defaults));
+ * if (defaults.title !== "smoke" || defaults.points !== 5) {
+ *   throw new Error(JSON.stringify(defaults));
+ * }
  * ```
  */
 export function declaredDefaults(notebookJson: string, path: string): Record<string, unknown> {

@@ -125,9 +125,10 @@ export async function runReproduction(
  * @example
  * ```ts
  * const out = await Deno.makeTempDir();
- * const sft = { method: "sft", label: "SFT", seed: null, run_dir: null, rl_steps: 0, rl_wall_s: 0 };
+ * const sft = { method: "sft", label: "SFT", seed: null, run_dir: null, metrics: {} };
  * await Deno.mkdir(`${out}/sft`);
- * await Deno.writeTextFile(`${out}/sft/result.json`, JSON.stringify({ ...sft, metrics: {} }));
+ * const result = JSON.stringify({ ...sft, rl_steps: 0, rl_wall_s: 0 });
+ * await Deno.writeTextFile(`${out}/sft/result.json`, result);
  * const methods = (await readResults(out)).map((r) => r.method);
  * if (methods.join() !== "sft") throw new Error(methods.join());
  * await Deno.remove(out, { recursive: true });

@@ -113,7 +113,9 @@ export function parseJobId(id: string): ReproJob {
  *   evalMaxNewTokens: 24,
  * };
  * const config = rlJobConfig(setup, parseJobId("grpo-s0"));
- * if (config.run_dir !== "runs/repro/grpo-s0" || config.seed !== 0) throw new Error(config.run_dir);
+ * if (config.run_dir !== "runs/repro/grpo-s0" || config.seed !== 0) {
+ *   throw new Error(config.run_dir);
+ * }
  * ```
  */
 export function rlJobConfig(setup: ReproSetup, job: ReproJob): RlRunConfig {

@@ -65,7 +65,8 @@ export interface JobRunSummary {
  * @example Type-checked only (it spawns one Deno process per job)
  * ```ts
  * async function _jobs(flags: string[]): Promise<number> {
- *   const r = await runJobProcesses(["sft", "grpo-s0"], { jobs: 2, flags, args: ["--init", "ck"] });
+ *   const args = ["--init", "ck"];
+ *   const r = await runJobProcesses(["sft", "grpo-s0"], { jobs: 2, flags, args });
  *   return r.failed.length;
  * }
  * ```
