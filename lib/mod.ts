@@ -1,5 +1,23 @@
-// convrec's public surface, one namespace per area (names repeat across areas, e.g. `cleanTitle`).
-// @example import { catalog, reward } from "./lib/mod.ts"; reward.scoreList(text, ctx)
+/**
+ * convrec's public surface, one namespace per area (names repeat across areas, e.g. `cleanTitle`).
+ *
+ * @example Score one generated list against its ground truth and a catalog
+ * ```ts
+ * import { catalog, reward } from "./mod.ts";
+ *
+ * const movies = catalog.catalogFromItems([
+ *   { title: "Heat", year: 1995, meta: {} },
+ *   { title: "Ronin", year: 1998, meta: {} },
+ * ]);
+ * const ctx = { seenTitles: [], groundTruth: [["Ronin", "1998"]] as const, catalog: movies };
+ * const score = reward.scoreList("Heat (1995)\nRonin (1998)", ctx, { ks: [5] });
+ * if (score.recall[5] !== 1 || score.hits[1] !== 1) {
+ *   throw new Error("expected Ronin hit at rank 2");
+ * }
+ * ```
+ *
+ * @module
+ */
 export * as catalog from "./catalog/mod.ts";
 export * as data from "./data/mod.ts";
 export * as world from "./data/world/mod.ts";

@@ -9,7 +9,14 @@ export type RawOptions = Record<string, string | true>;
 /**
  * Splits argv into `--key value` / `--key=value` / `--flag` options and positional words.
  * A value that itself starts with `--` must use the `--key=value` spelling.
- * @example splitArgs(["score", "--k", "5,10", "--skip-invalid"]) // { positional: ["score"], options: { k: "5,10", "skip-invalid": true } }
+ * @example
+ * ```ts
+ * const { positional, options } = splitArgs(["score", "--k", "5,10", "--skip-invalid"]);
+ * // { positional: ["score"], options: { k: "5,10", "skip-invalid": true } }
+ * if (positional.join() !== "score" || options.k !== "5,10" || options["skip-invalid"] !== true) {
+ *   throw new Error(JSON.stringify(options));
+ * }
+ * ```
  */
 export function splitArgs(argv: readonly string[]): { positional: string[]; options: RawOptions } {
   const positional: string[] = [];
@@ -38,7 +45,19 @@ export class UsageError extends Error {
 
 /**
  * Validates raw options with a strict schema; errors name the option and what was expected.
- * @example parseOptions(z.strictObject({ k: z.string() }), { k: "5" }) // { k: "5" }
+ * @example A misspelt option fails naming it
+ * ```ts
+ * import { z } from "zod";
+ *
+ * const schema = z.strictObject({ k: z.string() });
+ * if (parseOptions(schema, { k: "5" }).k !== "5") throw new Error("expected k 5");
+ * try {
+ *   parseOptions(schema, { kk: "5" });
+ *   throw new Error("expected a UsageError");
+ * } catch (e) {
+ *   if (!(e as Error).message.includes("unknown option --kk")) throw e;
+ * }
+ * ```
  */
 export function parseOptions<S extends z.ZodType>(schema: S, options: RawOptions): z.infer<S> {
   const r = schema.safeParse(options);
@@ -74,13 +93,23 @@ export const flag = z.union([z.literal(true), z.enum(["true", "false"])]).transf
 
 /**
  * Raw options back as command-line words (for a README's rebuild command).
- * @example optionArgv({ run: "a", resume: true }) // ["--run", "a", "--resume"]
+ * @example
+ * ```ts
+ * const argv = optionArgv({ run: "a", resume: true });
+ * if (argv.join(" ") !== "--run a --resume") throw new Error(argv.join(" "));
+ * ```
  */
 export function optionArgv(raw: RawOptions): string[] {
   return Object.entries(raw).flatMap(([k, v]) => v === true ? [`--${k}`] : [`--${k}`, String(v)]);
 }
 
-/** A config key's command-line flag: snake_case → kebab-case. @example flagOf("group_size") // "group-size" */
+/**
+ * A config key's command-line flag: snake_case → kebab-case.
+ * @example
+ * ```ts
+ * if (flagOf("group_size") !== "group-size") throw new Error(flagOf("group_size"));
+ * ```
+ */
 export function flagOf(key: string): string {
   return key.replaceAll("_", "-");
 }
@@ -106,7 +135,13 @@ function isBooleanField(inner: z.ZodType): boolean {
 /**
  * The command-line option of a config field: the field's own checks, the word coerced (numbers
  * `Number(word)`, booleans a bare flag or `=true|false`), always optional (the config supplies defaults).
- * @example cliField(z.int().min(1).default(1)).parse("2") // 2
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ *
+ * const mu = cliField(z.int().min(1).default(1));
+ * if (mu.parse("2") !== 2 || mu.parse(undefined) !== undefined) throw new Error("mu");
+ * ```
  */
 export function cliField(field: z.ZodType): z.ZodType {
   const { inner } = unwrapField(field);
@@ -120,7 +155,13 @@ export function cliField(field: z.ZodType): z.ZodType {
 /**
  * Options of a strict CLI schema derived from config fields: `--kebab-key` for every key of `shape`
  * (values validated by the field's own schema, see {@link cliField}).
- * @example z.strictObject(cliOptions({ group_size: z.int().min(2) }))  // accepts { "group-size": "4" }
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ *
+ * const schema = z.strictObject(cliOptions({ group_size: z.int().min(2) }));
+ * if (schema.parse({ "group-size": "4" })["group-size"] !== 4) throw new Error("group-size");
+ * ```
  */
 export function cliOptions(shape: Record<string, z.ZodType>): Record<string, z.ZodType> {
   return Object.fromEntries(Object.entries(shape).map(([k, f]) => [flagOf(k), cliField(f)]));
@@ -130,7 +171,15 @@ export function cliOptions(shape: Record<string, z.ZodType>): Record<string, z.Z
  * Usage lines of config fields: `--kebab-key VALUE  description (default …)`, wrapped at `lineWidth`. The
  * value's placeholder is the field's meta `value` if set, else from its type (enum values, N for
  * integers, X for numbers, S for strings, none for flags).
- * @example flagUsage({ mu: z.int().min(1).default(1).describe("policy updates") }) // "  --mu N  policy updates (default 1)"
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ *
+ * const usage = flagUsage({ mu: z.int().min(1).default(1).describe("policy updates") }, {
+ *   indent: 10,
+ * });
+ * if (usage !== "  --mu N  policy updates (default 1)") throw new Error(JSON.stringify(usage));
+ * ```
  */
 export function flagUsage(
   shape: Record<string, z.ZodType>,

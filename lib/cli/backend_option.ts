@@ -19,7 +19,10 @@ export const BACKEND_USAGE = `--backend ${
 
 /**
  * Folder of tfjs-backend-wasm's dist (its .wasm binaries, read when the wasm backend starts).
- * @example wasmDir().endsWith("/dist/") // true
+ * @example
+ * ```ts
+ * if (!wasmDir().endsWith("/dist/")) throw new Error(wasmDir());
+ * ```
  */
 export function wasmDir(): string {
   return decodeURIComponent(
@@ -29,7 +32,11 @@ export function wasmDir(): string {
 
 /**
  * Whether a raw `--backend` value may load OpenBLAS (undefined = the default "auto").
- * @example mayUseOpenBlas({ backend: "wasm" }) // false
+ * @example
+ * ```ts
+ * if (mayUseOpenBlas({ backend: "wasm" })) throw new Error("wasm never loads OpenBLAS");
+ * if (!mayUseOpenBlas({})) throw new Error("the default auto may load it");
+ * ```
  */
 export function mayUseOpenBlas(raw: RawOptions): boolean {
   return raw.backend === undefined || raw.backend === "auto" || raw.backend === "cpu-blas";
@@ -38,7 +45,13 @@ export function mayUseOpenBlas(raw: RawOptions): boolean {
 /**
  * Adds what OpenBLAS needs (read and FFI on its candidate paths, env OPENBLAS_NUM_THREADS) to a
  * command's permissions when its `--backend` may load it.
- * @example withBackendPermissions({ backend: "wasm" }, { read: ["a"], write: [] }) // unchanged
+ * @example
+ * ```ts
+ * const perms = { read: ["a"], write: [] };
+ * if (withBackendPermissions({ backend: "wasm" }, perms) !== perms) throw new Error("unchanged");
+ * const blas = withBackendPermissions({ backend: "cpu-blas" }, perms);
+ * if (blas.env?.join() !== "OPENBLAS_NUM_THREADS" || !blas.ffi?.length) throw new Error("blas");
+ * ```
  */
 export function withBackendPermissions<P extends { read: string[]; write: string[] }>(
   raw: RawOptions,
@@ -52,7 +65,10 @@ export function withBackendPermissions<P extends { read: string[]; write: string
 /**
  * The tfjs backend a `--backend` value names: "auto" → cpu-blas when OpenBLAS is found and FFI is
  * granted on it, else wasm; any other value is itself.
- * @example resolveCliBackend("wasm") // "wasm"
+ * @example
+ * ```ts
+ * if (resolveCliBackend("wasm") !== "wasm") throw new Error("a named backend is itself");
+ * ```
  */
 export function resolveCliBackend(name: CliBackend | undefined): BackendName {
   return name === undefined || name === "auto" ? autoBackend() : name;

@@ -37,7 +37,19 @@ export interface OptionsCommandSpec<S extends z.ZodType, R> extends Omit<Command
 /**
  * A command that parses its options with `schema` and runs; what it prints is `run`'s business.
  * @example
- * export const command = optionsCommand({ usage, permissions, schema, run: (o) => runDemo(o) });
+ * ```ts
+ * import { z } from "zod";
+ *
+ * const greeted: string[] = [];
+ * const command = optionsCommand({
+ *   usage: "convrec hello --name S",
+ *   permissions: () => ({ read: [], write: [] }),
+ *   schema: z.strictObject({ name: z.string() }),
+ *   run: (o) => Promise.resolve(void greeted.push(o.name)),
+ * });
+ * await command.run({ name: "ada" });
+ * if (greeted.join() !== "ada") throw new Error(greeted.join());
+ * ```
  */
 export function optionsCommand<S extends z.ZodType>(spec: OptionsCommandSpec<S, void>): Command {
   const { schema, run, ...rest } = spec;
@@ -47,12 +59,17 @@ export function optionsCommand<S extends z.ZodType>(spec: OptionsCommandSpec<S, 
 /**
  * A command that parses its options with `schema`, runs, and prints the result as one JSON line.
  * @example
+ * ```ts
+ * import { z } from "zod";
+ *
  * export const command = jsonCommand({
- *   usage: WORLD_USAGE,
- *   permissions: worldPermissions,
- *   schema: WorldOptionsSchema,
- *   run: (opts) => runWorld(opts),
+ *   usage: "convrec add --a N --b N",
+ *   permissions: () => ({ read: [], write: [] }),
+ *   schema: z.strictObject({ a: z.coerce.number(), b: z.coerce.number() }),
+ *   run: (o) => Promise.resolve({ sum: o.a + o.b }),
  * });
+ * await command.run({ a: "1", b: "2" }); // prints {"sum":3}
+ * ```
  */
 export function jsonCommand<S extends z.ZodType, R>(spec: OptionsCommandSpec<S, R>): Command {
   return optionsCommand({

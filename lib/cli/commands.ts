@@ -63,7 +63,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
 
 /**
  * The path of a command's module.
- * @example commandPath("score") // "/…/lib/cli/score.ts"
+ * @example
+ * ```ts
+ * if (!commandPath("score").endsWith("/lib/cli/score.ts")) throw new Error(commandPath("score"));
+ * ```
  */
 export function commandPath(name: string): string {
   const entry = COMMANDS[name];
@@ -75,7 +78,11 @@ export function commandPath(name: string): string {
  * Loads one command's module. The specifier is computed on purpose: a literal `import("./x.ts")`
  * puts every command's module graph into every start-up (~0.15 s and all of tfjs for `score`).
  * Needs read access to lib/ (the launcher and in-process callers have it).
- * @example (await loadCommand("score")).usage.startsWith("convrec score")
+ * @example
+ * ```ts
+ * const score = await loadCommand("score");
+ * if (!score.usage.startsWith("convrec score")) throw new Error(score.usage);
+ * ```
  */
 export async function loadCommand(name: string): Promise<Command> {
   const url = pathToFileURL(commandPath(name)).href; // commandPath throws for an unknown command

@@ -41,7 +41,14 @@ HTML always) and, on the Jupyter path, <out>/notebooks/<name>/.`;
  * Unless `--via lib`: run Debian's python3 (Jupyter; its Deno kernel has ALL permissions, as every
  * Jupyter kernel) with JUPYTER_PATH. Where chromium exists: run this Deno binary, because the figure
  * export renders in a `deno run -A` subprocess (playwright-core cannot load under narrower permissions).
- * @example demoPermissions({ via: "lib", backend: "wasm" }).run // [Deno.execPath()] where chromium exists
+ * @example Type-checked only (it probes /usr/bin/chromium, and then Deno.execPath())
+ * ```ts
+ * function _perms(): string[] {
+ *   const perms = demoPermissions({ via: "lib", backend: "wasm" });
+ *   // ["runs/demo/results.json", "runs/demo/cache/entry.json"]; no python3 with --via lib
+ *   return [...perms.write, ...perms.run]; // run: [Deno.execPath()] where chromium exists
+ * }
+ * ```
  */
 export function demoPermissions(raw: RawOptions): {
   read: string[];

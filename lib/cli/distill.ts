@@ -45,7 +45,8 @@ function readConfigSync(path: string): Record<string, unknown> {
  *
  * @example
  * ```ts
- * distillPermissions({ out: "runs/d" }).write; // ["runs/d/report.json"] (the launcher grants its folder)
+ * const write = distillPermissions({ out: "runs/d" }).write; // the launcher grants its folder
+ * if (write.join() !== "runs/d/report.json") throw new Error(write.join());
  * ```
  */
 export function distillPermissions(
@@ -74,9 +75,11 @@ export function distillPermissions(
  * Runs the distillation and writes `<out>/report.json` (config, stage timings and counts, Adjust's loss
  * curve, the top-k path, the evaluation table); returns the result without the demonstrations.
  *
- * @example
+ * @example Type-checked only (it distils the default world, probing for a GPU)
  * ```ts
- * await runDistill(DistillOptionsSchema.parse({ evaluate: true, out: "runs/distill" }));
+ * async function _distill(): Promise<void> {
+ *   await runDistill(DistillOptionsSchema.parse({ evaluate: true, out: "runs/distill" }));
+ * }
  * ```
  */
 export async function runDistill(

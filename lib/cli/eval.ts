@@ -97,7 +97,13 @@ export interface EvalReport {
  * Reads the checkpoint (and its run folder's run.lock), records, catalog and wasm binaries; writes
  * only --out; for --backend cpu-blas also reads and loads OpenBLAS (FFI) and reads env
  * OPENBLAS_NUM_THREADS.
- * @example evalPermissions({ checkpoint: "ck", out: "e.json" }).write // ["e.json"]
+ * @example
+ * ```ts
+ * const perms = evalPermissions({ checkpoint: "ck", out: "e.json", backend: "wasm" });
+ * if (perms.write.join() !== "e.json" || perms.ffi !== undefined) {
+ *   throw new Error(perms.write.join());
+ * }
+ * ```
  */
 export function evalPermissions(
   raw: RawOptions,
@@ -166,7 +172,16 @@ async function readAll(path: string): Promise<ConversationRecord[]> {
 /**
  * Evaluates `--checkpoint` on `--data` with `evalCheckpoint` and scores the popularity reference
  * (ranked by ground-truth counts in `--train`) on the same rows; writes `--out` atomically if given.
- * @example const report = await runEvalCommand(parseOptions(EvalOptionsSchema, { checkpoint: "runs/a/checkpoints/step-9" }));
+ * @example Type-checked only (it needs a trained checkpoint and decodes with the model)
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ *
+ * async function _eval(): Promise<void> {
+ *   const checkpoint = "runs/a/checkpoints/step-9";
+ *   const report = await runEvalCommand(parseOptions(EvalOptionsSchema, { checkpoint }));
+ *   console.log(report);
+ * }
+ * ```
  */
 export async function runEvalCommand(
   opts: EvalCommandOptions,

@@ -14,7 +14,16 @@ import { commandPath, COMMANDS, loadCommand } from "./commands.ts";
 /**
  * The `deno run` permission flags for a command's needs. A written path's folder gets read and write access
  * (atomic writes create, open and rename a temporary file beside the target).
- * @example permissionFlags({ read: ["a.csv"], write: ["out/x.jsonl"] })
+ * @example
+ * ```ts
+ * import { resolve } from "node:path";
+ *
+ * const flags = permissionFlags({ read: ["a.csv"], write: ["out/x.jsonl"] });
+ * const out = resolve("out");
+ * if (flags.join(" ") !== `--allow-read=${resolve("a.csv")},${out} --allow-write=${out}`) {
+ *   throw new Error(flags.join(" "));
+ * }
+ * ```
  */
 export function permissionFlags(p: CommandPermissions): string[] {
   const abs = (xs: string[]) => xs.map((x) => resolve(x));
@@ -36,9 +45,15 @@ export function permissionFlags(p: CommandPermissions): string[] {
  * private XDG_RUNTIME_DIR (created only when the environment has none; lib/runtime/runtime_dir.ts),
  * passed in `env`, with the flags to read them, set XDG_RUNTIME_DIR and create and remove that one
  * folder. Separate flags, so the command's own grants read as before.
- * @example launcherHandoff("/tmp/convrec-runtime-x").flags
- * // ["--allow-env=XDG_RUNTIME_DIR,CONVREC_RUNTIME_DIR,CONVREC_PARENT_PID",
- * //  "--allow-write=/tmp/convrec-runtime-x"]
+ * @example
+ * ```ts
+ * const { flags } = launcherHandoff("/tmp/convrec-runtime-x");
+ * const expected = [
+ *   "--allow-env=XDG_RUNTIME_DIR,CONVREC_RUNTIME_DIR,CONVREC_PARENT_PID",
+ *   "--allow-write=/tmp/convrec-runtime-x",
+ * ];
+ * if (flags.join(" ") !== expected.join(" ")) throw new Error(flags.join(" "));
+ * ```
  */
 export function launcherHandoff(
   path = `/tmp/convrec-runtime-${crypto.randomUUID()}`,

@@ -60,7 +60,11 @@ export type NbOptions = z.infer<typeof NbOptionsSchema>;
 
 /**
  * The overrides of a `--set` value (comma-separated items), {} when absent.
- * @example nbOverrides('seed=7,preset="smoke"') // { seed: 7, preset: "smoke" }
+ * @example
+ * ```ts
+ * const set = nbOverrides('seed=7,preset="smoke"'); // { seed: 7, preset: "smoke" }
+ * if (set.seed !== 7 || set.preset !== "smoke") throw new Error(JSON.stringify(set));
+ * ```
  */
 export function nbOverrides(set: string | undefined): Record<string, unknown> {
   return set === undefined ? {} : parseOverrides(splitSetList(set));
@@ -69,7 +73,14 @@ export function nbOverrides(set: string | undefined): Record<string, unknown> {
 /**
  * The re-run of `--rerun-cell N [--rerun-replace 'OLD=>NEW']` (split at the first "=>"), undefined
  * without --rerun-cell. Throws a UsageError for --rerun-replace alone or without "=>".
- * @example nbRerun({ "rerun-cell": 8, "rerun-replace": "run(a)=>run(b)" }) // { cell: 8, replace: [{ old: "run(a)", new: "run(b)" }] }
+ * @example
+ * ```ts
+ * const rerun = nbRerun({ "rerun-cell": 8, "rerun-replace": "run(a)=>run(b)" });
+ * // { cell: 8, replace: [{ old: "run(a)", new: "run(b)" }] }
+ * if (JSON.stringify(rerun) !== '{"cell":8,"replace":[{"old":"run(a)","new":"run(b)"}]}') {
+ *   throw new Error(JSON.stringify(rerun));
+ * }
+ * ```
  */
 export function nbRerun(
   opts: Pick<NbOptions, "rerun-cell" | "rerun-replace">,
@@ -93,7 +104,13 @@ export function nbRerun(
 /**
  * The default run name: the notebook name and an 8-hex-digit hash of the overrides (key order does
  * not matter) and, when given, the re-run (so it does not overwrite the plain run's folder).
- * @example defaultRunName("01_catalog_and_data", { seed: 7 }) // "01_catalog_and_data-<8 hex>"
+ * @example
+ * ```ts
+ * const name = defaultRunName("01_catalog_and_data", { seed: 7, preset: "smoke" });
+ * if (!/^01_catalog_and_data-[0-9a-f]{8}$/.test(name)) throw new Error(name);
+ * const same = defaultRunName("01_catalog_and_data", { preset: "smoke", seed: 7 });
+ * if (same !== name) throw new Error("key order does not matter");
+ * ```
  */
 export function defaultRunName(
   notebook: string,
@@ -118,7 +135,11 @@ export function nbRunDir(
 /**
  * Least privilege: read notebooks/, write the run folder only, JUPYTER_PATH from the environment, and
  * run Debian's python3 (which starts Jupyter and the kernel).
- * @example nbPermissions({ notebook: "01_catalog_and_data", name: "a" }).write // ["runs/a/nb.json"]
+ * @example
+ * ```ts
+ * const perms = nbPermissions({ notebook: "01_catalog_and_data", name: "a" });
+ * if (perms.write.join() !== "runs/a/nb.json") throw new Error(perms.write.join());
+ * ```
  */
 export function nbPermissions(
   raw: RawOptions,
@@ -165,9 +186,13 @@ async function listFiles(dir: string): Promise<string[]> {
  * Executes a notebook headless with its overrides into its run folder (see NB_USAGE); the runner's
  * per-cell progress lines go to `log`. Throws naming the failing cell (the executed notebook is still
  * written) or, for an unknown notebook, listing the available ones.
- * @example
- * const r = await runNb(NbOptionsSchema.parse({ notebook: "00_smoke", set: "scale=3" }));
- * console.log(r.html);
+ * @example Type-checked only (it runs Jupyter through python3)
+ * ```ts
+ * async function _nb(): Promise<void> {
+ *   const r = await runNb(NbOptionsSchema.parse({ notebook: "00_smoke", set: "scale=3" }));
+ *   console.log(r.html);
+ * }
+ * ```
  */
 export async function runNb(
   opts: NbOptions,

@@ -56,7 +56,11 @@ export type PretrainCommandOptions = z.infer<typeof PretrainOptionsSchema>;
 
 /**
  * Reads the movie catalog (and wasm binaries or OpenBLAS); writes only runs/NAME and --export's folder.
- * @example pretrainPermissions({ run: "p" }).write; // ["runs/p/config.json"]
+ * @example
+ * ```ts
+ * const write = pretrainPermissions({ run: "p", backend: "wasm" }).write;
+ * if (write.join() !== "runs/p/config.json") throw new Error(write.join());
+ * ```
  */
 export function pretrainPermissions(
   raw: RawOptions,
@@ -71,7 +75,15 @@ export function pretrainPermissions(
 
 /**
  * Runs pretraining from command-line options (preset, then explicit options on top), then exports.
- * @example await runPretrainCommand(parseOptions(PretrainOptionsSchema, { run: "p", preset: "smoke" }));
+ * @example Type-checked only (a pretraining run)
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ *
+ * async function _pretrain(): Promise<string | null> {
+ *   const opts = parseOptions(PretrainOptionsSchema, { run: "p", preset: "smoke" });
+ *   return (await runPretrainCommand(opts)).exported;
+ * }
+ * ```
  */
 export async function runPretrainCommand(
   opts: PretrainCommandOptions,

@@ -10,7 +10,11 @@ const ITEM_BOUNDARY = /,(?=\s*[A-Za-z_$][\w$]*=)/;
 /**
  * Splits one `--set` value holding comma-separated `key=value` items; a comma belongs to the value
  * unless an identifier and `=` follow it.
- * @example splitSetList('ks=[5,10],preset="smoke"') // ["ks=[5,10]", 'preset="smoke"']
+ * @example
+ * ```ts
+ * const items = splitSetList('ks=[5,10],preset="smoke"'); // ["ks=[5,10]", 'preset="smoke"']
+ * if (items.length !== 2 || items[0] !== "ks=[5,10]") throw new Error(JSON.stringify(items));
+ * ```
  */
 export function splitSetList(value: string): string[] {
   return value.split(ITEM_BOUNDARY).map((s) => s.trim()).filter((s) => s !== "");
@@ -20,7 +24,14 @@ export function splitSetList(value: string): string[] {
  * `key=value` items → overrides, in order. A value is JSON when it parses (`7`, `"smoke"`, `[5,10]`,
  * `true`), else the raw string (as lib/notebook/run_notebook.py reads `--set`). Keys must be
  * TypeScript identifiers and given once.
- * @example parseOverrides(["seed=7", "preset=smoke"]) // { seed: 7, preset: "smoke" }
+ * @example
+ * ```ts
+ * const set = parseOverrides(["seed=7", "preset=smoke", "ks=[5,10]"]);
+ * // { seed: 7, preset: "smoke", ks: [5, 10] }: JSON when it parses, else the raw string
+ * if (set.seed !== 7 || set.preset !== "smoke" || JSON.stringify(set.ks) !== "[5,10]") {
+ *   throw new Error(JSON.stringify(set));
+ * }
+ * ```
  */
 export function parseOverrides(items: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -55,8 +66,12 @@ export interface FoldOptions {
  * into one `--opt v1,v2`, and a single positional word becomes `--<positional> WORD`. Values of a
  * repeatable option must not themselves contain `,key=` (it would split there).
  * @example
- * foldRepeated(["01_catalog_and_data", "--set", "seed=7", "--set=preset=\"smoke\""], { repeatable: ["set"], positional: "notebook" })
- * // ["--notebook", "01_catalog_and_data", "--set", "seed=7,preset=\"smoke\""]
+ * ```ts
+ * const argv = ["01_catalog_and_data", "--set", "seed=7", '--set=preset="smoke"'];
+ * const folded = foldRepeated(argv, { repeatable: ["set"], positional: "notebook" });
+ * const expected = ["--notebook", "01_catalog_and_data", "--set", 'seed=7,preset="smoke"'];
+ * if (folded.join(" ") !== expected.join(" ")) throw new Error(folded.join(" "));
+ * ```
  */
 export function foldRepeated(argv: readonly string[], opts: FoldOptions): string[] {
   const rest: string[] = [];

@@ -30,7 +30,12 @@ const FLAG_KEYS = {
 /**
  * The launcher permissions of `deno run` flags of the `--allow-KIND=a,b` form. A written folder becomes
  * `<folder>/config.json` (the launcher grants each written file's folder). Any other flag throws.
- * @example flagPermissions(["--allow-read=a,b", "--allow-write=out"]) // { read: ["a", "b"], write: ["out/config.json"] }
+ * @example
+ * ```ts
+ * const p = flagPermissions(["--allow-read=a,b", "--allow-write=out"]);
+ * // { read: ["a", "b"], write: ["out/config.json"] }
+ * if (p.read.join() !== "a,b" || p.write.join() !== "out/config.json") throw new Error("perms");
+ * ```
  */
 export function flagPermissions(flags: readonly string[]): CommandPermissions {
   const p: CommandPermissions = { read: [], write: [] };
@@ -54,7 +59,11 @@ export function flagPermissions(flags: readonly string[]): CommandPermissions {
  * The permissions of `convrec repro`: exactly the driver's ({@link reproPermissionFlags} with `run`: read
  * the inputs, the output folder, node_modules and chromium; write the output folder; run this Deno for
  * the job processes and the figure export; cpu-blas adds OpenBLAS read/FFI and OPENBLAS_NUM_THREADS).
- * @example reproPermissions({ init: "ck", out: "runs/r" }).write // ["runs/r/config.json"]
+ * @example
+ * ```ts
+ * const write = reproPermissions({ init: "ck", out: "runs/r", backend: "wasm" }).write;
+ * if (write.join() !== "runs/r/config.json") throw new Error(write.join());
+ * ```
  */
 export function reproPermissions(raw: RawOptions): CommandPermissions {
   const opts = parseOptions(ReproOptionsSchema, raw);
@@ -66,7 +75,16 @@ export function reproPermissions(raw: RawOptions): CommandPermissions {
 /**
  * Runs the reproduction from raw options (the driver's {@link runRepro}): `--print-flags`, `--job ID`,
  * or every pending job then table.md + figures/. Throws naming the failed jobs after the report.
- * @example await runReproCommand(parseOptions(ReproOptionsSchema, { init: "ck", preset: "smoke" }), raw);
+ * @example Type-checked only (it trains and evaluates every method × seed)
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ * import { ReproOptionsSchema } from "./repro_main.ts";
+ *
+ * async function _repro(): Promise<void> {
+ *   const raw = { init: "ck", preset: "smoke" };
+ *   await runReproCommand(parseOptions(ReproOptionsSchema, raw), raw);
+ * }
+ * ```
  */
 export const runReproCommand: (
   opts: ReproCliOptions,

@@ -70,7 +70,13 @@ const on = (v: true | "true" | "false" | undefined) => v === true || v === "true
 
 /**
  * The shared setup of a reproduction from its options (paths, the RL budget, evaluation settings).
- * @example reproSetup(parseOptions(ReproOptionsSchema, { init: "ck" })).rl.steps // 25
+ * @example
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ *
+ * const setup = reproSetup(parseOptions(ReproOptionsSchema, { init: "ck" }));
+ * if (setup.rl.steps !== 25 || setup.init !== "ck") throw new Error(JSON.stringify(setup.rl));
+ * ```
  */
 export function reproSetup(opts: ReproCliOptions): ReproSetup {
   return {
@@ -101,7 +107,15 @@ function seedList(seeds: readonly string[]): number[] {
  * Runs the reproduction from parsed and raw options: `--print-flags` logs the driver's least-privilege
  * flags, `--job ID` runs one job in this process, else every pending job as a process and then
  * table.md + figures/ (logged). Throws naming the failed jobs after writing the report of the others.
- * @example await runRepro(parseOptions(ReproOptionsSchema, raw), raw);
+ * @example Type-checked only (it trains and evaluates every method × seed)
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ *
+ * async function _repro(): Promise<void> {
+ *   const raw = { init: "ck", preset: "smoke" };
+ *   await runRepro(parseOptions(ReproOptionsSchema, raw), raw);
+ * }
+ * ```
  */
 export async function runRepro(
   opts: ReproCliOptions,

@@ -83,7 +83,11 @@ export type RlCommandOptions = z.infer<typeof RlOptionsSchema>;
 /**
  * Reads the records, catalog, SFT checkpoint and wasm binaries; writes only runs/NAME; for --backend
  * cpu-blas also reads and loads OpenBLAS (FFI) and reads env OPENBLAS_NUM_THREADS.
- * @example rlPermissions({ run: "a", init: "runs/sft/checkpoints/step-9" }).write // ["runs/a/config.json"]
+ * @example
+ * ```ts
+ * const perms = rlPermissions({ run: "a", init: "runs/sft/checkpoints/step-9", backend: "wasm" });
+ * if (perms.write.join() !== "runs/a/config.json") throw new Error(perms.write.join());
+ * ```
  */
 export function rlPermissions(
   raw: RawOptions,
@@ -104,7 +108,16 @@ export function rlPermissions(
 /**
  * The validated run config of command-line options: preset settings, then explicit options on top
  * (`--kebab-key` → `snake_key`; the aliases; --backend auto resolved).
- * @example rlCommandConfig(parseOptions(RlOptionsSchema, { algo: "grpo", init: "ck", run: "a", level: "rank" })).ratio_level // "rank"
+ * @example
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ *
+ * const raw = { algo: "grpo", init: "ck", run: "a", level: "rank", backend: "wasm" };
+ * const config = rlCommandConfig(parseOptions(RlOptionsSchema, raw));
+ * if (config.ratio_level !== "rank" || config.run_dir !== "runs/a") {
+ *   throw new Error(config.run_dir);
+ * }
+ * ```
  */
 export function rlCommandConfig(opts: RlCommandOptions): RlRunConfig {
   const explicit: Record<string, unknown> = {};
@@ -130,7 +143,15 @@ export function rlCommandConfig(opts: RlCommandOptions): RlRunConfig {
 
 /**
  * Runs RL from command-line options ({@link rlCommandConfig}).
- * @example await runRlCommand(parseOptions(RlOptionsSchema, { algo: "grpo", init: "ckpt", run: "a", preset: "smoke" }));
+ * @example Type-checked only (an RL training run)
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ *
+ * async function _rl(): Promise<void> {
+ *   const raw = { algo: "grpo", init: "ckpt", run: "a", preset: "smoke" };
+ *   await runRlCommand(parseOptions(RlOptionsSchema, raw));
+ * }
+ * ```
  */
 export async function runRlCommand(
   opts: RlCommandOptions,

@@ -9,7 +9,13 @@ import type { Command } from "./command.ts";
 
 /**
  * Runs `command` on `args` (the words after its name); returns the process exit code.
- * @example await runCommand("score", command, ["--help"]) // 0, usage on stdout
+ * @example
+ * ```ts
+ * import { command } from "./score.ts";
+ *
+ * const code = await runCommand("score", command, ["--help"]); // usage on stdout
+ * if (code !== 0) throw new Error(`expected exit code 0, got ${code}`);
+ * ```
  */
 export async function runCommand(
   name: string,
@@ -46,7 +52,12 @@ function runtimeDirFromLauncher(): void {
 
 /**
  * The child process's life: stop when the launcher dies, take its runtime folder, run, exit.
- * @example if (import.meta.main) await runAsChild("score", command);
+ * @example The last line of a command module (not the main module here, so it does nothing)
+ * ```ts
+ * import { command } from "./score.ts";
+ *
+ * if (import.meta.main) await runAsChild("score", command);
+ * ```
  */
 export async function runAsChild(name: string, command: Command): Promise<never> {
   watchParent({ parentPid: launcherPid() }); // a killed launcher takes this process with it

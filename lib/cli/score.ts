@@ -51,7 +51,26 @@ export function scorePermissions(raw: RawOptions): { read: string[]; write: stri
 
 /**
  * Runs `convrec score` with parsed options; returns the summary (the CLI prints it).
- * @example await runScore(parseOptions(ScoreOptionsSchema, { catalog: "c.csv", data: "r.jsonl" }))
+ * @example One record whose list has its ground truth first
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const catalog = `${dir}/c.csv`, data = `${dir}/r.jsonl`;
+ * await Deno.writeTextFile(catalog, "title,year\nHeat,1995\nRonin,1998\n");
+ * await Deno.writeTextFile(
+ *   data,
+ *   JSON.stringify({
+ *     prompt: [{ role: "user", content: "a heist film?" }],
+ *     completion: [{ role: "assistant", content: "Heat (1995)\nRonin (1998)" }],
+ *     seen_titles: [],
+ *     groundtruth_with_release_year: [["Heat", "1995"]],
+ *   }) + "\n",
+ * );
+ * const summary = await runScore(parseOptions(ScoreOptionsSchema, { catalog, data, k: "5" }));
+ * if (summary.records !== 1 || summary.recall["5"] !== 1) throw new Error(JSON.stringify(summary));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function runScore(
   opts: ScoreCommandOptions,

@@ -95,7 +95,12 @@ export type SftCommandOptions = z.infer<typeof SftOptionsSchema>;
 
 /**
  * Reads the inputs and the wasm binaries; writes only runs/NAME (and the stand-in folder if asked).
- * @example sftPermissions({ run: "a", data: "t.jsonl" }).write; // ["runs/a/config.json"]
+ * @example
+ * ```ts
+ * const perms = sftPermissions({ run: "a", data: "t.jsonl", backend: "wasm" });
+ * if (perms.write.join() !== "runs/a/config.json") throw new Error(perms.write.join());
+ * if (perms.read[0] !== "t.jsonl") throw new Error(perms.read.join());
+ * ```
  */
 export function sftPermissions(
   raw: RawOptions,
@@ -132,7 +137,15 @@ async function exists(path: string): Promise<boolean> {
  * Runs SFT from command-line options (preset settings, then explicit options on top); with --export
  * DIR, ships the last checkpoint as a BF16 model folder with README.md and build.json (`argv`, the
  * command's options, goes into the README as the rebuild command).
- * @example await runSftCommand(parseOptions(SftOptionsSchema, { run: "smoke", standin: "/tmp/w", preset: "smoke" }));
+ * @example Type-checked only (an SFT training run)
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ *
+ * async function _sft(): Promise<void> {
+ *   const raw = { run: "smoke", standin: "/tmp/w", preset: "smoke" };
+ *   await runSftCommand(parseOptions(SftOptionsSchema, raw));
+ * }
+ * ```
  */
 export async function runSftCommand(
   opts: SftCommandOptions,

@@ -58,8 +58,13 @@ function bad(knob: string, expected: string, value: unknown): Error {
  * the base, token loss normalisation): `level` sets only the run config's `ratio_level` (token |
  * sequence | rank); advantages, reward and ε stay Rank-GRPO's. Values arrive as untyped notebook JSON,
  * so each is checked here.
- * @example ablationVariant("eps", [0.2, 0.26]).overrides // { eps_low: 0.2, eps_high: 0.26 }
- * @example ablationVariant("level", "token").overrides // { ratio_level: "token" }
+ * @example
+ * ```ts
+ * const eps = ablationVariant("eps", [0.2, 0.26]).overrides; // { eps_low: 0.2, eps_high: 0.26 }
+ * if (eps.eps_low !== 0.2 || eps.eps_high !== 0.26) throw new Error(JSON.stringify(eps));
+ * const level = ablationVariant("level", "token").overrides; // { ratio_level: "token" }
+ * if (level.ratio_level !== "token") throw new Error(JSON.stringify(level));
+ * ```
  */
 export function ablationVariant(knob: AblationKnob, value: AblationValue): AblationVariant {
   const recipe = ALGO_RECIPES[BASE_ALGO];
@@ -125,10 +130,16 @@ export interface AblationStudy {
 /**
  * Collects ablation sweeps that share `base`: each value is one {@link cachedRl} call with a live
  * progress reporter, so a re-run cell with a changed value trains only the new variant.
- * @example
- * const study = ablationStudy(base, { cacheDir: "runs/cache" });
- * const rewards = await study.sweep("reward", ["exp_inf", "log", "exp:2"]);
- * rewards.runs.map((r) => r.variant); // ["exp_inf", "log", "exp:2"]
+ * @example Type-checked only (each value is an RL training run)
+ * ```ts
+ * import type { RlBaseInput } from "./training_runs.ts";
+ *
+ * async function _rewardSweep(base: RlBaseInput): Promise<string[]> {
+ *   const study = ablationStudy(base, { cacheDir: "runs/cache" });
+ *   const rewards = await study.sweep("reward", ["exp_inf", "log", "exp:2"]);
+ *   return rewards.runs.map((r) => r.variant); // ["exp_inf", "log", "exp:2"]
+ * }
+ * ```
  */
 export function ablationStudy(
   base: RlBaseInput,

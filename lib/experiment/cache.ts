@@ -30,7 +30,11 @@ export interface CachedOptions {
 /**
  * SHA-256 (hex) of every source file (.ts, .wgsl, .py) under `dirs`, by relative path and content in
  * sorted order: any code change gives a new version, so a cached result never outlives its code.
- * @example const v = await codeVersion(); // 64 hex digits
+ * @example
+ * ```ts
+ * const v = await codeVersion(); // hashes lib/ and kernels/
+ * if (!/^[0-9a-f]{64}$/.test(v)) throw new Error(`expected 64 hex digits, got ${v}`);
+ * ```
  */
 export async function codeVersion(dirs: readonly string[] = CODE_DIRS): Promise<string> {
   const parts: string[] = [];
@@ -54,7 +58,11 @@ export async function codeVersion(dirs: readonly string[] = CODE_DIRS): Promise<
 
 /**
  * The cache file of a key under a code version: `<dir>/<sha256(canonicalJson({key, version}))>.json`.
- * @example await cachePathFor({ seed: 1 }, "runs/cache", "v1") // "runs/cache/<64 hex>.json"
+ * @example
+ * ```ts
+ * const path = await cachePathFor({ seed: 1 }, "runs/cache", "v1");
+ * if (!/^runs\/cache\/[0-9a-f]{64}\.json$/.test(path)) throw new Error(path);
+ * ```
  */
 export async function cachePathFor(key: unknown, dir: string, version: string): Promise<string> {
   return join(dir, `${await sha256Hex(canonicalJson({ key, version }))}.json`);
@@ -79,8 +87,16 @@ function entryProblem(entry: unknown, keyJson: string, version: string): string 
  * written atomically. A file that is not JSON or holds another key/version is reported through `warn`
  * and recomputed. The value goes through JSON both ways (a computed and a cached result are equal):
  * it must be JSON data (no typed arrays, Maps or class instances).
- * @example
- * const r = await cached({ what: "distill", config }, "runs/cache", () => distill(config));
+ * @example The second call is served from the file the first one wrote
+ * ```ts
+ * const dir = await Deno.makeTempDir();
+ * let computed = 0;
+ * const square = () => ++computed && 3 * 3;
+ * const a = await cached({ what: "square", x: 3 }, dir, square, { version: "v1" });
+ * const b = await cached({ what: "square", x: 3 }, dir, square, { version: "v1" });
+ * if (a !== 9 || b !== 9 || computed !== 1) throw new Error(`computed ${computed} times`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function cached<T>(
   key: unknown,
@@ -138,7 +154,11 @@ export async function cached<T>(
 /**
  * The folder of one cached run: `<cacheDir>/<what>-<first 16 hex of sha256({what, key, version})>`, so
  * each config and code version trains (or writes) into its own folder.
- * @example await cacheRunFolder("sft", config, { cacheDir: "runs/cache", version: "v1" }) // "runs/cache/sft-<16 hex>"
+ * @example
+ * ```ts
+ * const dir = await cacheRunFolder("sft", { seed: 1 }, { cacheDir: "runs/cache", version: "v1" });
+ * if (!/^runs\/cache\/sft-[0-9a-f]{16}$/.test(dir)) throw new Error(dir);
+ * ```
  */
 export async function cacheRunFolder(
   what: string,
@@ -151,7 +171,13 @@ export async function cacheRunFolder(
 
 /**
  * Removes a folder left by an interrupted computation (absent is fine), so it starts clean.
- * @example await removeStaleFolder("runs/cache/sft-0123456789abcdef");
+ * @example
+ * ```ts
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/partial.json`, "{");
+ * await removeStaleFolder(dir);
+ * await removeStaleFolder(dir); // absent is fine
+ * ```
  */
 export async function removeStaleFolder(dir: string): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch((e) => {

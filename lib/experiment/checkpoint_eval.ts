@@ -63,10 +63,19 @@ async function fileHash(path: string): Promise<string> {
 /**
  * Greedy-decodes one list per unique conversation of `settings.records` with the checkpoint in `dir`
  * (HF layout + tokenizer) and scores it against every row that shares it.
- * @example
- * const r = await greedyEval("runs/cache/sft-…/checkpoints/step-6", { records: "test.jsonl",
- *   catalog: "catalog.csv", backend: "wasm", maxNewTokens: 24, maxPromptTokens: 96 });
- * r.metrics["ndcg@20"];
+ * @example Type-checked only (it needs a trained checkpoint and decodes with the model)
+ * ```ts
+ * async function _ndcg20(checkpoint: string): Promise<number> {
+ *   const r = await greedyEval(checkpoint, { // e.g. "runs/cache/sft-…/checkpoints/step-6"
+ *     records: "test.jsonl",
+ *     catalog: "catalog.csv",
+ *     backend: "wasm",
+ *     maxNewTokens: 24,
+ *     maxPromptTokens: 96,
+ *   });
+ *   return r.metrics["ndcg@20"];
+ * }
+ * ```
  */
 export async function greedyEval(
   dir: string,
@@ -97,9 +106,15 @@ export async function greedyEval(
 /**
  * {@link greedyEval}, served from `cacheDir` when the same checkpoint files (names, sizes, times),
  * records, catalog, settings and code version were evaluated before.
- * @example
- * const r = await cachedGreedyEval(sft.checkpoint, { records: inputs.test, catalog: inputs.sft.catalog,
- *   backend: "wasm", maxNewTokens: 24, maxPromptTokens: 96 }, { cacheDir: "runs/cache" });
+ * @example Type-checked only (it needs a trained checkpoint and decodes with the model)
+ * ```ts
+ * async function _eval(checkpoint: string, test: string, catalog: string) {
+ *   const settings = { records: test, catalog, backend: "wasm" as const, maxNewTokens: 24 };
+ *   return await cachedGreedyEval(checkpoint, { ...settings, maxPromptTokens: 96 }, {
+ *     cacheDir: "runs/cache",
+ *   });
+ * }
+ * ```
  */
 export async function cachedGreedyEval(
   dir: string,

@@ -103,7 +103,13 @@ const SFT_FIELDS = ["phase", "loss", "lr", "ndcg@20", "in_catalog", "tokens_per_
 
 /**
  * Runs the demo and returns every result (see {@link DemoResult}); progress lines go to `log`.
- * @example const r = await runDemoFull(DemoOptionsSchema.parse({ preset: "smoke", via: "lib" }));
+ * @example Type-checked only (the demo distils, trains and evaluates)
+ * ```ts
+ * async function _demo(): Promise<string> {
+ *   const r = await runDemoFull(DemoOptionsSchema.parse({ preset: "smoke", via: "lib" }));
+ *   return resultsTable(r.rows);
+ * }
+ * ```
  */
 export async function runDemoFull(
   opts: DemoOptions,
@@ -326,7 +332,19 @@ async function writeDemoFiles(
 /**
  * summary.md: the notes, the table, the paired differences and the figure files relative to `out`
  * (the folder it lies in), so its links hold wherever the folder is moved or mailed.
- * @example summaryMarkdown("runs/demo", result, ["Built-in world …"]).startsWith("# convrec demo")
+ * @example Figure links are relative to the folder of summary.md
+ * ```ts
+ * const result = {
+ *   rows: [],
+ *   differences: [],
+ *   figures: ["runs/demo/figures/results.html"],
+ *   figures_skipped: null,
+ * };
+ * const md = summaryMarkdown("runs/demo", result, ["Built-in world …"]);
+ * if (!md.startsWith("# convrec demo") || !md.includes("`figures/results.html`")) {
+ *   throw new Error(md);
+ * }
+ * ```
  */
 export function summaryMarkdown(
   out: string,
@@ -350,7 +368,13 @@ export function summaryMarkdown(
 
 /**
  * Runs the demo (see {@link runDemoFull}) and returns the table rows; the CLI prints them.
- * @example const rows = await runDemo(DemoOptionsSchema.parse({ preset: "smoke" }));
+ * @example Type-checked only (the demo distils, trains and evaluates)
+ * ```ts
+ * async function _rows(): Promise<number> {
+ *   const rows = await runDemo(DemoOptionsSchema.parse({ preset: "smoke" }));
+ *   return rows.length;
+ * }
+ * ```
  */
 export async function runDemo(
   opts: DemoOptions,

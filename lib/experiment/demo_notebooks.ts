@@ -41,7 +41,15 @@ export interface ExecutedNotebook {
  * The `--set` overrides of each demo notebook: the same world, seed, backend and cache as the lib
  * path, so 03/04 train exactly the runs the demo then reads from the cache; 04 compares GRPO with
  * Rank-GRPO exp∞.
- * @example notebookParams("03_sft", p, "/abs/figs").preset // p.preset
+ * @example
+ * ```ts
+ * const p = { preset: "smoke", seed: 1, backend: "wasm", cacheDir: "runs/cache" };
+ * const sft = notebookParams("03_sft", p, "/abs/figs");
+ * if (sft.preset !== "smoke" || sft.cache_dir !== "runs/cache") {
+ *   throw new Error(JSON.stringify(sft));
+ * }
+ * if (notebookParams("04_rank_grpo", p, "/abs/figs").algo !== "rank-grpo") throw new Error("04");
+ * ```
  */
 export function notebookParams(
   name: typeof DEMO_NOTEBOOKS[number],
@@ -74,7 +82,11 @@ export function notebookParams(
 /**
  * Which path runs: "lib" as asked, "jupyter" as asked (fails when Jupyter is missing), "auto" →
  * Jupyter when headless execution works here, else lib; with the reason.
- * @example (await pickDemoPath("auto")).path // "jupyter" where nbclient is installed
+ * @example
+ * ```ts
+ * const picked = await pickDemoPath("lib"); // "auto" asks python3 whether nbclient is installed
+ * if (picked.path !== "lib" || picked.reason !== "--via lib") throw new Error(picked.reason);
+ * ```
  */
 export async function pickDemoPath(
   via: DemoPath,
@@ -97,7 +109,15 @@ export const DEMO_CELL_TIMEOUT_S = 1800;
  * Executes the demo notebooks into `<outDir>/<name>/` (executed .ipynb, HTML, figures/), the chains of
  * {@link DEMO_NOTEBOOK_CHAINS} side by side; the runner's per-cell lines go to `log` prefixed with the
  * notebook's name. Throws naming the failing notebook and cell. Results are in workflow order.
- * @example const nbs = await runDemoNotebooks(params, { outDir: "runs/demo/notebooks", log: console.error });
+ * @example Type-checked only (it runs Jupyter, and the notebooks train)
+ * ```ts
+ * async function _notebooks(): Promise<(string | null)[]> {
+ *   const params = { preset: "smoke", seed: 1, backend: "wasm", cacheDir: "runs/cache" };
+ *   const outDir = await Deno.makeTempDir();
+ *   const nbs = await runDemoNotebooks(params, { outDir, log: console.error });
+ *   return nbs.map((nb) => nb.html);
+ * }
+ * ```
  */
 export async function runDemoNotebooks(
   p: DemoNotebookParams,

@@ -78,7 +78,25 @@ export const CI_METRICS: readonly string[] = [
 /**
  * Per-conversation units of one list per conversation (`texts[i]` for the i-th conversation of
  * `records` in first-seen order, as greedy evaluation decodes them).
- * @example const units = textUnits(r.texts, testRecords, catalog);
+ * @example Two conversations, one list each
+ * ```ts
+ * import { catalogFromItems } from "../catalog/catalog.ts";
+ * import type { ConversationRecord } from "../data/record.ts";
+ *
+ * const catalog = catalogFromItems([
+ *   { title: "Heat", year: 1995, meta: {} },
+ *   { title: "Ronin", year: 1998, meta: {} },
+ * ]);
+ * const ask = (content: string, title: string, year: string): ConversationRecord => ({
+ *   prompt: [{ role: "user", content }],
+ *   seen_titles: [],
+ *   groundtruth_with_release_year: [[title, year]],
+ * });
+ * const records = [ask("a heist film?", "Heat", "1995"), ask("car chases?", "Ronin", "1998")];
+ * const units = textUnits(["Heat (1995)", "Heat (1995)"], records, catalog);
+ * // [Σ over the conversation's rows, rows]: a hit, then a miss
+ * if (units[0]["recall@5"][0] !== 1 || units[1]["recall@5"][0] !== 0) throw new Error("units");
+ * ```
  */
 export function textUnits(
   texts: readonly string[],
@@ -91,7 +109,18 @@ export function textUnits(
 
 /**
  * The row's bootstrap CIs from its units.
- * @example withIntervals(row, units).ci!["ndcg@20"].lo
+ * @example
+ * ```ts
+ * const metrics = { rows: 2, in_catalog: 1, "recall@5": 0.5, "recall@10": 0.5, "recall@20": 0.5 };
+ * const ndcg = { "ndcg@5": 0.5, "ndcg@10": 0.5, "ndcg@20": 0.5 };
+ * const row = evalRow("test", "SFT", "sft", { ...metrics, ...ndcg });
+ * const units = [0, 1, 1, 0].map((hit) => ({
+ *   in_catalog: [1, 1] as [number, number],
+ *   ...Object.fromEntries(CI_METRICS.slice(0, -1).map((m) => [m, [hit, 1] as [number, number]])),
+ * }));
+ * const ci = withIntervals(row, units, { resamples: 200 }).ci!["ndcg@20"];
+ * if (!(ci.lo <= ci.value && ci.value <= ci.hi) || ci.value !== 0.5) throw new Error("ci");
+ * ```
  */
 export function withIntervals(
   row: DemoRow,
@@ -104,7 +133,17 @@ export function withIntervals(
 
 /**
  * `a − b` on every CI metric, paired over the same conversations.
- * @example difference("Rank-GRPO − SFT", ["Rank-GRPO", rgUnits], ["SFT", sftUnits]).ci["ndcg@20"]
+ * @example Every conversation one hit better
+ * ```ts
+ * const units = (hits: number[]) =>
+ *   hits.map((hit) => ({
+ *     in_catalog: [1, 1] as [number, number],
+ *     ...Object.fromEntries(CI_METRICS.slice(0, -1).map((m) => [m, [hit, 1] as [number, number]])),
+ *   }));
+ * const rankGrpo = units([1, 1, 1]), sft = units([0, 0, 0]);
+ * const d = difference("Rank-GRPO − SFT", ["Rank-GRPO", rankGrpo], ["SFT", sft]);
+ * if (d.ci["ndcg@20"].value !== 1 || d.conversations !== 3) throw new Error(JSON.stringify(d));
+ * ```
  */
 export function difference(
   label: string,
@@ -120,7 +159,18 @@ export function difference(
 
 /**
  * A row from a lib/reward score summary.
- * @example summaryRow("test", "teacher zero-shot", "teacher", summary).ndcg["20"]
+ * @example
+ * ```ts
+ * const summary = {
+ *   records: 4,
+ *   recall: { "5": 0.25, "10": 0.5, "20": 0.75 },
+ *   ndcg: { "5": 0.2, "10": 0.3, "20": 0.4 },
+ *   in_catalog: 0.9,
+ *   format_violations: 0,
+ * };
+ * const row = summaryRow("test", "teacher zero-shot", "teacher", summary);
+ * if (row.ndcg["20"] !== 0.4 || row.records !== 4) throw new Error(JSON.stringify(row));
+ * ```
  */
 export function summaryRow(
   split: string,
@@ -143,7 +193,17 @@ export function summaryRow(
 
 /**
  * A row from greedy-eval metrics (`recall@k`, `ndcg@k`, `in_catalog`, `rows`).
- * @example evalRow("test", "SFT", "sft", r.metrics).recall["20"]
+ * @example
+ * ```ts
+ * const metrics = { rows: 2, in_catalog: 1, "recall@5": 0.1, "recall@10": 0.2, "recall@20": 0.3 };
+ * const row = evalRow("test", "SFT", "sft", {
+ *   ...metrics,
+ *   "ndcg@5": 0.1,
+ *   "ndcg@10": 0.15,
+ *   "ndcg@20": 0.2,
+ * });
+ * if (row.recall["20"] !== 0.3 || row.ndcg["5"] !== 0.1) throw new Error(JSON.stringify(row));
+ * ```
  */
 export function evalRow(split: string, method: string, stage: DemoStage, m: EvalMetrics): DemoRow {
   const at = (name: string) =>
@@ -170,7 +230,17 @@ export function evalRow(split: string, method: string, stage: DemoStage, m: Eval
 /**
  * The reference rankers' rows on `split`: each list rendered as a model writes it (`Title (Year)` lines),
  * so scoring runs the full parse path.
- * @example referenceRows(world, "test").map((r) => r.method)
+ * @example On the smoke world (about 0.4 s to build)
+ * ```ts
+ * import { generateWorld } from "../data/world/mod.ts";
+ * import { worldPreset } from "./presets.ts";
+ *
+ * const world = await generateWorld(worldPreset("smoke"));
+ * const methods = referenceRows(world, "test").map((r) => r.method);
+ * if (methods.join(", ") !== "oracle (upper bound), TF-IDF kNN, popularity") {
+ *   throw new Error(methods.join(", "));
+ * }
+ * ```
  */
 export function referenceRows(world: World, split: "val" | "test"): DemoRow[] {
   return referenceRowsWithUnits(world, split).map((r) => r.row);
@@ -179,7 +249,18 @@ export function referenceRows(world: World, split: "val" | "test"): DemoRow[] {
 /**
  * {@link referenceRows} with each ranker's per-conversation units (for intervals and paired
  * differences), conversations in first-seen order as greedy evaluation groups them.
- * @example referenceRowsWithUnits(world, "test")[2].units.length // test conversations
+ * @example On the smoke world: one unit per test conversation
+ * ```ts
+ * import { generateWorld } from "../data/world/mod.ts";
+ * import { groupConversations } from "../train/eval/evaluate.ts";
+ * import type { ConversationRecord } from "../data/record.ts";
+ * import { worldPreset } from "./presets.ts";
+ *
+ * const world = await generateWorld(worldPreset("smoke"));
+ * const test = world.records.test as unknown as ConversationRecord[];
+ * const popularity = referenceRowsWithUnits(world, "test")[2];
+ * if (popularity.units.length !== groupConversations(test).length) throw new Error("units");
+ * ```
  */
 export function referenceRowsWithUnits(
   world: World,
@@ -224,7 +305,24 @@ function flatRows(rows: readonly DemoRow[]): Row[] {
 
 /**
  * A markdown table of demo rows (4 decimals).
- * @example resultsTable(rows).split("\n")[0] // "| split | method | R@5 | R@10 | R@20 | N@5 | …"
+ * @example
+ * ```ts
+ * const at = (v: number) => ({ "5": v, "10": v, "20": v });
+ * const row = {
+ *   split: "test",
+ *   method: "SFT",
+ *   stage: "sft" as const,
+ *   records: 4,
+ *   recall: at(0.5),
+ *   ndcg: at(0.25),
+ *   in_catalog: 1,
+ * };
+ * const lines = resultsTable([row]).split("\n");
+ * if (!lines[0].startsWith("| split | method | R@5 | R@10 | R@20 | N@5 |")) {
+ *   throw new Error(lines[0]);
+ * }
+ * if (!lines[2].startsWith("| test | SFT | 0.5000 |")) throw new Error(lines[2]);
+ * ```
  */
 export function resultsTable(rows: readonly DemoRow[]): string {
   const head = `| split | method | ${DEMO_KS.map((k) => `R@${k}`).join(" | ")} | ${
@@ -246,7 +344,15 @@ export function resultsTable(rows: readonly DemoRow[]): string {
 /**
  * A markdown table of paired differences: each metric's difference with its 95% CI, and whether the
  * CI excludes 0.
- * @example differencesTable(diffs).split("\n")[0] // "| difference | conversations | N@5 | …"
+ * @example
+ * ```ts
+ * const v = { value: 0.1, lo: 0.05, hi: 0.15 };
+ * const ci = Object.fromEntries(CI_METRICS.map((m) => [m, v]));
+ * const diff = { label: "Rank-GRPO − SFT", a: "Rank-GRPO", b: "SFT", conversations: 10, ci };
+ * const lines = differencesTable([diff]).split("\n");
+ * if (!lines[0].startsWith("| difference | conversations | N@5 |")) throw new Error(lines[0]);
+ * if (!lines[2].includes("+0.1000 [0.0500, 0.1500] *")) throw new Error(lines[2]);
+ * ```
  */
 export function differencesTable(diffs: readonly DemoDifference[]): string {
   const metrics = [...DEMO_KS.map((k) => `ndcg@${k}`), "recall@20"];
@@ -265,7 +371,21 @@ export function differencesTable(diffs: readonly DemoDifference[]): string {
 
 /**
  * The results table as a plotly table figure.
- * @example await showFigure(resultsTableFigure(rows, "test split"));
+ * @example
+ * ```ts
+ * const at = (v: number) => ({ "5": v, "10": v, "20": v });
+ * const row = {
+ *   split: "test",
+ *   method: "SFT",
+ *   stage: "sft" as const,
+ *   records: 4,
+ *   recall: at(0.5),
+ *   ndcg: at(0.25),
+ *   in_catalog: 1,
+ * };
+ * const fig = resultsTableFigure([row], "test split"); // a notebook shows it with showFigure(fig)
+ * if (fig.data.length !== 1) throw new Error(`expected one table trace, got ${fig.data.length}`);
+ * ```
  */
 export function resultsTableFigure(rows: readonly DemoRow[], title: string): Figure {
   return table(flatRows(rows), { title, digits: 4 });
@@ -274,7 +394,23 @@ export function resultsTableFigure(rows: readonly DemoRow[], title: string): Fig
 /**
  * Recall@20 and NDCG@20 of every row as grouped bars, with their 95% bootstrap CIs as error bars (a
  * row without a CI gets a zero-width bar).
- * @example resultsBars(rows, "test split").data.length // 2
+ * @example
+ * ```ts
+ * const at = (v: number) => ({ "5": v, "10": v, "20": v });
+ * const sft = {
+ *   split: "test",
+ *   method: "SFT",
+ *   stage: "sft" as const,
+ *   records: 4,
+ *   recall: at(0.5),
+ *   ndcg: at(0.25),
+ *   in_catalog: 1,
+ * };
+ * const fig = resultsBars([sft, { ...sft, method: "Rank-GRPO", stage: "rl" as const }], "test");
+ * if (fig.data.length !== 2) {
+ *   throw new Error(`expected Recall@20 and NDCG@20, got ${fig.data.length}`);
+ * }
+ * ```
  */
 export function resultsBars(rows: readonly DemoRow[], title: string): Figure {
   const series = (name: string, m: "recall" | "ndcg") => ({

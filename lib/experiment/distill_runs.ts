@@ -39,7 +39,7 @@ export interface DistillRunKnobs {
  * ```ts
  * import { notebookDistillConfig } from "./distill_runs.ts";
  * const c = notebookDistillConfig({ preset: "smoke", seed: 1, subsample_seed: 0 });
- * c.n_r; // 100
+ * if (c.n_r !== 100) throw new Error(`expected n_r 100, got ${c.n_r}`);
  * ```
  */
 export function notebookDistillConfig(

@@ -103,7 +103,7 @@ export type NotebookParams<N extends NotebookName> = z.infer<(typeof NOTEBOOK_PA
  * ```ts
  * import { parseNotebookParams } from "./notebook_params.ts";
  * const p = parseNotebookParams("00_smoke", { title: "smoke", scale: 2, points: 5 });
- * p.points; // 5
+ * if (p.points !== 5) throw new Error(`expected 5 points, got ${p.points}`);
  * ```
  */
 export function parseNotebookParams<N extends NotebookName>(

@@ -30,7 +30,24 @@ export const ROLLOUT_METRICS: readonly string[] = [
 
 /**
  * The {@link ROLLOUT_METRICS} of a run's last StepRecord.
- * @example finalRolloutMetrics(run.rows).dcg
+ * @example
+ * ```ts
+ * const row = {
+ *   step: 2,
+ *   rank_reward: [0.9, 0.5, 0.4, 0.3, 0.2],
+ *   in_catalog: 0.75,
+ *   dcg: 1.5,
+ *   kl: 0,
+ *   clip_low: 0,
+ *   clip_high: 0,
+ *   completion_len: 40,
+ *   wall_s: 1,
+ * };
+ * const m = finalRolloutMetrics([{ ...row, step: 1, dcg: 1 }, row]);
+ * if (m.dcg !== 1.5 || m.reward_r5 !== 0.2 || !Number.isNaN(m.reward_r20)) {
+ *   throw new Error(JSON.stringify(m));
+ * }
+ * ```
  */
 export function finalRolloutMetrics(rows: readonly RlRowLike[]): Record<string, number> {
   const last = rows.at(-1);
@@ -50,7 +67,13 @@ export function finalRolloutMetrics(rows: readonly RlRowLike[]): Record<string, 
  * The reproduction's runs from `<out>/<job id>/result.json` (and an older driver's `<out>/results.jsonl`;
  * see readResults in lib/experiment/repro/driver.ts), first row per (method, seed), with their RL StepRecords
  * read from each run folder's metrics.jsonl ([] for SFT); [] when there is no result yet.
- * @example const runs = await reproSeedRuns("runs/repro"); runs.length === 0 // no reproduction yet
+ * @example A folder with no reproduction yet
+ * ```ts
+ * const out = await Deno.makeTempDir();
+ * const runs = await reproSeedRuns(out);
+ * if (runs.length !== 0) throw new Error(`expected no runs, got ${runs.length}`);
+ * await Deno.remove(out);
+ * ```
  */
 export async function reproSeedRuns(out: string): Promise<SeedRun[]> {
   const seen = new Set<string>();
@@ -70,7 +93,15 @@ export async function reproSeedRuns(out: string): Promise<SeedRun[]> {
 /**
  * Every (method, seed) RL run from `base` (one SFT init and step budget), each a {@link cachedRl} call
  * with a progress reporter, scored by {@link finalRolloutMetrics}. Methods: the reproduction's four.
- * @example const runs = await cachedSeedRuns(base, { cacheDir: "runs/cache", seeds: [0, 1] });
+ * @example Type-checked only (each (method, seed) is an RL training run)
+ * ```ts
+ * import type { RlBaseInput } from "./training_runs.ts";
+ *
+ * async function _runs(base: Omit<RlBaseInput, "seed">): Promise<number> {
+ *   const runs = await cachedSeedRuns(base, { cacheDir: "runs/cache", seeds: [0, 1] });
+ *   return runs.length; // 4 methods × 2 seeds
+ * }
+ * ```
  */
 export async function cachedSeedRuns(
   base: Omit<RlBaseInput, "seed">,
@@ -129,9 +160,22 @@ export interface PaperRlOptions extends CachedRunOptions {
  * from ONE cached SFT init (the preset's SFT on the distilled demonstrations, or `init`) over `seeds`,
  * with every train-split record as RL prompts (as notebooks 04/05 and the demo), labelled SMOKE when
  * the preset is "smoke".
- * @example
- * const rl = await paperRlRuns({ reproDir: "runs/repro", preset: "smoke", seed: 0, seeds: [0, 1],
- *   steps: null, init: "", backend: "wasm", cacheDir: "runs/cache" });
+ * @example Type-checked only (without a reproduction it trains SFT and the RL runs)
+ * ```ts
+ * async function _paperRuns(): Promise<string> {
+ *   const rl = await paperRlRuns({
+ *     reproDir: "runs/repro",
+ *     preset: "smoke",
+ *     seed: 0,
+ *     seeds: [0, 1],
+ *     steps: null,
+ *     init: "",
+ *     backend: "wasm",
+ *     cacheDir: "runs/cache",
+ *   });
+ *   return rl.label;
+ * }
+ * ```
  */
 export async function paperRlRuns(opts: PaperRlOptions): Promise<PaperRlRuns> {
   const repro = await reproSeedRuns(opts.reproDir);

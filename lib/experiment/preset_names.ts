@@ -19,7 +19,12 @@ export const RENAMED_PRESETS: Readonly<Record<string, ExperimentPresetName>> = {
 /**
  * The error message for a renamed preset name, or undefined for any other value (a zod `error` hook:
  * undefined keeps zod's own "expected one of" message).
- * @example renamedPresetMessage("builtin-small") // 'preset "builtin-small" was renamed "default"'
+ * @example
+ * ```ts
+ * const message = renamedPresetMessage("builtin-small");
+ * if (message !== 'preset "builtin-small" was renamed "default"') throw new Error(message);
+ * if (renamedPresetMessage("smoke") !== undefined) throw new Error("smoke was not renamed");
+ * ```
  */
 export function renamedPresetMessage(input: unknown): string | undefined {
   if (typeof input !== "string" || !Object.hasOwn(RENAMED_PRESETS, input)) return undefined;
@@ -28,7 +33,17 @@ export function renamedPresetMessage(input: unknown): string | undefined {
 
 /**
  * `name` as a preset name; anything else fails naming `where`, and a renamed name its new name.
- * @example experimentPresetName("smoke", "demo") // "smoke"
+ * @example
+ * ```ts
+ * if (experimentPresetName("smoke", "demo") !== "smoke") throw new Error("expected smoke");
+ * let message = "";
+ * try {
+ *   experimentPresetName("builtin-small", "demo");
+ * } catch (e) {
+ *   message = (e as Error).message;
+ * }
+ * if (!message.includes('renamed "default"')) throw new Error(message);
+ * ```
  */
 export function experimentPresetName(name: string, where: string): ExperimentPresetName {
   if ((EXPERIMENT_PRESET_NAMES as readonly string[]).includes(name)) {

@@ -106,7 +106,11 @@ export interface PresetOptions {
  * A fresh copy of a preset's settings, the world's seed set when given. An unknown name fails with
  * the valid ones, a renamed one ("builtin-small") with its new name (notebook knobs arrive as untyped
  * JSON through `--set`).
- * @example experimentPreset("smoke", { seed: 1 }).sft.max_steps // 6
+ * @example
+ * ```ts
+ * const preset = experimentPreset("smoke", { seed: 1 });
+ * if (preset.sft.max_steps !== 6 || preset.world.seed !== 1) throw new Error("smoke preset");
+ * ```
  */
 export function experimentPreset(name: string, opts: PresetOptions = {}): ExperimentPreset {
   const preset = structuredClone(
@@ -119,7 +123,10 @@ export function experimentPreset(name: string, opts: PresetOptions = {}): Experi
 /**
  * The world config of a preset, with the seed set when given.
  * @example
- * const world = await generateWorld(worldPreset("smoke", { seed: 7 }));
+ * ```ts
+ * const world = worldPreset("smoke", { seed: 7 }); // generateWorld(world) builds it
+ * if (world.seed !== 7) throw new Error(`expected seed 7, got ${world.seed}`);
+ * ```
  */
 export function worldPreset(name: string, opts: PresetOptions = {}): WorldConfigInput {
   return experimentPreset(name, opts).world;
@@ -128,7 +135,15 @@ export function worldPreset(name: string, opts: PresetOptions = {}): WorldConfig
 /**
  * The SFT settings of a preset (data paths and run folder are the caller's).
  * @example
- * parseSftConfig({ ...sftPreset("smoke"), data, val, catalog, tokenizer, run_dir: "runs/smoke" });
+ * ```ts
+ * import { parseSftConfig } from "../train/sft/config.ts";
+ *
+ * const sft = sftPreset("smoke");
+ * if (sft.max_steps !== 6) throw new Error(`expected 6 steps, got ${sft.max_steps}`);
+ * // with the caller's data paths and run folder it is a full SFT config:
+ * const _config = (data: string, val: string, catalog: string, tokenizer: string) =>
+ *   parseSftConfig({ ...sft, data, val, catalog, tokenizer, run_dir: "runs/smoke" });
+ * ```
  */
 export function sftPreset(name: string): Partial<SftConfigInput> {
   return experimentPreset(name).sft;

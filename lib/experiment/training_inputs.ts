@@ -65,7 +65,13 @@ export const SFT_TRAIN_FRACTION = 1;
  * "full", EVERY train conversation (train fraction {@link SFT_TRAIN_FRACTION}), train/val
  * demonstrations and every variant scored on val and test; Remap top-k on the CPU (same lists as a
  * GPU, no adapter probe).
- * @example distilledInputsConfig({ seed: 1 }).train_fraction // 1
+ * @example
+ * ```ts
+ * const config = distilledInputsConfig({ seed: 1 });
+ * if (config.train_fraction !== 1 || config.variant !== "full") {
+ *   throw new Error("full train split");
+ * }
+ * ```
  */
 export function distilledInputsConfig(world: WorldConfigInput): DistillConfig {
   return parseDistillConfig({
@@ -83,7 +89,16 @@ export function distilledInputsConfig(world: WorldConfigInput): DistillConfig {
  * One record per distinct (prompt, completion): the replies of one conversation share its prompt and
  * its distilled list, so for SFT they would only repeat the same example (their ground truths differ,
  * which SFT does not read). First occurrence kept, order preserved.
- * @example dedupeDemonstrations([a, aOtherReply, b]).length // 2
+ * @example Two replies of one conversation share prompt and distilled list
+ * ```ts
+ * const a = {
+ *   prompt: [{ role: "user" as const, content: "something like Heat?" }],
+ *   completion: [{ role: "assistant" as const, content: "Ronin (1998)" }],
+ * };
+ * const b = { ...a, prompt: [{ role: "user" as const, content: "a comedy?" }] };
+ * const kept = dedupeDemonstrations([a, { ...a }, b]);
+ * if (kept.length !== 2 || kept[0] !== a || kept[1] !== b) throw new Error("expected [a, b]");
+ * ```
  */
 export function dedupeDemonstrations<R extends Pick<ConversationRecord, "prompt" | "completion">>(
   records: readonly R[],
@@ -115,7 +130,13 @@ function inputPaths(dir: string) {
  * Distils the built-in world (see {@link distilledInputsConfig}) and writes to `dir`: train.jsonl
  * (distilled, deduplicated), val.jsonl (every val record with its distilled list, for the val loss),
  * rl.jsonl (every train record), test.jsonl, catalog.csv and tokenizer/ (the shipped base's).
- * @example const inputs = await writeDistilledInputs("runs/inputs", { seed: 1 });
+ * @example Type-checked only (it distils a whole world)
+ * ```ts
+ * async function _inputs(): Promise<string> {
+ *   const inputs = await writeDistilledInputs(await Deno.makeTempDir(), { seed: 1 });
+ *   return inputs.sft.data; // "<dir>/train.jsonl"
+ * }
+ * ```
  */
 export async function writeDistilledInputs(
   dir: string,
@@ -190,9 +211,18 @@ export interface TrainingInputOptions {
  * The SFT and RL inputs of a built-in world, written once per full config (world, demonstration
  * source, distillation config, tokenizer size) and code version into `<cacheDir>/inputs-<hash>/`.
  * An unknown `demonstrations` value fails with the valid ones (notebook knobs are untyped).
- * @example
- * const inputs = await cachedTrainingInputs(worldPreset("smoke", { seed: 1 }), { cacheDir: "runs/cache" });
- * await cachedSft({ ...sftPreset("smoke"), ...inputs.sft, seed: 1 }, { cacheDir: "runs/cache" });
+ * @example Type-checked only (it distils a world, then trains)
+ * ```ts
+ * import { sftPreset, worldPreset } from "./presets.ts";
+ * import { cachedSft } from "./training_runs.ts";
+ *
+ * async function _sft(): Promise<string> {
+ *   const cacheDir = "runs/cache";
+ *   const inputs = await cachedTrainingInputs(worldPreset("smoke", { seed: 1 }), { cacheDir });
+ *   const sft = await cachedSft({ ...sftPreset("smoke"), ...inputs.sft, seed: 1 }, { cacheDir });
+ *   return sft.checkpoint;
+ * }
+ * ```
  */
 export async function cachedTrainingInputs(
   world: WorldConfigInput,

@@ -64,8 +64,17 @@ async function runFolder(what: string, key: unknown, opts: CachedRunOptions): Pr
  * The SFT input paths of a built-in world (train/val demonstrations, catalog, world tokenizer): the
  * distilled demonstrations by default, the oracle STAND-IN ones with `demonstrations: "stand-in"`
  * (see {@link cachedTrainingInputs}, which also gives the RL prompts and the test split).
- * @example
- * const inputs = await cachedSftInputs(worldPreset("smoke", { seed: 1 }), { cacheDir: "runs/cache" });
+ * @example Type-checked only (it distils a world on a cache miss)
+ * ```ts
+ * import { worldPreset } from "./presets.ts";
+ *
+ * async function _inputs(): Promise<string> {
+ *   const inputs = await cachedSftInputs(worldPreset("smoke", { seed: 1 }), {
+ *     cacheDir: "runs/cache",
+ *   });
+ *   return inputs.data; // the train demonstrations (.jsonl)
+ * }
+ * ```
  */
 export async function cachedSftInputs(
   world: WorldConfigInput,
@@ -77,9 +86,18 @@ export async function cachedSftInputs(
 /**
  * Runs SFT with `input` (everything but `run_dir`) in `<cacheDir>/sft-<hash>/`, or serves the run of
  * the same config and code from the cache.
- * @example
- * const sft = await cachedSft({ ...sftPreset("smoke"), ...inputs, seed: 1 }, { cacheDir: "runs/cache" });
- * sft.checkpoint; // "runs/cache/sft-…/checkpoints/step-6"
+ * @example Type-checked only (an SFT training run)
+ * ```ts
+ * import type { WorldSftInputs } from "../train/sft/world_demos.ts";
+ * import { sftPreset } from "./presets.ts";
+ *
+ * async function _sft(inputs: WorldSftInputs): Promise<string> {
+ *   const sft = await cachedSft({ ...sftPreset("smoke"), ...inputs, seed: 1 }, {
+ *     cacheDir: "runs/cache",
+ *   });
+ *   return sft.checkpoint; // "runs/cache/sft-…/checkpoints/step-6"
+ * }
+ * ```
  */
 export async function cachedSft(
   input: Omit<SftConfigInput, "run_dir">,
@@ -110,7 +128,11 @@ export type RlBaseInput = Omit<RlRunConfigInput, "algo" | "reward" | "run_dir">;
 
 /**
  * The legend label of an algorithm: its name, with the reward for rank-grpo.
- * @example rlLabel("rank-grpo", "exp_inf") // "rank-grpo (exp_inf)"
+ * @example
+ * ```ts
+ * if (rlLabel("rank-grpo", "exp_inf") !== "rank-grpo (exp_inf)") throw new Error("rank-grpo");
+ * if (rlLabel("grpo", "exp_inf") !== "grpo") throw new Error("grpo has no reward in its label");
+ * ```
  */
 export function rlLabel(algo: string, reward: string): string {
   return algo === "rank-grpo" ? `rank-grpo (${reward})` : algo;
@@ -120,9 +142,13 @@ export function rlLabel(algo: string, reward: string): string {
  * Runs RL with `algo` from `base` (same init, data and seed for every algorithm) in
  * `<cacheDir>/rl-<hash>/`, or serves the same config's run from the cache. `reward` applies to
  * rank-grpo only (GRPO/GSPO score the sequence DCG@N).
- * @example
- * const r = await cachedRl(base, "grpo", { cacheDir: "runs/cache" });
- * r.rows.map((row) => row.in_catalog);
+ * @example Type-checked only (an RL training run)
+ * ```ts
+ * async function _grpo(base: RlBaseInput): Promise<number[]> {
+ *   const r = await cachedRl(base, "grpo", { cacheDir: "runs/cache" });
+ *   return r.rows.map((row) => row.in_catalog);
+ * }
+ * ```
  */
 export async function cachedRl(
   base: RlBaseInput,
@@ -146,7 +172,11 @@ export async function cachedRl(
 
 /**
  * The entries of `knobs` that are not null (notebook knobs use null for "the preset's value").
- * @example withoutNulls({ lr: null, epochs: 2 }) // { epochs: 2 }
+ * @example
+ * ```ts
+ * const knobs = withoutNulls({ lr: null, epochs: 2 });
+ * if (JSON.stringify(knobs) !== '{"epochs":2}') throw new Error(JSON.stringify(knobs));
+ * ```
  */
 export function withoutNulls<T extends Record<string, unknown>>(
   knobs: T,
@@ -168,10 +198,15 @@ export interface RlComparison {
  * Collects RL runs that share `base` (init, data, seed, steps) and differ in the algorithm: each
  * `run(algo)` is a {@link cachedRl} call with a live progress reporter (`progress` mode; "auto" is a
  * display in Jupyter, a line per step in a terminal).
- * @example
- * const rl = rlComparison(base, { cacheDir: "runs/cache", reward: "exp_inf" });
- * await rl.run("grpo"); await rl.run("rank-grpo");
- * rl.runs().map((r) => r.label); // ["grpo", "rank-grpo (exp_inf)"]
+ * @example Type-checked only (each run is an RL training run)
+ * ```ts
+ * async function _compare(base: RlBaseInput): Promise<string[]> {
+ *   const rl = rlComparison(base, { cacheDir: "runs/cache", reward: "exp_inf" });
+ *   await rl.run("grpo");
+ *   await rl.run("rank-grpo");
+ *   return rl.runs().map((r) => r.label); // ["grpo", "rank-grpo (exp_inf)"]
+ * }
+ * ```
  */
 export function rlComparison(
   base: RlBaseInput,
@@ -206,7 +241,12 @@ export interface ResolvedBackend {
  * The tfjs backend of a `backend` knob: "auto" is "cpu-blas" when OpenBLAS loads here (installed,
  * --allow-ffi granted, the backend starts), else "wasm" with the reason; a named backend must start.
  * Leaves the picked backend active.
- * @example (await resolveTrainingBackend("auto")).backend // "cpu-blas" where OpenBLAS loads
+ * @example Without --allow-ffi, "auto" falls back to wasm and says why
+ * ```ts
+ * // "cpu-blas" where OpenBLAS loads
+ * const { backend, reason } = await resolveTrainingBackend("auto");
+ * if (backend !== "cpu-blas" && backend !== "wasm") throw new Error(`${backend}: ${reason}`);
+ * ```
  */
 export async function resolveTrainingBackend(name: string): Promise<ResolvedBackend> {
   if (!(TRAINING_BACKENDS as readonly string[]).includes(name)) {

@@ -15,7 +15,10 @@ export interface JupyterApi {
 /**
  * `Deno.jupyter` inside a `deno jupyter` kernel, else undefined (outside a kernel the property
  * getter throws; that is caught here).
- * @example if (jupyterApi() === undefined) console.log("not in Jupyter");
+ * @example Outside a kernel (as under `deno test`) there is no API
+ * ```ts
+ * if (jupyterApi() !== undefined) throw new Error("expected no Jupyter kernel here");
+ * ```
  */
 export function jupyterApi(): JupyterApi | undefined {
   try {
@@ -28,7 +31,11 @@ export function jupyterApi(): JupyterApi | undefined {
 
 /**
  * Whether this code runs in a Jupyter kernel.
- * @example const where = inJupyter() ? "notebook" : "terminal";
+ * @example
+ * ```ts
+ * const where = inJupyter() ? "notebook" : "terminal";
+ * if (where !== "terminal") throw new Error(`expected terminal, got ${where}`);
+ * ```
  */
 export function inJupyter(): boolean {
   return jupyterApi() !== undefined;
@@ -47,7 +54,14 @@ export interface ShowOptions {
 /**
  * Shows a raw MIME bundle; does nothing outside Jupyter. Resolves to undefined, so a cell ending
  * in a show call prints no value.
- * @example await showBundle({ "text/markdown": "**done**", "text/plain": "done" });
+ * @example With a stand-in kernel API that records what it is asked to display
+ * ```ts
+ * const shown: unknown[] = [];
+ * const api = { display: (obj: unknown) => Promise.resolve(void shown.push(obj)) };
+ * await showBundle({ "text/markdown": "**done**", "text/plain": "done" }, { api });
+ * await showBundle({ "text/plain": "nothing" }); // outside Jupyter: a no-op
+ * if (shown.length !== 1) throw new Error(`expected 1 display, got ${shown.length}`);
+ * ```
  */
 export async function showBundle(bundle: DisplayBundle, opts: ShowOptions = {}): Promise<void> {
   const api = opts.api ?? jupyterApi();
@@ -62,7 +76,10 @@ export async function showBundle(bundle: DisplayBundle, opts: ShowOptions = {}):
 /**
  * Loads plotly.js (inline, offline) into the notebook page once, so the `text/html` renderings of
  * figures draw in the classic Notebook and in nbconvert's HTML export. Put it in an early cell.
- * @example await showPlotlyLibrary();
+ * @example
+ * ```ts
+ * await showPlotlyLibrary(); // in an early cell; outside Jupyter it does nothing
+ * ```
  */
 export async function showPlotlyLibrary(opts: ShowOptions = {}): Promise<void> {
   const api = opts.api ?? jupyterApi();
@@ -71,7 +88,17 @@ export async function showPlotlyLibrary(opts: ShowOptions = {}): Promise<void> {
 
 /**
  * Shows a plotly figure as its display bundle (plotly MIME + HTML); nothing outside Jupyter.
- * @example await showFigure(lineChart([{ name: "loss", y: [3, 2, 1.5] }]));
+ * @example With a stand-in kernel API
+ * ```ts
+ * import { lineChart } from "../report/charts.ts";
+ *
+ * const shown: Record<string, unknown>[] = [];
+ * const api = {
+ *   display: (obj: unknown) => Promise.resolve(void shown.push(obj as Record<string, unknown>)),
+ * };
+ * await showFigure(lineChart([{ name: "loss", y: [3, 2, 1.5] }]), { api });
+ * if (!("text/html" in shown[0])) throw new Error("expected an HTML rendering");
+ * ```
  */
 export async function showFigure(fig: Figure, opts: ShowOptions = {}): Promise<void> {
   await showBundle(figureBundle(fig), opts);

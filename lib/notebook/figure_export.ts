@@ -20,8 +20,26 @@ export interface NotebookFigureOptions {
 /**
  * Exports `figures` to `figures_dir` in `figure_formats` and logs
  * `exported N files (svg, png, html)`; does nothing (null) when `figures_dir` is "".
- * @example
- * await exportNotebookFigures([{ name: "sft_loss", figure: lossFig }], { figures_dir, figure_formats });
+ * @example HTML export into a temporary folder ("" in Jupyter would skip it)
+ * ```ts
+ * import { lineChart } from "../report/charts.ts";
+ *
+ * const figure = lineChart([{ name: "loss", y: [3, 2, 1.5] }]);
+ * const figures_dir = await Deno.makeTempDir();
+ * const lines: string[] = [];
+ * const r = await exportNotebookFigures([{ name: "sft_loss", figure }], {
+ *   figures_dir,
+ *   figure_formats: ["html"],
+ *   log: (l) => lines.push(l),
+ * });
+ * if (r === null || lines[0] !== "exported 2 files (html)") throw new Error(lines[0]);
+ * await Deno.remove(figures_dir, { recursive: true });
+ * const skipped = await exportNotebookFigures([{ name: "sft_loss", figure }], {
+ *   figures_dir: "",
+ *   figure_formats: ["html"],
+ * });
+ * if (skipped !== null) throw new Error("expected no export for figures_dir \"\"");
+ * ```
  */
 export async function exportNotebookFigures(
   figures: readonly NamedFigure[],

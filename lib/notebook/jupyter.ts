@@ -15,7 +15,12 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 
 /**
  * Folder holding the project kernel.json (`notebooks/.jupyter/kernels/convrec-deno`).
- * @example const spec = JSON.parse(Deno.readTextFileSync(`${kernelspecDir()}/kernel.json`));
+ * @example
+ * ```ts
+ * if (!kernelspecDir().endsWith("notebooks/.jupyter/kernels/convrec-deno")) {
+ *   throw new Error(kernelspecDir());
+ * }
+ * ```
  */
 export function kernelspecDir(): string {
   return join(jupyterDataDir(), "kernels", KERNEL_NAME);
@@ -23,7 +28,10 @@ export function kernelspecDir(): string {
 
 /**
  * The Jupyter data folder to put on JUPYTER_PATH (`notebooks/.jupyter`).
- * @example jupyterDataDir().endsWith("notebooks/.jupyter") // true
+ * @example
+ * ```ts
+ * if (!jupyterDataDir().endsWith("notebooks/.jupyter")) throw new Error(jupyterDataDir());
+ * ```
  */
 export function jupyterDataDir(): string {
   return resolve(HERE, "..", "..", "notebooks", ".jupyter");
@@ -32,7 +40,12 @@ export function jupyterDataDir(): string {
 /**
  * The environment additions for Jupyter processes: JUPYTER_PATH with the project data folder first
  * (then `current`, by default the inherited JUPYTER_PATH), so Jupyter finds the kernelspec.
- * @example const env = jupyterEnv("/opt/jupyter"); // { JUPYTER_PATH: "<repo>/notebooks/.jupyter:/opt/jupyter" }
+ * @example
+ * ```ts
+ * // { JUPYTER_PATH: "<repo>/notebooks/.jupyter:/opt/jupyter" }
+ * const env = jupyterEnv("/opt/jupyter");
+ * if (env.JUPYTER_PATH !== `${jupyterDataDir()}:/opt/jupyter`) throw new Error(env.JUPYTER_PATH);
+ * ```
  */
 export function jupyterEnv(
   current: string | undefined = Deno.env.get("JUPYTER_PATH"),
@@ -64,7 +77,13 @@ export async function pythonHas(
 
 /**
  * Why headless execution cannot run here, or undefined when it can (python + nbclient + nbconvert).
- * @example const why = await headlessUnavailable(); if (why) console.log(why);
+ * @example Type-checked only (it spawns python3)
+ * ```ts
+ * async function _whyNot(): Promise<void> {
+ *   const why = await headlessUnavailable();
+ *   if (why) console.log(why);
+ * }
+ * ```
  */
 export async function headlessUnavailable(python = DEFAULT_PYTHON): Promise<string | undefined> {
   if (await pythonHas(["nbclient", "nbconvert", "jupyter_client"], python)) return undefined;
@@ -119,8 +138,12 @@ export interface RerunResult {
 /**
  * The runner's arguments for a re-run (`--rerun-cell N --rerun-replace OLD=>NEW`…). Throws when an
  * `old` contains "=>" (the runner splits at the first one) or is empty, or the cell is not an index.
- * @example rerunArgs({ cell: 8, replace: [{ old: "rl.run(algo)", new: 'rl.run("gspo")' }] })
- * // ["--rerun-cell", "8", "--rerun-replace", 'rl.run(algo)=>rl.run("gspo")']
+ * @example
+ * ```ts
+ * const args = rerunArgs({ cell: 8, replace: [{ old: "rl.run(algo)", new: 'rl.run("gspo")' }] });
+ * const expected = ["--rerun-cell", "8", "--rerun-replace", 'rl.run(algo)=>rl.run("gspo")'];
+ * if (args.join(" ") !== expected.join(" ")) throw new Error(args.join(" "));
+ * ```
  */
 export function rerunArgs(rerun: RerunCell): string[] {
   if (!Number.isInteger(rerun.cell) || rerun.cell < 0) {
@@ -178,9 +201,14 @@ async function forwardLines(
  * `<outDir>/<stem>.ipynb` and `.html`; with `rerun`, then re-runs one edited cell in the same kernel.
  * Throws (message names the failing cell and error; the
  * executed notebook is still written) when a cell errors or the runner fails.
- * @example
- * const r = await executeNotebook("notebooks/00_smoke.ipynb", { outDir: "runs/smoke", params: { scale: 3 } });
- * console.log(r.html, r.wall_s);
+ * @example Type-checked only (it runs Jupyter through python3)
+ * ```ts
+ * async function _smoke(): Promise<void> {
+ *   const outDir = await Deno.makeTempDir();
+ *   const r = await executeNotebook("notebooks/00_smoke.ipynb", { outDir, params: { scale: 3 } });
+ *   console.log(r.html, r.wall_s);
+ * }
+ * ```
  */
 export async function executeNotebook(input: string, opts: ExecuteOptions): Promise<ExecuteResult> {
   const args = [runnerPath(), input, "--out-dir", opts.outDir];
@@ -261,9 +289,14 @@ export const NOTEBOOK_PACKAGE = "jupyter-notebook";
 /**
  * Starts the classic Jupyter Notebook server (Debian `jupyter-notebook`, `python3 -m notebook`) on
  * 127.0.0.1 with the project kernelspec on JUPYTER_PATH; resolves once its API answers.
- * @example
- * const server = await startNotebookServer({ port: 8888 });
- * console.log(`open ${server.url}`);
+ * @example Type-checked only (it starts a Jupyter server)
+ * ```ts
+ * async function _serve(): Promise<void> {
+ *   const server = await startNotebookServer({ port: 8888 });
+ *   console.log(`open ${server.url}`);
+ *   await server.close();
+ * }
+ * ```
  */
 export async function startNotebookServer(
   opts: NotebookServerOptions = {},
@@ -340,7 +373,10 @@ export async function startNotebookServer(
 
 /**
  * The project's notebooks/ folder.
- * @example notebooksDir().endsWith("/notebooks") // true
+ * @example
+ * ```ts
+ * if (!notebooksDir().endsWith("/notebooks")) throw new Error(notebooksDir());
+ * ```
  */
 export function notebooksDir(): string {
   return fileURLToPath(new URL("../../notebooks", import.meta.url));

@@ -30,9 +30,19 @@ const ONE_LINE_VALUE = /^\s*(?::[^=]+)?=\s*(.+?);[ \t]*(?:\/\/.*)?$/;
  * The knobs (let/const/var names, in order) of a notebook's parameters cell, each with its default's
  * source text; [] when the notebook has no parameters cell. `notebookJson` is the .ipynb text, `path`
  * names it in errors.
- * @example
- * declaredKnobs(await Deno.readTextFile("notebooks/00_smoke.ipynb"), "00_smoke.ipynb")[0]
- * // { name: "title", source: '"smoke"' }
+ * @example A notebook whose parameters cell declares two knobs
+ * ```ts
+ * const nb = JSON.stringify({
+ *   cells: [{
+ *     cell_type: "code",
+ *     metadata: { tags: ["parameters"] },
+ *     source: ['let title = "smoke";\n', "let points: number = 5; // per chart\n"],
+ *   }],
+ * });
+ * const knobs = declaredKnobs(nb, "smoke.ipynb");
+ * if (knobs[0].name !== "title" || knobs[0].source !== '"smoke"') throw new Error("title");
+ * if (knobs[1].name !== "points" || knobs[1].source !== "5") throw new Error("points");
+ * ```
  */
 export function declaredKnobs(notebookJson: string, path: string): DeclaredKnob[] {
   const source = parametersSource(notebookJson, path);
@@ -47,7 +57,19 @@ export function declaredKnobs(notebookJson: string, path: string): DeclaredKnob[
  * Each declared knob's default value; every default must be a JSON literal (numbers, strings, arrays,
  * null — the values `--set` accepts), else this throws naming the notebook and the knob.
  * @example
- * declaredDefaults(await Deno.readTextFile("notebooks/00_smoke.ipynb"), "00_smoke.ipynb").points // 5
+ * ```ts
+ * const nb = JSON.stringify({
+ *   cells: [{
+ *     cell_type: "code",
+ *     metadata: { tags: ["parameters"] },
+ *     source: 'let title = "smoke";\nlet points = 5;\n',
+ *   }],
+ * });
+ * const defaults = declaredDefaults(nb, "smoke.ipynb");
+ * if (defaults.title !== "smoke" || defaults.points !== 5) {
+ *   throw new Error(JSON.stringify(defaults));
+ * }
+ * ```
  */
 export function declaredDefaults(notebookJson: string, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -36,7 +36,12 @@ export interface ReporterOptions {
 
 /**
  * A number for a progress line: integers as is, others with 4 significant digits.
- * @example formatValue(0.123456) // "0.1235"
+ * @example
+ * ```ts
+ * if (formatValue(0.123456) !== "0.1235") throw new Error("expected 4 significant digits");
+ * if (formatValue(12) !== "12") throw new Error("expected the integer as is");
+ * if (formatValue({ a: 1 }) !== undefined) throw new Error("objects are not shown");
+ * ```
  */
 export function formatValue(value: unknown): string | undefined {
   if (typeof value === "number") {
@@ -56,8 +61,11 @@ export function formatValue(value: unknown): string | undefined {
 /**
  * One progress line: `[label] step 12/200 loss=1.235 reward=[0.5,0.25] | 3.2s`.
  * @example
- * formatProgressLine("sft", { step: 3, loss: 1.23456 }, { total: 10, elapsedMs: 1500 });
- * // "[sft] step 3/10 loss=1.235 | 1.5s"
+ * ```ts
+ * const record = { step: 3, loss: 1.23456 };
+ * const line = formatProgressLine("sft", record, { total: 10, elapsedMs: 1500 });
+ * if (line !== "[sft] step 3/10 loss=1.235 | 1.5s") throw new Error(line);
+ * ```
  */
 export function formatProgressLine(
   label: string,
@@ -92,9 +100,13 @@ export function progressBundle(line: string, step: number, total?: number): Reco
 /**
  * A reporter: in a terminal it prints one line per step; in Jupyter it shows one display and
  * updates it in place (throttled); "null" ignores records. Same signature everywhere.
- * @example
- * const onStep = reporter({ label: "sft", total: 3 });
+ * @example A terminal reporter with its lines collected and a fixed clock
+ * ```ts
+ * const lines: string[] = [];
+ * const onStep = reporter({ label: "sft", total: 3, write: (l) => lines.push(l), now: () => 0 });
  * for (let step = 1; step <= 3; step++) await onStep({ step, loss: 1 / step });
+ * if (lines[2] !== "[sft] step 3/3 loss=0.3333 | 0.0s") throw new Error(lines[2]);
+ * ```
  */
 export function reporter<R extends StepLike = StepRecordLike>(opts: ReporterOptions): Reporter<R> {
   const now = opts.now ?? (() => performance.now());
@@ -140,6 +152,9 @@ export function reporter<R extends StepLike = StepRecordLike>(opts: ReporterOpti
 
 /**
  * A reporter that ignores every record.
- * @example await nullReporter({ step: 1 });
+ * @example
+ * ```ts
+ * await nullReporter({ step: 1 }); // same signature as reporter(…), prints nothing
+ * ```
  */
 export const nullReporter: Reporter<StepLike> = () => Promise.resolve();

@@ -20,8 +20,26 @@ export { REPRO_KS, type ReproResult } from "./jobs.ts";
  * Writes <out>/config.json (inputs, RL budget, evaluation settings) on the first call and checks it on
  * later ones, so a resumed reproduction cannot mix budgets (the error lists the keys that differ).
  * Returns <out>'s run lock, held: one driver per output folder (release it when done).
- * @example await using _lock = await recordSetup({ init, data, test, catalog, out: "runs/repro",
- *   preset: "default", rl: {}, testConversations: null, evalMaxNewTokens: 220 })
+ * @example A fresh output folder (the input paths are only recorded here)
+ * ```ts
+ * const out = await Deno.makeTempDir();
+ * {
+ *   await using _lock = await recordSetup({
+ *     init: "ck",
+ *     data: "train.jsonl",
+ *     test: "test.jsonl",
+ *     catalog: "catalog.csv",
+ *     out,
+ *     preset: "default",
+ *     rl: {},
+ *     testConversations: null,
+ *     evalMaxNewTokens: 220,
+ *   });
+ * }
+ * const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+ * if (config.eval_max_new_tokens !== 220) throw new Error(JSON.stringify(config));
+ * await Deno.remove(out, { recursive: true });
+ * ```
  */
 export async function recordSetup(setup: ReproSetup): Promise<RunLock> {
   const started = await Deno.stat(join(setup.out, "config.json")).then(() => true, () => false);
@@ -43,7 +61,15 @@ export async function recordSetup(setup: ReproSetup): Promise<RunLock> {
 
 /**
  * The jobs without a result yet (SFT first, then method × seed).
- * @example (await pendingJobs("runs/repro", selectMethods([]), [0, 1, 2])).length // 13 on a fresh folder
+ * @example A fresh folder: SFT, then 4 methods × 3 seeds
+ * ```ts
+ * import { selectMethods } from "./methods.ts";
+ *
+ * const out = await Deno.makeTempDir();
+ * const pending = await pendingJobs(out, selectMethods([]), [0, 1, 2]);
+ * if (pending.length !== 13 || pending[0].id !== "sft") throw new Error(`${pending.length} jobs`);
+ * await Deno.remove(out);
+ * ```
  */
 export async function pendingJobs(
   out: string,
@@ -58,7 +84,18 @@ export async function pendingJobs(
 /**
  * Runs every pending job as its own process (`jobs` at a time, flags = `flags`, options = `args`).
  * A finished job is never redone; an interrupted RL run resumes from its last checkpoint.
- * @example await runReproduction(setup, { methods, seeds: [0, 1, 2], jobs: 2, flags, args })
+ * @example Type-checked only (it starts a training process per job)
+ * ```ts
+ * import type { ReproSetup } from "./jobs.ts";
+ * import { selectMethods } from "./methods.ts";
+ * import { reproPermissionFlags } from "./processes.ts";
+ *
+ * async function _reproduce(setup: ReproSetup, args: string[]): Promise<string[]> {
+ *   const flags = reproPermissionFlags({ ...setup, backend: "wasm" }, { run: false });
+ *   const plan = { methods: selectMethods([]), seeds: [0, 1, 2], jobs: 2, flags, args };
+ *   return (await runReproduction(setup, plan)).ok; // the job ids that finished
+ * }
+ * ```
  */
 export async function runReproduction(
   setup: ReproSetup,
@@ -85,7 +122,17 @@ export async function runReproduction(
 /**
  * Every result under `out`, in table order (SFT, then REPRO_METHODS, then seed): <out>/<id>/result.json,
  * plus rows of an older driver's <out>/results.jsonl for runs that have no result.json.
- * @example (await readResults("runs/repro")).map((r) => r.method)
+ * @example
+ * ```ts
+ * const out = await Deno.makeTempDir();
+ * const sft = { method: "sft", label: "SFT", seed: null, run_dir: null, metrics: {} };
+ * await Deno.mkdir(`${out}/sft`);
+ * const result = JSON.stringify({ ...sft, rl_steps: 0, rl_wall_s: 0 });
+ * await Deno.writeTextFile(`${out}/sft/result.json`, result);
+ * const methods = (await readResults(out)).map((r) => r.method);
+ * if (methods.join() !== "sft") throw new Error(methods.join());
+ * await Deno.remove(out, { recursive: true });
+ * ```
  */
 export async function readResults(out: string): Promise<ReproResult[]> {
   const results: ReproResult[] = [];

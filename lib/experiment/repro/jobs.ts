@@ -63,7 +63,13 @@ export const REPRO_KS = [5, 10, 15, 20] as const;
 
 /**
  * Every job, in table order: the SFT evaluation, then each method × seed.
- * @example reproJobs(selectMethods(["grpo"]), [0, 1]).map((j) => j.id) // ["sft", "grpo-s0", "grpo-s1"]
+ * @example
+ * ```ts
+ * import { selectMethods } from "./methods.ts";
+ *
+ * const ids = reproJobs(selectMethods(["grpo"]), [0, 1]).map((j) => j.id);
+ * if (ids.join() !== "sft,grpo-s0,grpo-s1") throw new Error(ids.join());
+ * ```
  */
 export function reproJobs(methods: readonly ReproMethod[], seeds: readonly number[]): ReproJob[] {
   return [
@@ -74,7 +80,11 @@ export function reproJobs(methods: readonly ReproMethod[], seeds: readonly numbe
 
 /**
  * The job of an id ("sft" or "<method id>-s<seed>"); throws naming what was expected.
- * @example parseJobId("rank-grpo-log-s2").seed // 2
+ * @example
+ * ```ts
+ * const job = parseJobId("rank-grpo-log-s2");
+ * if (job.seed !== 2 || job.method?.reward !== "log") throw new Error(JSON.stringify(job));
+ * ```
  */
 export function parseJobId(id: string): ReproJob {
   if (id === "sft") return { id, method: null, seed: null };
@@ -89,7 +99,24 @@ export function parseJobId(id: string): ReproJob {
 
 /**
  * The RL run config of a job (the preset, then the shared budget, then the job's algo and seed).
- * @example rlJobConfig(setup, parseJobId("grpo-s0")).run_dir // "<out>/grpo-s0"
+ * @example
+ * ```ts
+ * const setup = {
+ *   init: "ck",
+ *   data: "train.jsonl",
+ *   test: "test.jsonl",
+ *   catalog: "catalog.csv",
+ *   out: "runs/repro",
+ *   preset: "smoke" as const,
+ *   rl: {},
+ *   testConversations: null,
+ *   evalMaxNewTokens: 24,
+ * };
+ * const config = rlJobConfig(setup, parseJobId("grpo-s0"));
+ * if (config.run_dir !== "runs/repro/grpo-s0" || config.seed !== 0) {
+ *   throw new Error(config.run_dir);
+ * }
+ * ```
  */
 export function rlJobConfig(setup: ReproSetup, job: ReproJob): RlRunConfig {
   if (job.method === null || job.seed === null) {
@@ -115,7 +142,12 @@ export function resultPath(out: string, id: string): string {
 
 /**
  * The result of a finished job, or null.
- * @example await readJobResult("runs/repro", "sft") // null before the SFT evaluation ran
+ * @example Before the SFT evaluation ran
+ * ```ts
+ * const out = await Deno.makeTempDir();
+ * if (await readJobResult(out, "sft") !== null) throw new Error("expected no result yet");
+ * await Deno.remove(out);
+ * ```
  */
 export async function readJobResult(out: string, id: string): Promise<ReproResult | null> {
   try {
@@ -143,7 +175,12 @@ async function evaluate(dir: string, setup: ReproSetup): Promise<Record<string, 
  * Runs one job unless its result exists. An RL run whose folder holds a run resumes from its last
  * checkpoint (`runRl` checks the config is the same); one whose last step is saved only evaluates.
  * `stopAfterStep` stops RL early without a result (simulates an interrupted run; for tests).
- * @example await runReproJob(setup, parseJobId("grpo-s0"))
+ * @example Type-checked only (an RL training run, then its evaluation)
+ * ```ts
+ * async function _job(setup: ReproSetup): Promise<void> {
+ *   await runReproJob(setup, parseJobId("grpo-s0"));
+ * }
+ * ```
  */
 export async function runReproJob(
   setup: ReproSetup,

@@ -22,7 +22,12 @@ export const REPRO_METHODS: readonly ReproMethod[] = [
 
 /**
  * The methods whose ids are listed (all when `ids` is empty); an unknown id is an error.
- * @example selectMethods(["grpo"]).map((m) => m.label) // ["GRPO"]
+ * @example
+ * ```ts
+ * const labels = selectMethods(["grpo"]).map((m) => m.label);
+ * if (labels.join() !== "GRPO") throw new Error(labels.join());
+ * if (selectMethods([]).length !== 4) throw new Error("expected all 4 methods for []");
+ * ```
  */
 export function selectMethods(ids: readonly string[]): ReproMethod[] {
   if (ids.length === 0) return [...REPRO_METHODS];

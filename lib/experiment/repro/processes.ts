@@ -25,8 +25,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
  * node_modules (tfjs wasm binaries, plotly.js for the HTML figures); write only the output folder;
  * cpu-blas (RL or evaluation): read + FFI of the OpenBLAS candidate paths and env OPENBLAS_NUM_THREADS. `run` adds --allow-run for this Deno binary (the parent: it starts the
  * job processes and the SVG export's browser worker).
- * @example reproPermissionFlags({ init: "ck", data: "d", test: "t", catalog: "c", out: "runs/r",
- *   backend: "wasm" }, { run: false })[1] // "--allow-write=runs/r"
+ * @example
+ * ```ts
+ * const paths = { init: "ck", data: "d", test: "t", catalog: "c", out: "runs/r", backend: "wasm" };
+ * const flags = reproPermissionFlags(paths, { run: false });
+ * if (flags[1] !== "--allow-write=runs/r") throw new Error(flags.join(" "));
+ * if (flags.some((f) => f.startsWith("--allow-run"))) throw new Error("run: false");
+ * ```
  */
 export function reproPermissionFlags(p: ReproPaths, options: { run: boolean }): string[] {
   const read = [p.init, p.data, p.test, p.catalog, p.out, resolve(ROOT, "node_modules")];
@@ -57,7 +62,14 @@ export interface JobRunSummary {
  * Runs `main.ts <args> --job=<id>` for every id in this working folder, `jobs` processes at a time
  * (stdout/stderr inherited),
  * each with `flags` and OPENBLAS_NUM_THREADS=1. A failed job is reported, the others go on.
- * @example await runJobProcesses(["sft", "grpo-s0"], { jobs: 2, flags, args: ["--init", "ck"] })
+ * @example Type-checked only (it spawns one Deno process per job)
+ * ```ts
+ * async function _jobs(flags: string[]): Promise<number> {
+ *   const args = ["--init", "ck"];
+ *   const r = await runJobProcesses(["sft", "grpo-s0"], { jobs: 2, flags, args });
+ *   return r.failed.length;
+ * }
+ * ```
  */
 export async function runJobProcesses(
   ids: readonly string[],

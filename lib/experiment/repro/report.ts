@@ -18,7 +18,17 @@ function cell(values: readonly number[]): string {
 
 /**
  * The markdown table: one row per method, Recall/NDCG@k and in-catalog share, mean ± std over seeds.
- * @example reproTable(await readResults("runs/repro")).split("\n")[0] // "| method | seeds | …"
+ * @example Two seeds of one method: mean ± std
+ * ```ts
+ * const metrics = (v: number) => ({ "recall@5": v, "ndcg@5": v, in_catalog: 1 });
+ * const run = { method: "grpo", label: "GRPO", run_dir: null, rl_steps: 2, rl_wall_s: 1 };
+ * const lines = reproTable([
+ *   { ...run, seed: 0, metrics: metrics(0.5) },
+ *   { ...run, seed: 1, metrics: metrics(0.7) },
+ * ]).split("\n");
+ * if (!lines[0].startsWith("| method | seeds | R@5 | N@5 |")) throw new Error(lines[0]);
+ * if (!lines[2].startsWith("| GRPO | 0,1 | 0.6000 ± 0.")) throw new Error(lines[2]);
+ * ```
  */
 export function reproTable(results: readonly ReproResult[]): string {
   const methods = [...new Set(results.map((r) => r.method))];
@@ -48,7 +58,15 @@ function meanSeries(series: readonly number[][]): number[] {
 /**
  * Figures from the runs' metrics.jsonl: per method, rank-k reward (mean rel_k over the step's rollouts,
  * averaged over seeds) for {@link CURVE_RANKS}; and in-catalog share per method.
- * @example const figs = await reproFigures(await readResults("runs/repro"));
+ * @example
+ * ```ts
+ * import { readResults } from "./driver.ts";
+ *
+ * const out = await Deno.makeTempDir(); // a reproduction folder, here without results yet
+ * const figs = await reproFigures(await readResults(out));
+ * if (!figs.every((f) => f.name.length > 0)) throw new Error("every figure has a file name");
+ * await Deno.remove(out);
+ * ```
  */
 export async function reproFigures(results: readonly ReproResult[]): Promise<NamedFigure[]> {
   const byMethod = new Map<string, { label: string; rows: Record<string, unknown>[][] }>();
@@ -104,7 +122,12 @@ export async function reproFigures(results: readonly ReproResult[]): Promise<Nam
 /**
  * Write out/table.md and out/figures/ (plotly JSON and HTML; SVG too when chromium is present and
  * this process may run its Deno binary, which the browser worker needs). Returns the table.
- * @example await writeReproReport("runs/repro")
+ * @example Type-checked only (the SVG export starts a headless browser)
+ * ```ts
+ * async function _report(): Promise<string> {
+ *   return await writeReproReport("runs/repro"); // the markdown table, also in runs/repro/table.md
+ * }
+ * ```
  */
 export async function writeReproReport(out: string): Promise<string> {
   const results = await readResults(out);
