@@ -47,14 +47,7 @@ export interface ScoredRecordLine {
   ndcg: Record<string, number>;
 }
 
-/** The summary printed on stdout. */
-export interface ScoreCommandSummary extends ScoreSummary {
-  skipped: number;
-  reward: string;
-  metric: MetricVariant;
-}
-
-/** The summary of a whole file. */
+/** The summary of a whole file (what `convrec score` prints on stdout). */
 export interface ScoreCommandSummary extends ScoreSummary {
   skipped: number;
   reward: string;
