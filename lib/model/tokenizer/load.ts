@@ -227,7 +227,12 @@ export function tokenizerFromJson(
 }
 
 async function readJson(path: string): Promise<unknown> {
-  const text = await Deno.readTextFile(path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -281,17 +286,9 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
  * await saveTokenizer("runs/a/checkpoints/step-1", files);
  */
 export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
-  const read = async (name: string, required: boolean) => {
-    try {
-      return JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
-    } catch (e) {
-      if (!required && e instanceof Deno.errors.NotFound) return {};
-      throw new Error(`${dir}/${name}: ${(e as Error).message}`);
-    }
-  };
   return {
-    tokenizerJson: await read("tokenizer.json", true),
-    tokenizerConfigJson: await read("tokenizer_config.json", false),
+    tokenizerJson: await readJson(`${dir}/tokenizer.json`) as Record<string, unknown>,
+    tokenizerConfigJson: await readOptionalJson(`${dir}/tokenizer_config.json`),
   };
 }
 
