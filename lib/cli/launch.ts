@@ -68,6 +68,7 @@ export function launcherHandoff(
 }
 
 async function launch(argv: string[]): Promise<number> {
+  const parent = Deno.ppid; // before any await: a parent killed while we start up is still seen
   const name = argv[0] ?? "";
   const known = COMMANDS[name] !== undefined;
   // a known command runs as its own module (its module graph only); anything else goes to main.ts,
@@ -102,8 +103,9 @@ async function launch(argv: string[]): Promise<number> {
   const child = new Deno.Command(Deno.execPath(), { args, stdin: "inherit", env: handoff.env })
     .spawn();
   // `kill -9` on `deno task cli …` re-parents this launcher: exit, and the child (which watches this
-  // process the same way) follows within a poll, cleaning up as it exits
-  watchParent();
+  // process the same way) follows within a poll, cleaning up as it exits. The parent is the one seen
+  // at start: if it died before this line (while the child was being spawned), the first poll fires.
+  watchParent({ parentPid: parent });
   return (await child.status).code;
 }
 
